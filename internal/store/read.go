@@ -1,0 +1,485 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"clientele"
+)
+
+const customerSelect = `SELECT id, name, email, phone, birth_date, city, household_id, attributes, created_at, updated_at FROM customers`
+
+func scanCustomer(sc interface{ Scan(...any) error }) (clientele.Customer, error) {
+	var c clientele.Customer
+	var attrs []byte
+	err := sc.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, dateCol{&c.BirthDate}, &c.City, &c.HouseholdID, &attrs, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+	if err != nil {
+		return c, err
+	}
+	if len(attrs) > 0 && string(attrs) != "{}" {
+		if err := json.Unmarshal(attrs, &c.Attributes); err != nil {
+			return c, fmt.Errorf("customer %s: attributes: %w", c.ID, err)
+		}
+	}
+	return c, nil
+}
+
+// Customer returns the customer with the given id.
+func (db *DB) Customer(ctx context.Context, id string) (*clientele.Customer, error) {
+	c, err := scanCustomer(db.r.QueryRowContext(ctx, customerSelect+` WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, clientele.Errorf(clientele.ENOTFOUND, "customer %q not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("customer %s: %w", id, err)
+	}
+	return &c, nil
+}
+
+// PutCustomer creates or replaces the profile of c.ID and reports whether it
+// was created. The customer must be valid.
+func (db *DB) PutCustomer(ctx context.Context, c clientele.Customer) (created bool, err error) {
+	err = db.Write(ctx, func(w *Writer) error {
+		var n int
+		if err := query1(ctx, w.q, `SELECT count(*) FROM customers WHERE id = $1`, []any{c.ID}, &n); err != nil {
+			return err
+		}
+		created = n == 0
+		_, err := w.Customers(ctx, []clientele.Customer{c})
+		return err
+	})
+	return created, err
+}
+
+// CustomerFilter selects customers for List.
+type CustomerFilter struct {
+	// Query, when not empty, matches an exact id, or a prefix of the
+	// e-mail address or of the name (case-insensitive).
+	Query string
+	// After is the cursor: the id of the last customer of the previous page.
+	After string
+	Limit int // 1…1000, default 50
+}
+
+// Customers lists customers in id order, a page at a time, and returns the
+// cursor of the next page ("" on the last page).
+func (db *DB) Customers(ctx context.Context, f CustomerFilter) ([]clientele.Customer, string, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, 1000)
+	var where string
+	args := []any{f.After, f.Limit + 1}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		lo := strings.ToLower(q)
+		hi := lo + "\U0010FFFF"
+		ge, lt := ">=", "<"
+		if db.dialect == Postgres {
+			ge, lt = "~>=~", "~<~" // text_pattern_ops: byte order, like SQLite
+		}
+		args = append(args, q, lo, hi)
+		where = ` AND id IN (SELECT id FROM customers WHERE id = $3
+			UNION SELECT id FROM customers WHERE email ` + ge + ` $4 AND email ` + lt + ` $5
+			UNION SELECT id FROM customers WHERE lower(name) ` + ge + ` $4 AND lower(name) ` + lt + ` $5)`
+	}
+	rows, err := db.r.QueryContext(ctx, customerSelect+` WHERE id > $1`+where+` ORDER BY id LIMIT $2`, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list customers: %w", err)
+	}
+	defer rows.Close()
+	var out []clientele.Customer
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("list customers: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list customers: %w", err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// CustomerByIdentity returns the id of the customer that an identity of the
+// given kind and value (normalised as clientele.NormalizeIdentity does)
+// belongs to.
+func (db *DB) CustomerByIdentity(ctx context.Context, kind, value string) (string, error) {
+	var id string
+	err := db.r.QueryRowContext(ctx, `SELECT customer_id FROM identities WHERE kind = $1 AND value = $2`,
+		kind, clientele.NormalizeIdentity(kind, value)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", clientele.Errorf(clientele.ENOTFOUND, "no customer has %s identity %q", kind, value)
+	}
+	if err != nil {
+		return "", fmt.Errorf("identity %s/%s: %w", kind, value, err)
+	}
+	return id, nil
+}
+
+// Totals summarise a customer's transactions.
+type Totals struct {
+	Transactions int64
+	Revenue      map[clientele.Currency]int64 // minor units per currency
+	First, Last  time.Time
+}
+
+// View360 is everything the firm knows about one customer, on one screen.
+type View360 struct {
+	Customer     clientele.Customer
+	Identities   []clientele.Identity
+	Accounts     []clientele.Account
+	Totals       Totals
+	Transactions []clientele.Transaction // most recent first, with lines
+	Events       []clientele.Event       // most recent first
+}
+
+// Customer360 returns the customer's profile, identities, accounts, totals
+// and the n most recent transactions and events.
+func (db *DB) Customer360(ctx context.Context, id string, n int) (*View360, error) {
+	c, err := db.Customer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &View360{Customer: *c}
+	if v.Identities, err = db.identities(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Accounts, err = db.Accounts(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Totals, err = db.totals(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Transactions, _, err = db.Transactions(ctx, id, "", n); err != nil {
+		return nil, err
+	}
+	if v.Events, err = db.events(ctx, id, n); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (db *DB) identities(ctx context.Context, id string) ([]clientele.Identity, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT kind, value FROM identities WHERE customer_id = $1 ORDER BY kind, value`, id)
+	if err != nil {
+		return nil, fmt.Errorf("identities of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []clientele.Identity
+	for rows.Next() {
+		i := clientele.Identity{CustomerID: id}
+		if err := rows.Scan(&i.Kind, &i.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}
+
+// Accounts returns the customer's accounts, primary accounts before their
+// supplementary cards.
+func (db *DB) Accounts(ctx context.Context, id string) ([]clientele.Account, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, kind, product, tier, holder, opened_on, closed_on, parent_id, spending_limit, currency
+		FROM accounts WHERE customer_id = $1 ORDER BY parent_id IS NOT NULL, opened_on, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("accounts of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []clientele.Account
+	for rows.Next() {
+		a := clientele.Account{CustomerID: id}
+		var parent sql.NullString
+		var limit sql.NullInt64
+		var cur string
+		if err := rows.Scan(&a.ID, &a.Kind, &a.Product, &a.Tier, &a.Holder, dateCol{&a.OpenedOn}, dateCol{&a.ClosedOn}, &parent, &limit, &cur); err != nil {
+			return nil, err
+		}
+		a.ParentID, a.Currency = parent.String, clientele.Currency(cur)
+		if limit.Valid {
+			a.SpendingLimit = &limit.Int64
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) totals(ctx context.Context, id string) (Totals, error) {
+	t := Totals{Revenue: map[clientele.Currency]int64{}}
+	rows, err := db.r.QueryContext(ctx, `SELECT currency, count(*), sum(amount), min(time), max(time)
+		FROM transactions WHERE customer_id = $1 GROUP BY currency`, id)
+	if err != nil {
+		return t, fmt.Errorf("totals of %s: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cur string
+		var n, sum int64
+		var first, last time.Time
+		if err := rows.Scan(&cur, &n, &sum, timeCol{&first}, timeCol{&last}); err != nil {
+			return t, err
+		}
+		t.Transactions += n
+		t.Revenue[clientele.Currency(cur)] = sum
+		if t.First.IsZero() || first.Before(t.First) {
+			t.First = first
+		}
+		if last.After(t.Last) {
+			t.Last = last
+		}
+	}
+	return t, rows.Err()
+}
+
+// Transactions returns a page of the customer's transactions, most recent
+// first, with their lines. before is the cursor returned with the previous
+// page ("" for the first page); the returned cursor is "" on the last page.
+func (db *DB) Transactions(ctx context.Context, customerID, before string, limit int) ([]clientele.Transaction, string, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 1000)
+	args := []any{customerID, limit + 1}
+	cond := ""
+	if before != "" {
+		micros, id, ok := strings.Cut(before, ":")
+		us, err := strconv.ParseInt(micros, 10, 64)
+		if !ok || err != nil {
+			return nil, "", clientele.Errorf(clientele.EINVALID, "invalid cursor %q", before)
+		}
+		args = append(args, db.ts(time.UnixMicro(us)), id)
+		cond = ` AND (time < $3 OR (time = $3 AND id < $4))`
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT id, time, store, channel, payment_method, amount, margin, currency, quantity
+		FROM transactions WHERE customer_id = $1`+cond+` ORDER BY time DESC, id DESC LIMIT $2`, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("transactions of %s: %w", customerID, err)
+	}
+	var out []clientele.Transaction
+	for rows.Next() {
+		t := clientele.Transaction{CustomerID: customerID}
+		var margin sql.NullInt64
+		var cur string
+		if err := rows.Scan(&t.ID, timeCol{&t.Time}, &t.Store, &t.Channel, &t.PaymentMethod, &t.Amount, &margin, &cur, &t.Quantity); err != nil {
+			rows.Close()
+			return nil, "", err
+		}
+		t.Currency = clientele.Currency(cur)
+		if margin.Valid {
+			t.Margin = &margin.Int64
+		}
+		out = append(out, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[len(out)-1]
+		next = strconv.FormatInt(last.Time.UnixMicro(), 10) + ":" + last.ID
+	}
+	if len(out) == 0 {
+		return out, next, nil
+	}
+	// Lines of the page's transactions, in one query.
+	idx := make(map[string]int, len(out))
+	ph := make([]string, len(out))
+	largs := []any{customerID}
+	for i, t := range out {
+		idx[t.ID] = i
+		largs = append(largs, t.ID)
+		ph[i] = "$" + strconv.Itoa(i+2)
+	}
+	lrows, err := db.r.QueryContext(ctx, `SELECT transaction_id, sku, quantity, unit_price FROM transaction_lines
+		WHERE customer_id = $1 AND transaction_id IN (`+strings.Join(ph, ",")+`) ORDER BY transaction_id, line_no`, largs...)
+	if err != nil {
+		return nil, "", fmt.Errorf("transaction lines of %s: %w", customerID, err)
+	}
+	defer lrows.Close()
+	for lrows.Next() {
+		var tid string
+		var l clientele.Line
+		if err := lrows.Scan(&tid, &l.SKU, &l.Quantity, &l.UnitPrice); err != nil {
+			return nil, "", err
+		}
+		t := &out[idx[tid]]
+		t.Lines = append(t.Lines, l)
+	}
+	return out, next, lrows.Err()
+}
+
+func (db *DB) events(ctx context.Context, customerID string, n int) ([]clientele.Event, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, type, time, properties FROM events
+		WHERE customer_id = $1 ORDER BY time DESC, id DESC LIMIT $2`, customerID, n)
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", customerID, err)
+	}
+	defer rows.Close()
+	var out []clientele.Event
+	for rows.Next() {
+		e := clientele.Event{CustomerID: customerID}
+		var props []byte
+		if err := rows.Scan(&e.ID, &e.Type, timeCol{&e.Time}, &props); err != nil {
+			return nil, err
+		}
+		e.Properties = json.RawMessage(props)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Stats summarise the whole database.
+type Stats struct {
+	Customers    int64
+	Transactions int64
+	Events       int64
+	Revenue      map[clientele.Currency]int64 // minor units per currency
+	First, Last  time.Time                    // zero when there are no transactions
+}
+
+// Stats counts customers, transactions and events and sums revenue.
+func (db *DB) Stats(ctx context.Context) (Stats, error) {
+	s := Stats{Revenue: map[clientele.Currency]int64{}}
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM customers`).Scan(&s.Customers); err != nil {
+		return s, fmt.Errorf("stats: %w", err)
+	}
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&s.Events); err != nil {
+		return s, fmt.Errorf("stats: %w", err)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT currency, count(*), sum(amount), min(time), max(time) FROM transactions GROUP BY currency`)
+	if err != nil {
+		return s, fmt.Errorf("stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cur string
+		var n, sum int64
+		var first, last time.Time
+		if err := rows.Scan(&cur, &n, &sum, timeCol{&first}, timeCol{&last}); err != nil {
+			return s, fmt.Errorf("stats: %w", err)
+		}
+		s.Transactions += n
+		s.Revenue[clientele.Currency(cur)] = sum
+		if s.First.IsZero() || first.Before(s.First) {
+			s.First = first
+		}
+		if last.After(s.Last) {
+			s.Last = last
+		}
+	}
+	return s, rows.Err()
+}
+
+// Token is an API token's record; the secret itself is never stored.
+type Token struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+	LastUsed  time.Time
+	Revoked   bool
+}
+
+// tokenPrefix marks Clientele tokens so that secret scanners can find them.
+const tokenPrefix = "clt_"
+
+func hashToken(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// CreateToken creates an API token named name and returns its secret, which
+// is shown once: only its SHA-256 hash is stored (the secret is 256 random
+// bits, so a fast hash is enough).
+func (db *DB) CreateToken(ctx context.Context, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 128 {
+		return "", clientele.Errorf(clientele.EINVALID, "token name must have 1 to 128 characters")
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	_, err := db.w.ExecContext(ctx, `INSERT INTO api_tokens (name, hash, created_at) VALUES ($1, $2, $3)`, name, hashToken(secret), db.ts(time.Now()))
+	if err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	return secret, nil
+}
+
+// Authenticate returns the token whose secret is given, or an
+// EUNAUTHORIZED error when there is none or it was revoked.
+func (db *DB) Authenticate(ctx context.Context, secret string) (*Token, error) {
+	if !strings.HasPrefix(secret, tokenPrefix) {
+		return nil, clientele.Errorf(clientele.EUNAUTHORIZED, "invalid token")
+	}
+	var t Token
+	var revoked time.Time
+	err := db.r.QueryRowContext(ctx, `SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE hash = $1`, hashToken(secret)).
+		Scan(&t.ID, &t.Name, timeCol{&t.CreatedAt}, timeCol{&t.LastUsed}, timeCol{&revoked})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, clientele.Errorf(clientele.EUNAUTHORIZED, "invalid token")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if !revoked.IsZero() {
+		return nil, clientele.Errorf(clientele.EUNAUTHORIZED, "token revoked")
+	}
+	return &t, nil
+}
+
+// TouchToken records that token id was used at t.
+func (db *DB) TouchToken(ctx context.Context, id int64, t time.Time) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, db.ts(t), id)
+	return err
+}
+
+// Tokens lists the API tokens (never their secrets).
+func (db *DB) Tokens(ctx context.Context) ([]Token, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		var t Token
+		var revoked time.Time
+		if err := rows.Scan(&t.ID, &t.Name, timeCol{&t.CreatedAt}, timeCol{&t.LastUsed}, timeCol{&revoked}); err != nil {
+			return nil, err
+		}
+		t.Revoked = !revoked.IsZero()
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken revokes token id.
+func (db *DB) RevokeToken(ctx context.Context, id int64) error {
+	r, err := db.w.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, db.ts(time.Now()), id)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return clientele.Errorf(clientele.ENOTFOUND, "no active token %d", id)
+	}
+	return nil
+}

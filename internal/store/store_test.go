@@ -1,0 +1,322 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"clientele"
+	"clientele/internal/store"
+	"clientele/internal/store/storetest"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func tx(cust, id string, day int, amount int64, lines ...clientele.Line) clientele.Transaction {
+	t := clientele.Transaction{
+		ID: id, CustomerID: cust, Time: time.Date(2024, 1, day, 10, 0, 0, 0, time.UTC),
+		Store: "s1", Channel: "store", PaymentMethod: "card", Amount: amount, Margin: ptr(amount / 4),
+		Currency: "USD", Lines: lines,
+	}
+	t.Complete()
+	return t
+}
+
+func TestTransactionsIdempotent(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			batch := []clientele.Transaction{
+				tx("c1", "t1", 1, 1000, clientele.Line{SKU: "A", Quantity: 2, UnitPrice: 500}),
+				tx("c1", "t2", 2, 250),
+				tx("c1", "t1", 3, 9999), // repeats t1 in the same batch
+				tx("c2", "t1", 4, 700),  // same id, other customer: a different transaction
+			}
+			created := make([]bool, len(batch))
+			var res store.Result
+			err := b.DB.Write(ctx, func(w *store.Writer) error {
+				var err error
+				res, err = w.Transactions(ctx, batch, created)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]bool{true, true, false, true}, created); diff != "" {
+				t.Errorf("created (-want +got):\n%s", diff)
+			}
+			if res != (store.Result{Written: 3, Duplicates: 1}) {
+				t.Errorf("result = %+v, want 3 written, 1 duplicate", res)
+			}
+			// The whole batch again: nothing new.
+			err = b.DB.Write(ctx, func(w *store.Writer) error {
+				var err error
+				res, err = w.Transactions(ctx, batch, created)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Written != 0 || res.Duplicates != 4 {
+				t.Errorf("second write = %+v, want 0 written, 4 duplicates", res)
+			}
+			st, err := b.DB.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Customers != 2 || st.Transactions != 3 || st.Revenue["USD"] != 1950 {
+				t.Errorf("stats = %+v, want 2 customers, 3 transactions, revenue 1950", st)
+			}
+			if !st.First.Equal(time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)) || !st.Last.Equal(time.Date(2024, 1, 4, 10, 0, 0, 0, time.UTC)) {
+				t.Errorf("first, last = %v, %v", st.First, st.Last)
+			}
+			got, next, err := b.DB.Transactions(ctx, "c1", "", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].ID != "t2" || next == "" {
+				t.Fatalf("first page = %+v, next %q; want t2 and a cursor", got, next)
+			}
+			got, next, err = b.DB.Transactions(ctx, "c1", next, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := batch[0]
+			if diff := cmp.Diff([]clientele.Transaction{want}, got); diff != "" || next != "" {
+				t.Errorf("second page (-want +got):\n%s\nnext %q", diff, next)
+			}
+		})
+	}
+}
+
+func TestWriteRollsBack(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			boom := errors.New("boom")
+			err := b.DB.Write(ctx, func(w *store.Writer) error {
+				if _, err := w.Transactions(ctx, []clientele.Transaction{tx("c1", "t1", 1, 100)}, nil); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err = %v, want boom", err)
+			}
+			st, err := b.DB.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Customers != 0 || st.Transactions != 0 {
+				t.Errorf("after rollback: %+v, want an empty database", st)
+			}
+		})
+	}
+}
+
+func TestCustomer360(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			c := clientele.Customer{ID: "c1", Name: "Ada Lovelace", Email: "Ada@Example.com", Phone: "+44 20 7946 0000",
+				BirthDate: "1985-12-10", City: "London", HouseholdID: "h1", CreatedAt: time.Date(2020, 5, 1, 0, 0, 0, 0, time.UTC),
+				Attributes: map[string]any{"student": false}}
+			primary := clientele.Account{ID: "4000-0000-0000-0001", CustomerID: "c1", Kind: "card", Product: "rewards", Tier: "gold", OpenedOn: "2020-05-01", Currency: "USD"}
+			supp := clientele.Account{ID: "4000-0000-0000-0002", CustomerID: "c1", Kind: "card", Product: "rewards", Tier: "gold", Holder: "Byron", OpenedOn: "2021-01-01",
+				ParentID: primary.ID, SpendingLimit: ptr(int64(50000)), Currency: "USD"}
+			ev := clientele.Event{ID: "e1", CustomerID: "c1", Type: "moved_home", Time: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), Properties: json.RawMessage(`{"city":"Bath"}`)}
+			err := b.DB.Write(ctx, func(w *store.Writer) error {
+				if _, err := w.Customers(ctx, []clientele.Customer{c}); err != nil {
+					return err
+				}
+				if _, err := w.Accounts(ctx, []clientele.Account{supp, primary}); err != nil {
+					return err
+				}
+				if _, err := w.Transactions(ctx, []clientele.Transaction{tx("c1", "t1", 1, 1000), tx("c1", "t2", 5, 500)}, nil); err != nil {
+					return err
+				}
+				_, err := w.Events(ctx, []clientele.Event{ev}, nil)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := b.DB.Customer360(ctx, "c1", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Customer.Name != c.Name || v.Customer.BirthDate != c.BirthDate || !v.Customer.CreatedAt.Equal(c.CreatedAt) ||
+				v.Customer.Attributes["student"] != false {
+				t.Errorf("customer = %+v", v.Customer)
+			}
+			wantIDs := []clientele.Identity{
+				{Kind: "card", Value: "4000000000000001", CustomerID: "c1"},
+				{Kind: "card", Value: "4000000000000002", CustomerID: "c1"},
+				{Kind: "email", Value: "ada@example.com", CustomerID: "c1"},
+				{Kind: "phone", Value: "+442079460000", CustomerID: "c1"},
+			}
+			if diff := cmp.Diff(wantIDs, v.Identities); diff != "" {
+				t.Errorf("identities (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]clientele.Account{primary, supp}, v.Accounts); diff != "" {
+				t.Errorf("accounts (-want +got):\n%s", diff)
+			}
+			if v.Totals.Transactions != 2 || v.Totals.Revenue["USD"] != 1500 {
+				t.Errorf("totals = %+v", v.Totals)
+			}
+			if len(v.Transactions) != 2 || v.Transactions[0].ID != "t2" {
+				t.Errorf("transactions = %+v, want t2 first", v.Transactions)
+			}
+			if len(v.Events) != 1 || v.Events[0].Type != "moved_home" {
+				t.Errorf("events = %+v", v.Events)
+			}
+			var props map[string]string
+			if err := json.Unmarshal(v.Events[0].Properties, &props); err != nil || props["city"] != "Bath" {
+				t.Errorf("event properties = %s (%v)", v.Events[0].Properties, err)
+			}
+			for _, q := range []struct{ kind, value string }{{"email", "ADA@example.com "}, {"phone", "+44-20-7946-0000"}, {"card", "4000 0000 0000 0002"}} {
+				id, err := b.DB.CustomerByIdentity(ctx, q.kind, q.value)
+				if err != nil || id != "c1" {
+					t.Errorf("identity %s %q = %q, %v; want c1", q.kind, q.value, id, err)
+				}
+			}
+			if _, err := b.DB.CustomerByIdentity(ctx, "email", "nobody@example.com"); clientele.ErrorCode(err) != clientele.ENOTFOUND {
+				t.Errorf("unknown identity: err = %v, want not found", err)
+			}
+			if _, err := b.DB.Customer360(ctx, "nobody", 10); clientele.ErrorCode(err) != clientele.ENOTFOUND {
+				t.Errorf("unknown customer: err = %v, want not found", err)
+			}
+		})
+	}
+}
+
+func TestCustomersUpsertAndSearch(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			cs := []clientele.Customer{
+				{ID: "c1", Name: "Ada Lovelace", Email: "ada@example.com"},
+				{ID: "c2", Name: "Alan Turing", Email: "alan@example.com"},
+				{ID: "c3", Name: "Grace Hopper", Email: "grace@navy.mil"},
+			}
+			var res store.Result
+			write := func() {
+				t.Helper()
+				err := b.DB.Write(ctx, func(w *store.Writer) error {
+					var err error
+					res, err = w.Customers(ctx, cs)
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			write()
+			if res.Written != 3 {
+				t.Errorf("first write = %+v, want 3 written", res)
+			}
+			write()
+			if res.Written != 0 || res.Duplicates != 3 {
+				t.Errorf("same customers again = %+v, want 3 duplicates", res)
+			}
+			cs[1].City = "Wilmslow"
+			write()
+			if res.Written != 1 {
+				t.Errorf("one changed = %+v, want 1 written", res)
+			}
+			created, err := b.DB.PutCustomer(ctx, clientele.Customer{ID: "c4", Name: "Alonzo Church"})
+			if err != nil || !created {
+				t.Fatalf("PutCustomer new = %v, %v", created, err)
+			}
+			created, err = b.DB.PutCustomer(ctx, clientele.Customer{ID: "c4", Name: "Alonzo Church", City: "Princeton"})
+			if err != nil || created {
+				t.Fatalf("PutCustomer existing = %v, %v", created, err)
+			}
+			tests := []struct {
+				query string
+				want  []string
+			}{
+				{"al", []string{"c2", "c4"}},
+				{"AL", []string{"c2", "c4"}},
+				{"grace@", []string{"c3"}},
+				{"c1", []string{"c1"}},
+				{"zzz", nil},
+				{"", []string{"c1", "c2", "c3", "c4"}},
+			}
+			for _, tt := range tests {
+				got, _, err := b.DB.Customers(ctx, store.CustomerFilter{Query: tt.query})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, c := range got {
+					ids = append(ids, c.ID)
+				}
+				if diff := cmp.Diff(tt.want, ids); diff != "" {
+					t.Errorf("search %q (-want +got):\n%s", tt.query, diff)
+				}
+			}
+			// Paging visits every customer once.
+			var all []string
+			after := ""
+			for {
+				page, next, err := b.DB.Customers(ctx, store.CustomerFilter{After: after, Limit: 3})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range page {
+					all = append(all, c.ID)
+				}
+				if next == "" {
+					break
+				}
+				after = next
+			}
+			if diff := cmp.Diff([]string{"c1", "c2", "c3", "c4"}, all); diff != "" {
+				t.Errorf("paging (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTokens(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			secret, err := b.DB.CreateToken(ctx, "ci")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := b.DB.Authenticate(ctx, secret)
+			if err != nil || tok.Name != "ci" {
+				t.Fatalf("Authenticate = %+v, %v", tok, err)
+			}
+			for _, bad := range []string{"", "clt_nope", secret + "x"} {
+				if _, err := b.DB.Authenticate(ctx, bad); clientele.ErrorCode(err) != clientele.EUNAUTHORIZED {
+					t.Errorf("Authenticate(%q) err = %v, want unauthorized", bad, err)
+				}
+			}
+			if err := b.DB.RevokeToken(ctx, tok.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.DB.Authenticate(ctx, secret); clientele.ErrorCode(err) != clientele.EUNAUTHORIZED {
+				t.Errorf("revoked token: err = %v, want unauthorized", err)
+			}
+			list, err := b.DB.Tokens(ctx)
+			if err != nil || len(list) != 1 || !list[0].Revoked {
+				t.Errorf("Tokens = %+v, %v", list, err)
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	got := store.Redact("postgres://u:secret@db:5432/x")
+	if got != "postgres://u:xxxxx@db:5432/x" {
+		t.Errorf("Redact = %q", got)
+	}
+}

@@ -1,0 +1,685 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"clientele"
+)
+
+// Writer writes customers, their facts and the catalogue within one
+// database transaction: either everything written through it is committed,
+// or nothing is. Get one from DB.Write.
+//
+// Facts (transactions, lines, events) are insert-only: writing one that is
+// already stored changes nothing and is reported as a duplicate. Entities
+// (customers, accounts, products, brands) are upserted: a changed row is
+// updated, an identical one is a duplicate.
+type Writer struct {
+	db   *DB
+	q    txQuerier
+	now  time.Time
+	seen map[string]struct{} // customers known to exist in this transaction
+}
+
+// txQuerier is the part of a database transaction the writer needs; one
+// implementation wraps database/sql (SQLite), the other pgx (PostgreSQL,
+// for COPY).
+type txQuerier interface {
+	exec(ctx context.Context, query string, args ...any) (int64, error)
+	query(ctx context.Context, query string, args ...any) (rowIter, error)
+	// insert writes rows into table's columns with the given ON CONFLICT
+	// clause and returns how many rows were written, and, when returning is
+	// not empty, the values of those columns for every written row.
+	insert(ctx context.Context, table string, cols []string, rows [][]any, conflict, returning string) (int64, [][]string, error)
+}
+
+type rowIter interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// seenLimit bounds the writer's memory of existing customers; past it the
+// set is cleared and customers are checked again (a cheap no-op insert).
+const seenLimit = 2_000_000
+
+// Write runs fn inside one database transaction and commits if fn returns
+// nil; otherwise it rolls back and nothing fn wrote is kept.
+func (db *DB) Write(ctx context.Context, fn func(w *Writer) error) error {
+	w := &Writer{db: db, now: time.Now().UTC(), seen: make(map[string]struct{})}
+	if db.dialect == Postgres {
+		conn, err := db.w.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		defer conn.Close()
+		return conn.Raw(func(dc any) error {
+			sc, err := pgConn(dc)
+			if err != nil {
+				return err
+			}
+			tx, err := sc.Conn().Begin(ctx)
+			if err != nil {
+				return fmt.Errorf("begin: %w", err)
+			}
+			defer tx.Rollback(context.WithoutCancel(ctx))
+			w.q = &pgTx{tx: tx}
+			if err := fn(w); err != nil {
+				return err
+			}
+			if err := tx.Commit(ctx); err != nil {
+				return fmt.Errorf("commit: %w", err)
+			}
+			return nil
+		})
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	w.q = &sqliteTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
+	if err := fn(w); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Result counts what one write did.
+type Result struct {
+	Written    int64 // rows created (or, for entities, created or changed)
+	Duplicates int64 // rows already stored as given
+}
+
+// ensureCustomers creates, with no profile, the customers that ids name and
+// that do not exist yet; first gives each one's creation time.
+func (w *Writer) ensureCustomers(ctx context.Context, ids []string, first []time.Time) error {
+	var rows [][]any
+	for i, id := range ids {
+		if _, ok := w.seen[id]; ok {
+			continue
+		}
+		if len(w.seen) >= seenLimit {
+			clear(w.seen)
+		}
+		w.seen[id] = struct{}{}
+		rows = append(rows, []any{id, w.db.ts(first[i]), w.db.ts(w.now)})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, _, err := w.q.insert(ctx, "customers", []string{"id", "created_at", "updated_at"}, rows, "ON CONFLICT (id) DO NOTHING", "")
+	if err != nil {
+		return fmt.Errorf("create customers: %w", err)
+	}
+	return nil
+}
+
+var txCols = []string{"customer_id", "id", "time", "store", "channel", "payment_method", "amount", "margin", "currency", "quantity"}
+var lineCols = []string{"customer_id", "transaction_id", "line_no", "sku", "quantity", "unit_price"}
+
+// Transactions inserts txs, creating their customers as needed. When
+// created is not nil it must have len(txs) and receives, per transaction,
+// whether this call stored it (false: it was a duplicate, including of an
+// earlier item of the same batch). The transactions must be valid.
+func (w *Writer) Transactions(ctx context.Context, txs []clientele.Transaction, created []bool) (Result, error) {
+	if len(txs) == 0 {
+		return Result{}, nil
+	}
+	ids := make([]string, len(txs))
+	first := make([]time.Time, len(txs))
+	rows := make([][]any, len(txs))
+	hasLines := false
+	for i := range txs {
+		t := &txs[i]
+		ids[i], first[i] = t.CustomerID, t.Time
+		var margin any
+		if t.Margin != nil {
+			margin = *t.Margin
+		}
+		rows[i] = []any{t.CustomerID, t.ID, w.db.ts(t.Time), t.Store, t.Channel, t.PaymentMethod, t.Amount, margin, string(t.Currency), t.Quantity}
+		hasLines = hasLines || len(t.Lines) > 0
+	}
+	if err := w.ensureCustomers(ctx, ids, first); err != nil {
+		return Result{}, err
+	}
+	returning := ""
+	if created != nil || hasLines {
+		returning = "customer_id, id"
+	}
+	n, keys, err := w.q.insert(ctx, "transactions", txCols, rows, "ON CONFLICT (customer_id, id) DO NOTHING", returning)
+	if err != nil {
+		return Result{}, fmt.Errorf("insert transactions: %w", err)
+	}
+	res := Result{Written: n, Duplicates: int64(len(txs)) - n}
+	if returning == "" {
+		return res, nil
+	}
+	fresh := keySet(keys)
+	var lines [][]any
+	for i := range txs {
+		t := &txs[i]
+		k := t.CustomerID + "\x00" + t.ID
+		_, ok := fresh[k]
+		if ok {
+			delete(fresh, k) // a later item with the same key is a duplicate
+			for j, l := range t.Lines {
+				lines = append(lines, []any{t.CustomerID, t.ID, j + 1, l.SKU, l.Quantity, l.UnitPrice})
+			}
+		}
+		if created != nil {
+			created[i] = ok
+		}
+	}
+	if len(lines) > 0 {
+		if _, _, err := w.q.insert(ctx, "transaction_lines", lineCols, lines, "ON CONFLICT (customer_id, transaction_id, line_no) DO NOTHING", ""); err != nil {
+			return Result{}, fmt.Errorf("insert transaction lines: %w", err)
+		}
+	}
+	return res, nil
+}
+
+func keySet(keys [][]string) map[string]struct{} {
+	m := make(map[string]struct{}, len(keys))
+	for _, k := range keys {
+		m[strings.Join(k, "\x00")] = struct{}{}
+	}
+	return m
+}
+
+var eventCols = []string{"customer_id", "id", "type", "time", "properties"}
+
+// Events inserts evs, creating their customers as needed; created works as
+// for Transactions. The events must be valid.
+func (w *Writer) Events(ctx context.Context, evs []clientele.Event, created []bool) (Result, error) {
+	if len(evs) == 0 {
+		return Result{}, nil
+	}
+	ids := make([]string, len(evs))
+	first := make([]time.Time, len(evs))
+	rows := make([][]any, len(evs))
+	for i := range evs {
+		e := &evs[i]
+		ids[i], first[i] = e.CustomerID, e.Time
+		props := string(e.Properties)
+		if props == "" {
+			props = "{}"
+		}
+		rows[i] = []any{e.CustomerID, e.ID, e.Type, w.db.ts(e.Time), props}
+	}
+	if err := w.ensureCustomers(ctx, ids, first); err != nil {
+		return Result{}, err
+	}
+	returning := ""
+	if created != nil {
+		returning = "customer_id, id"
+	}
+	n, keys, err := w.q.insert(ctx, "events", eventCols, rows, "ON CONFLICT (customer_id, id) DO NOTHING", returning)
+	if err != nil {
+		return Result{}, fmt.Errorf("insert events: %w", err)
+	}
+	if created != nil {
+		fresh := keySet(keys)
+		for i := range evs {
+			k := evs[i].CustomerID + "\x00" + evs[i].ID
+			_, ok := fresh[k]
+			delete(fresh, k)
+			created[i] = ok
+		}
+	}
+	return Result{Written: n, Duplicates: int64(len(evs)) - n}, nil
+}
+
+var customerCols = []string{"id", "name", "email", "phone", "birth_date", "city", "household_id", "attributes", "created_at", "updated_at"}
+
+const customerUpsert = `ON CONFLICT (id) DO UPDATE SET
+	name = excluded.name, email = excluded.email, phone = excluded.phone,
+	birth_date = excluded.birth_date, city = excluded.city,
+	household_id = excluded.household_id, attributes = excluded.attributes,
+	created_at = CASE WHEN excluded.created_at < customers.created_at THEN excluded.created_at ELSE customers.created_at END,
+	updated_at = excluded.updated_at
+WHERE customers.name IS DISTINCT FROM excluded.name OR customers.email IS DISTINCT FROM excluded.email
+	OR customers.phone IS DISTINCT FROM excluded.phone OR customers.birth_date IS DISTINCT FROM excluded.birth_date
+	OR customers.city IS DISTINCT FROM excluded.city OR customers.household_id IS DISTINCT FROM excluded.household_id
+	OR customers.attributes IS DISTINCT FROM excluded.attributes OR excluded.created_at < customers.created_at`
+
+// Customers creates or updates cs (the last of several items with one id
+// wins) and registers their e-mail addresses and phone numbers as
+// identities. A zero CreatedAt means now. The customers must be valid.
+func (w *Writer) Customers(ctx context.Context, cs []clientele.Customer) (Result, error) {
+	cs = lastByKey(cs, func(c *clientele.Customer) string { return c.ID })
+	rows := make([][]any, len(cs))
+	var ids []clientele.Identity
+	for i := range cs {
+		c := &cs[i]
+		attrs := "{}"
+		if len(c.Attributes) > 0 {
+			b, err := json.Marshal(c.Attributes)
+			if err != nil {
+				return Result{}, clientele.Errorf(clientele.EINVALID, "customer %s: attributes: %v", c.ID, err)
+			}
+			attrs = string(b)
+		}
+		created := c.CreatedAt
+		if created.IsZero() {
+			created = w.now
+		}
+		rows[i] = []any{c.ID, c.Name, c.Email, c.Phone, w.db.date(c.BirthDate), c.City, c.HouseholdID, attrs, w.db.ts(created), w.db.ts(w.now)}
+		if c.Email != "" {
+			ids = append(ids, clientele.Identity{Kind: clientele.IdentityEmail, Value: clientele.NormalizeIdentity(clientele.IdentityEmail, c.Email), CustomerID: c.ID})
+		}
+		if p := clientele.NormalizePhone(c.Phone); p != "" {
+			ids = append(ids, clientele.Identity{Kind: clientele.IdentityPhone, Value: p, CustomerID: c.ID})
+		}
+		w.seen[c.ID] = struct{}{}
+	}
+	n, _, err := w.q.insert(ctx, "customers", customerCols, rows, customerUpsert, "")
+	if err != nil {
+		return Result{}, fmt.Errorf("write customers: %w", err)
+	}
+	if _, err := w.Identities(ctx, ids); err != nil {
+		return Result{}, err
+	}
+	return Result{Written: n, Duplicates: int64(len(cs)) - n}, nil
+}
+
+// Identities registers ids. An identity that already belongs to a customer
+// keeps that customer (the first registration wins); the result counts it as
+// a duplicate. The identities' customers must exist.
+func (w *Writer) Identities(ctx context.Context, ids []clientele.Identity) (Result, error) {
+	if len(ids) == 0 {
+		return Result{}, nil
+	}
+	rows := make([][]any, len(ids))
+	for i, id := range ids {
+		rows[i] = []any{id.Kind, id.Value, id.CustomerID, w.db.ts(w.now)}
+	}
+	n, _, err := w.q.insert(ctx, "identities", []string{"kind", "value", "customer_id", "created_at"}, rows, "ON CONFLICT (kind, value) DO NOTHING", "")
+	if err != nil {
+		return Result{}, fmt.Errorf("write identities: %w", err)
+	}
+	return Result{Written: n, Duplicates: int64(len(ids)) - n}, nil
+}
+
+var accountCols = []string{"customer_id", "id", "kind", "product", "tier", "holder", "opened_on", "closed_on", "parent_id", "spending_limit", "currency"}
+
+const accountUpsert = `ON CONFLICT (customer_id, id) DO UPDATE SET
+	kind = excluded.kind, product = excluded.product, tier = excluded.tier, holder = excluded.holder,
+	opened_on = excluded.opened_on, closed_on = excluded.closed_on, parent_id = excluded.parent_id,
+	spending_limit = excluded.spending_limit, currency = excluded.currency
+WHERE accounts.kind IS DISTINCT FROM excluded.kind OR accounts.product IS DISTINCT FROM excluded.product
+	OR accounts.tier IS DISTINCT FROM excluded.tier OR accounts.holder IS DISTINCT FROM excluded.holder
+	OR accounts.opened_on IS DISTINCT FROM excluded.opened_on OR accounts.closed_on IS DISTINCT FROM excluded.closed_on
+	OR accounts.parent_id IS DISTINCT FROM excluded.parent_id OR accounts.spending_limit IS DISTINCT FROM excluded.spending_limit
+	OR accounts.currency IS DISTINCT FROM excluded.currency`
+
+// Accounts creates or updates as, creating their customers as needed, and
+// registers card accounts' numbers as card identities. The accounts must be
+// valid.
+func (w *Writer) Accounts(ctx context.Context, as []clientele.Account) (Result, error) {
+	as = lastByKey(as, func(a *clientele.Account) string { return a.CustomerID + "\x00" + a.ID })
+	ids := make([]string, len(as))
+	first := make([]time.Time, len(as))
+	rows := make([][]any, len(as))
+	var idents []clientele.Identity
+	for i := range as {
+		a := &as[i]
+		ids[i] = a.CustomerID
+		first[i], _ = time.Parse(time.DateOnly, a.OpenedOn)
+		var limit any
+		if a.SpendingLimit != nil {
+			limit = *a.SpendingLimit
+		}
+		rows[i] = []any{a.CustomerID, a.ID, a.Kind, a.Product, a.Tier, a.Holder, w.db.date(a.OpenedOn), w.db.date(a.ClosedOn), nullString(a.ParentID), limit, string(a.Currency)}
+		if a.Kind == clientele.AccountCard {
+			idents = append(idents, clientele.Identity{Kind: clientele.IdentityCard, Value: clientele.NormalizeIdentity(clientele.IdentityCard, a.ID), CustomerID: a.CustomerID})
+		}
+	}
+	if err := w.ensureCustomers(ctx, ids, first); err != nil {
+		return Result{}, err
+	}
+	n, _, err := w.q.insert(ctx, "accounts", accountCols, rows, accountUpsert, "")
+	if err != nil {
+		return Result{}, fmt.Errorf("write accounts: %w", err)
+	}
+	if _, err := w.Identities(ctx, idents); err != nil {
+		return Result{}, err
+	}
+	return Result{Written: n, Duplicates: int64(len(as)) - n}, nil
+}
+
+var productCols = []string{"sku", "name", "category", "brand", "price", "unit_cost", "currency"}
+
+const productUpsert = `ON CONFLICT (sku) DO UPDATE SET
+	name = excluded.name, category = excluded.category, brand = excluded.brand,
+	price = excluded.price, unit_cost = excluded.unit_cost, currency = excluded.currency
+WHERE products.name IS DISTINCT FROM excluded.name OR products.category IS DISTINCT FROM excluded.category
+	OR products.brand IS DISTINCT FROM excluded.brand OR products.price IS DISTINCT FROM excluded.price
+	OR products.unit_cost IS DISTINCT FROM excluded.unit_cost OR products.currency IS DISTINCT FROM excluded.currency`
+
+// Products creates or updates ps and creates the brands they name. The
+// products must be valid.
+func (w *Writer) Products(ctx context.Context, ps []clientele.Product) (Result, error) {
+	ps = lastByKey(ps, func(p *clientele.Product) string { return p.SKU })
+	rows := make([][]any, len(ps))
+	var brands []clientele.Brand
+	seen := map[string]bool{}
+	for i := range ps {
+		p := &ps[i]
+		rows[i] = []any{p.SKU, p.Name, p.Category, p.Brand, p.Price, p.UnitCost, string(p.Currency)}
+		if p.Brand != "" && !seen[p.Brand] {
+			seen[p.Brand] = true
+			brands = append(brands, clientele.Brand{Name: p.Brand})
+		}
+	}
+	if len(brands) > 0 {
+		brows := make([][]any, len(brands))
+		for i, b := range brands {
+			brows[i] = []any{b.Name, b.Owner}
+		}
+		if _, _, err := w.q.insert(ctx, "brands", []string{"name", "owner"}, brows, "ON CONFLICT (name) DO NOTHING", ""); err != nil {
+			return Result{}, fmt.Errorf("write brands: %w", err)
+		}
+	}
+	n, _, err := w.q.insert(ctx, "products", productCols, rows, productUpsert, "")
+	if err != nil {
+		return Result{}, fmt.Errorf("write products: %w", err)
+	}
+	return Result{Written: n, Duplicates: int64(len(ps)) - n}, nil
+}
+
+// Brands creates or updates bs (setting each one's owner).
+func (w *Writer) Brands(ctx context.Context, bs []clientele.Brand) (Result, error) {
+	bs = lastByKey(bs, func(b *clientele.Brand) string { return b.Name })
+	rows := make([][]any, len(bs))
+	for i, b := range bs {
+		rows[i] = []any{b.Name, b.Owner}
+	}
+	n, _, err := w.q.insert(ctx, "brands", []string{"name", "owner"}, rows,
+		"ON CONFLICT (name) DO UPDATE SET owner = excluded.owner WHERE brands.owner IS DISTINCT FROM excluded.owner", "")
+	if err != nil {
+		return Result{}, fmt.Errorf("write brands: %w", err)
+	}
+	return Result{Written: n, Duplicates: int64(len(bs)) - n}, nil
+}
+
+// ImportRecord describes one finished import, for the imports log.
+type ImportRecord struct {
+	Source, Kind, Format                     string
+	Started, Finished                        time.Time
+	RowsRead, Imported, Duplicates, Rejected int64
+}
+
+// RecordImport logs an import in the same transaction as its rows.
+func (w *Writer) RecordImport(ctx context.Context, r ImportRecord) error {
+	_, err := w.q.exec(ctx, `INSERT INTO imports (source, kind, format, started_at, finished_at, rows_read, imported, duplicates, rejected)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.Source, r.Kind, r.Format, w.db.ts(r.Started), w.db.ts(r.Finished), r.RowsRead, r.Imported, r.Duplicates, r.Rejected)
+	if err != nil {
+		return fmt.Errorf("record import: %w", err)
+	}
+	return nil
+}
+
+// lastByKey drops every item whose key appears again later in xs, keeping
+// the order of the rest. An upsert may touch a row only once per statement.
+func lastByKey[T any](xs []T, key func(*T) string) []T {
+	last := make(map[string]int, len(xs))
+	for i := range xs {
+		last[key(&xs[i])] = i
+	}
+	if len(last) == len(xs) {
+		return xs
+	}
+	out := make([]T, 0, len(last))
+	for i := range xs {
+		if last[key(&xs[i])] == i {
+			out = append(out, xs[i])
+		}
+	}
+	return out
+}
+
+// sqliteTx runs the writer on SQLite: multi-row INSERT statements of up to
+// sqliteChunk rows, prepared once per transaction and shape.
+type sqliteTx struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+	args  []any
+}
+
+const sqliteChunk = 100
+
+func (s *sqliteTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	r, err := s.tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+func (s *sqliteTx) query(ctx context.Context, query string, args ...any) (rowIter, error) {
+	rows, err := s.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func insertSQL(table string, cols []string, n int, conflict, returning string) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(table)
+	b.WriteString(" (")
+	b.WriteString(strings.Join(cols, ", "))
+	b.WriteString(") VALUES ")
+	p := 1
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(p))
+			p++
+		}
+		b.WriteByte(')')
+	}
+	b.WriteByte(' ')
+	b.WriteString(conflict)
+	if returning != "" {
+		b.WriteString(" RETURNING ")
+		b.WriteString(returning)
+	}
+	return b.String()
+}
+
+func (s *sqliteTx) insert(ctx context.Context, table string, cols []string, rows [][]any, conflict, returning string) (int64, [][]string, error) {
+	var total int64
+	var keys [][]string
+	for start := 0; start < len(rows); start += sqliteChunk {
+		chunk := rows[start:min(start+sqliteChunk, len(rows))]
+		q := insertSQL(table, cols, len(chunk), conflict, returning)
+		st, ok := s.stmts[q]
+		if !ok {
+			var err error
+			if st, err = s.tx.PrepareContext(ctx, q); err != nil {
+				return 0, nil, err
+			}
+			s.stmts[q] = st
+		}
+		s.args = s.args[:0]
+		for _, r := range chunk {
+			s.args = append(s.args, r...)
+		}
+		if returning == "" {
+			r, err := st.ExecContext(ctx, s.args...)
+			if err != nil {
+				return 0, nil, err
+			}
+			n, _ := r.RowsAffected()
+			total += n
+			continue
+		}
+		got, err := scanKeys(st.QueryContext(ctx, s.args...))
+		if err != nil {
+			return 0, nil, err
+		}
+		total += int64(len(got))
+		keys = append(keys, got...)
+	}
+	return total, keys, nil
+}
+
+func scanKeys(rows *sql.Rows, err error) ([][]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var keys [][]string
+	for rows.Next() {
+		k := make([]string, len(cols))
+		dest := make([]any, len(cols))
+		for i := range k {
+			dest[i] = &k[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// pgTx runs the writer on PostgreSQL: rows are copied (COPY) into a
+// temporary staging table shaped like the target, then moved with one
+// INSERT … SELECT that applies the ON CONFLICT clause.
+type pgTx struct {
+	tx     pgx.Tx
+	staged map[string]bool
+}
+
+func (p *pgTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := p.tx.Exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+type pgRows struct{ pgx.Rows }
+
+func (r pgRows) Close() { r.Rows.Close() }
+
+func (p *pgTx) query(ctx context.Context, query string, args ...any) (rowIter, error) {
+	rows, err := p.tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgRows{rows}, nil
+}
+
+func (p *pgTx) insert(ctx context.Context, table string, cols []string, rows [][]any, conflict, returning string) (int64, [][]string, error) {
+	if len(rows) == 0 {
+		return 0, nil, nil
+	}
+	stage := "stage_" + table
+	if !p.staged[table] {
+		// A temporary table lives as long as the session; ON COMMIT DROP
+		// ties it to this transaction so that pooled connections stay clean.
+		if _, err := p.tx.Exec(ctx, "CREATE TEMP TABLE "+stage+" (LIKE "+table+" INCLUDING DEFAULTS, _ord BIGINT) ON COMMIT DROP"); err != nil {
+			return 0, nil, fmt.Errorf("create staging table: %w", err)
+		}
+		if p.staged == nil {
+			p.staged = map[string]bool{}
+		}
+		p.staged[table] = true
+	} else if _, err := p.tx.Exec(ctx, "TRUNCATE "+stage); err != nil {
+		return 0, nil, err
+	}
+	ord := int64(0)
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if ord >= int64(len(rows)) {
+			return nil, nil
+		}
+		r := append(rows[ord], ord)
+		ord++
+		return r, nil
+	})
+	if _, err := p.tx.CopyFrom(ctx, pgx.Identifier{stage}, append(append([]string(nil), cols...), "_ord"), src); err != nil {
+		return 0, nil, fmt.Errorf("copy: %w", err)
+	}
+	list := strings.Join(cols, ", ")
+	// ORDER BY keeps the first of several rows with one key when the
+	// conflict clause is DO NOTHING, as a row-by-row insert would.
+	q := "INSERT INTO " + table + " (" + list + ") SELECT " + list + " FROM " + stage + " ORDER BY _ord " + conflict
+	if returning == "" {
+		tag, err := p.tx.Exec(ctx, q)
+		if err != nil {
+			return 0, nil, err
+		}
+		return tag.RowsAffected(), nil, nil
+	}
+	q += " RETURNING " + returning
+	rs, err := p.tx.Query(ctx, q)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rs.Close()
+	var keys [][]string
+	for rs.Next() {
+		vals, err := rs.Values()
+		if err != nil {
+			return 0, nil, err
+		}
+		k := make([]string, len(vals))
+		for i, v := range vals {
+			k[i] = fmt.Sprint(v)
+		}
+		keys = append(keys, k)
+	}
+	if err := rs.Err(); err != nil {
+		return 0, nil, err
+	}
+	return int64(len(keys)), keys, nil
+}
+
+// query1 scans the single row of a query into dest.
+func query1(ctx context.Context, q txQuerier, query string, args []any, dest ...any) error {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	return rows.Scan(dest...)
+}

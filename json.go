@@ -1,0 +1,240 @@
+package clientele
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// The JSON forms below are the wire format of the HTTP API and of NDJSON
+// files: snake_case keys, RFC 3339 times, money as exact decimal numbers in
+// major units (29.33 for $29.33) with the currency beside them.
+
+// TransactionJSON is the JSON form of a Transaction.
+type TransactionJSON struct {
+	ID            string      `json:"id"`
+	CustomerID    string      `json:"customer_id"`
+	Time          string      `json:"time"`
+	Store         string      `json:"store,omitempty"`
+	Channel       string      `json:"channel,omitempty"`
+	PaymentMethod string      `json:"payment_method,omitempty"`
+	Amount        json.Number `json:"amount"`
+	Margin        json.Number `json:"margin,omitempty"`
+	Currency      string      `json:"currency,omitempty"`
+	Quantity      int64       `json:"quantity,omitempty"`
+	Lines         []LineJSON  `json:"lines,omitempty"`
+}
+
+// LineJSON is the JSON form of a Line.
+type LineJSON struct {
+	SKU       string      `json:"sku"`
+	Quantity  int64       `json:"quantity"`
+	UnitPrice json.Number `json:"unit_price"`
+}
+
+// EventJSON is the JSON form of an Event.
+type EventJSON struct {
+	ID         string          `json:"id"`
+	CustomerID string          `json:"customer_id"`
+	Type       string          `json:"type"`
+	Time       string          `json:"time"`
+	Properties json.RawMessage `json:"properties,omitempty"`
+}
+
+// CustomerJSON is the JSON form of a Customer.
+type CustomerJSON struct {
+	ID          string         `json:"id"`
+	Name        string         `json:"name,omitempty"`
+	Email       string         `json:"email,omitempty"`
+	Phone       string         `json:"phone,omitempty"`
+	BirthDate   string         `json:"birth_date,omitempty"`
+	City        string         `json:"city,omitempty"`
+	HouseholdID string         `json:"household_id,omitempty"`
+	CreatedAt   string         `json:"created_at,omitempty"`
+	UpdatedAt   string         `json:"updated_at,omitempty"`
+	Attributes  map[string]any `json:"attributes,omitempty"`
+}
+
+// ParseTime parses an RFC 3339 time; a bare date (YYYY-MM-DD) or a time
+// without an offset is read in loc.
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04", "2006-01-02 15:04", time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time or a YYYY-MM-DD date", s)
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("trailing data after the JSON object")
+	}
+	return nil
+}
+
+func amountField(v *invalid, field string, n json.Number, scale int) int64 {
+	a, err := ParseAmount(string(n), scale)
+	if err != nil {
+		v.add(field, "%v", err)
+	}
+	return a
+}
+
+// Transaction converts j to a Transaction, with currency def when j names
+// none and times without an offset read in loc. It validates the result.
+func (j *TransactionJSON) Transaction(def Currency, loc *time.Location) (Transaction, error) {
+	t := Transaction{
+		ID: j.ID, CustomerID: j.CustomerID, Store: j.Store, Channel: j.Channel,
+		PaymentMethod: j.PaymentMethod, Currency: Currency(j.Currency), Quantity: j.Quantity,
+	}
+	if t.Currency == "" {
+		t.Currency = def
+	}
+	v := invalid{item: "transaction " + j.ID}
+	if j.Time == "" {
+		v.add("time", "is missing")
+	} else if tm, err := ParseTime(j.Time, loc); err != nil {
+		v.add("time", "%v", err)
+	} else {
+		t.Time = tm
+	}
+	scale, err := t.Currency.Scale()
+	if err != nil {
+		v.add("currency", "%v", err)
+	}
+	if err == nil {
+		if j.Amount == "" && len(j.Lines) == 0 {
+			v.add("amount", "is missing")
+		} else if j.Amount != "" {
+			t.Amount = amountField(&v, "amount", j.Amount, scale)
+		}
+		if j.Margin != "" {
+			m := amountField(&v, "margin", j.Margin, scale)
+			t.Margin = &m
+		}
+		for i, l := range j.Lines {
+			line := Line{SKU: l.SKU, Quantity: l.Quantity}
+			if l.UnitPrice == "" {
+				v.add(fmt.Sprintf("lines[%d].unit_price", i), "is missing")
+			} else {
+				line.UnitPrice = amountField(&v, fmt.Sprintf("lines[%d].unit_price", i), l.UnitPrice, scale)
+			}
+			t.Lines = append(t.Lines, line)
+		}
+	}
+	if len(v.details) > 0 {
+		return t, v.err("transaction")
+	}
+	t.Complete()
+	return t, t.Validate()
+}
+
+// Complete fills in what t's lines imply: the amount when it was not given,
+// and the quantity as the sum of the lines' quantities.
+func (t *Transaction) Complete() {
+	if len(t.Lines) == 0 {
+		return
+	}
+	if t.Amount == 0 {
+		t.Amount = t.LinesTotal()
+	}
+	if t.Quantity == 0 {
+		for _, l := range t.Lines {
+			t.Quantity += l.Quantity
+		}
+	}
+}
+
+// DecodeTransaction decodes one transaction in JSON form, rejecting unknown
+// fields, and validates it.
+func DecodeTransaction(data []byte, def Currency, loc *time.Location) (Transaction, error) {
+	var j TransactionJSON
+	if err := decodeStrict(data, &j); err != nil {
+		return Transaction{}, &Error{Code: EINVALID, Message: "invalid transaction JSON: " + err.Error()}
+	}
+	return j.Transaction(def, loc)
+}
+
+// JSON returns the JSON form of t with times shown in loc.
+func (t *Transaction) JSON(loc *time.Location) TransactionJSON {
+	scale, _ := t.Currency.Scale()
+	j := TransactionJSON{
+		ID: t.ID, CustomerID: t.CustomerID, Time: t.Time.In(loc).Format(time.RFC3339Nano),
+		Store: t.Store, Channel: t.Channel, PaymentMethod: t.PaymentMethod,
+		Amount: json.Number(FormatAmount(t.Amount, scale)), Currency: string(t.Currency), Quantity: t.Quantity,
+	}
+	if t.Margin != nil {
+		j.Margin = json.Number(FormatAmount(*t.Margin, scale))
+	}
+	for _, l := range t.Lines {
+		j.Lines = append(j.Lines, LineJSON{SKU: l.SKU, Quantity: l.Quantity, UnitPrice: json.Number(FormatAmount(l.UnitPrice, scale))})
+	}
+	return j
+}
+
+// Event converts j to an Event, reading times without an offset in loc, and
+// validates it.
+func (j *EventJSON) Event(loc *time.Location) (Event, error) {
+	e := Event{ID: j.ID, CustomerID: j.CustomerID, Type: j.Type, Properties: j.Properties}
+	if bytes.Equal(bytes.TrimSpace(e.Properties), []byte("null")) {
+		e.Properties = nil
+	}
+	if j.Time == "" {
+		return e, &Error{Code: EINVALID, Message: "invalid event", Details: []FieldError{{Item: "event " + j.ID, Field: "time", Reason: "is missing"}}}
+	}
+	tm, err := ParseTime(j.Time, loc)
+	if err != nil {
+		return e, &Error{Code: EINVALID, Message: "invalid event", Details: []FieldError{{Item: "event " + j.ID, Field: "time", Reason: err.Error()}}}
+	}
+	e.Time = tm
+	return e, e.Validate()
+}
+
+// DecodeEvent decodes one event in JSON form, rejecting unknown fields, and
+// validates it.
+func DecodeEvent(data []byte, loc *time.Location) (Event, error) {
+	var j EventJSON
+	if err := decodeStrict(data, &j); err != nil {
+		return Event{}, &Error{Code: EINVALID, Message: "invalid event JSON: " + err.Error()}
+	}
+	return j.Event(loc)
+}
+
+// JSON returns the JSON form of e with times shown in loc.
+func (e *Event) JSON(loc *time.Location) EventJSON {
+	props := e.Properties
+	if len(props) == 0 {
+		props = json.RawMessage("{}")
+	}
+	return EventJSON{ID: e.ID, CustomerID: e.CustomerID, Type: e.Type, Time: e.Time.In(loc).Format(time.RFC3339Nano), Properties: props}
+}
+
+// Customer converts j to a Customer and validates it. Created and updated
+// times are set by the store, not taken from the client.
+func (j *CustomerJSON) Customer() (Customer, error) {
+	c := Customer{ID: j.ID, Name: j.Name, Email: j.Email, Phone: j.Phone, BirthDate: j.BirthDate, City: j.City, HouseholdID: j.HouseholdID, Attributes: j.Attributes}
+	return c, c.Validate()
+}
+
+// JSON returns the JSON form of c with times shown in loc.
+func (c *Customer) JSON(loc *time.Location) CustomerJSON {
+	j := CustomerJSON{ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, BirthDate: c.BirthDate, City: c.City, HouseholdID: c.HouseholdID, Attributes: c.Attributes}
+	if !c.CreatedAt.IsZero() {
+		j.CreatedAt = c.CreatedAt.In(loc).Format(time.RFC3339)
+	}
+	if !c.UpdatedAt.IsZero() {
+		j.UpdatedAt = c.UpdatedAt.In(loc).Format(time.RFC3339)
+	}
+	return j
+}
