@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -482,6 +481,7 @@ func (s *sqliteTx) query(ctx context.Context, query string, args ...any) (rowIte
 	return sqlRows{rows}, nil
 }
 
+// insertSQL is the SQLite multi-row INSERT of n rows.
 func insertSQL(table string, cols []string, n int, conflict, returning string) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO ")
@@ -489,21 +489,14 @@ func insertSQL(table string, cols []string, n int, conflict, returning string) s
 	b.WriteString(" (")
 	b.WriteString(strings.Join(cols, ", "))
 	b.WriteString(") VALUES ")
-	p := 1
+	// Positional ? placeholders: the SQLite driver binds $N by looking up
+	// each parameter's name, which costs O(n²) in a statement of n.
+	row := "(" + strings.Repeat("?,", len(cols)-1) + "?)"
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(p))
-			p++
-		}
-		b.WriteByte(')')
+		b.WriteString(row)
 	}
 	b.WriteByte(' ')
 	b.WriteString(conflict)

@@ -1,0 +1,513 @@
+// Package ingest reads customer data files — CDNOW transaction logs, CSV
+// with a header and a column mapping, NDJSON — validates every row, and
+// writes them to the store in one database transaction.
+//
+// A file is imported whole or not at all: unless SkipInvalid is set, one bad
+// row rejects the file, nothing is written, and the error names each bad
+// row's line, column and reason. Imports are idempotent: rows without an id
+// get one derived from their content and line number, so importing a file
+// again — or again after a crash — adds nothing that is already stored.
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"clientele"
+	"clientele/internal/store"
+)
+
+// Kind names what a file holds.
+type Kind string
+
+// The kinds of file the importer reads.
+const (
+	Transactions Kind = "transactions"
+	Customers    Kind = "customers"
+	Products     Kind = "products"
+	Accounts     Kind = "accounts"
+	Events       Kind = "events"
+)
+
+// Formats.
+const (
+	FormatCDNOW  = "cdnow"
+	FormatCSV    = "csv"
+	FormatNDJSON = "ndjson"
+)
+
+// Options control an import. The zero value imports in the format the
+// file's name suggests, in USD and UTC, rejecting the file on any bad row.
+type Options struct {
+	Format   string            // cdnow, csv or ndjson; "" = from the file name
+	Map      map[string]string // CSV: file column name → field name
+	Currency clientele.Currency
+	Location *time.Location // for dates and times without an offset
+	// SkipInvalid imports the valid rows and writes the bad ones to
+	// RejectPath (default: the file's path + ".rejected") with the
+	// reasons in RejectPath + ".txt".
+	SkipInvalid bool
+	RejectPath  string
+	MaxErrors   int // row errors kept for the report (default 20)
+	// Progress, when set, is called now and then from another goroutine
+	// with the rows and bytes read so far.
+	Progress func(rows, bytes int64)
+}
+
+// RowError is one bad row.
+type RowError struct {
+	Line   int    // 1-based, counting a header line
+	Column string // column or field name, "" when the row as a whole is bad
+	Reason string
+}
+
+func (e RowError) String() string {
+	if e.Column == "" {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
+	}
+	return fmt.Sprintf("line %d: %s: %s", e.Line, e.Column, e.Reason)
+}
+
+// Summary counts what an import did.
+type Summary struct {
+	Source     string
+	Kind       Kind
+	Format     string
+	Rows       int64 // data rows read (not counting a header)
+	Items      int64 // items those rows make (a transaction may span rows)
+	Imported   int64 // items written
+	Duplicates int64 // items already stored
+	Rejected   int64 // bad rows
+	Errors     []RowError
+	RejectPath string // where rejected rows went, with SkipInvalid
+	Elapsed    time.Duration
+}
+
+func (s *Summary) String() string {
+	rate := ""
+	if secs := s.Elapsed.Seconds(); secs > 0 {
+		rate = fmt.Sprintf(" in %.1fs (%.0f rows/s)", secs, float64(s.Rows)/secs)
+	}
+	return fmt.Sprintf("%s: %s: read %d rows, imported %d, skipped %d as duplicates, rejected %d%s",
+		s.Source, s.Kind, s.Rows, s.Imported, s.Duplicates, s.Rejected, rate)
+}
+
+// RejectedError is returned when bad rows rejected a file; Summary says
+// which. Nothing from the file was written.
+type RejectedError struct{ Summary *Summary }
+
+func (e *RejectedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: rejected, nothing imported: %d bad rows", e.Summary.Source, e.Summary.Rejected)
+	for _, re := range e.Summary.Errors {
+		b.WriteString("\n  ")
+		b.WriteString(re.String())
+	}
+	if n := e.Summary.Rejected - int64(len(e.Summary.Errors)); n > 0 {
+		fmt.Fprintf(&b, "\n  … and %d more", n)
+	}
+	return b.String()
+}
+
+// Unwrap makes a rejection an EINVALID error.
+func (e *RejectedError) Unwrap() error { return clientele.Errorf(clientele.EINVALID, "file rejected") }
+
+// DetectFormat guesses a file's format from its name.
+func DetectFormat(path string) string {
+	name := strings.ToLower(path)
+	name = strings.TrimSuffix(name, ".gz")
+	switch {
+	case strings.HasSuffix(name, ".ndjson"), strings.HasSuffix(name, ".jsonl"), strings.HasSuffix(name, ".json"):
+		return FormatNDJSON
+	case strings.HasSuffix(name, ".txt"), strings.HasSuffix(name, ".dat"):
+		return FormatCDNOW
+	}
+	return FormatCSV
+}
+
+// File imports one file of the given kind into db, in one transaction.
+func File(ctx context.Context, db *store.DB, kind Kind, path string, opt Options) (*Summary, error) {
+	var sum *Summary
+	err := db.Write(ctx, func(w *store.Writer) error {
+		var err error
+		sum, err = FileTx(ctx, w, kind, path, opt)
+		return err
+	})
+	return sum, err
+}
+
+// FileTx imports one file within a transaction the caller holds; a
+// returned error means the caller must roll back.
+func FileTx(ctx context.Context, w *store.Writer, kind Kind, path string, opt Options) (*Summary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "import: %v", err)
+	}
+	defer f.Close()
+	if opt.Format == "" {
+		opt.Format = DetectFormat(path)
+	}
+	if opt.SkipInvalid && opt.RejectPath == "" {
+		opt.RejectPath = path + ".rejected"
+	}
+	return Reader(ctx, w, kind, f, path, opt)
+}
+
+// Reader imports what r holds, naming it source in messages, within a
+// transaction the caller holds.
+func Reader(ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source string, opt Options) (*Summary, error) {
+	if opt.Currency == "" {
+		opt.Currency = "USD"
+	}
+	if _, err := opt.Currency.Scale(); err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "import: %v", err)
+	}
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	if opt.MaxErrors <= 0 {
+		opt.MaxErrors = 20
+	}
+	if opt.Format == "" {
+		opt.Format = DetectFormat(source)
+	}
+	switch kind {
+	case Transactions:
+		return run(ctx, w, kind, r, source, opt, transactionParser, func(w *store.Writer, ctx context.Context, v []clientele.Transaction) (store.Result, error) {
+			return w.Transactions(ctx, v, nil)
+		})
+	case Customers:
+		return run(ctx, w, kind, r, source, opt, customerParser, (*store.Writer).Customers)
+	case Products:
+		return run(ctx, w, kind, r, source, opt, productParser, (*store.Writer).Products)
+	case Accounts:
+		return run(ctx, w, kind, r, source, opt, accountParser, (*store.Writer).Accounts)
+	case Events:
+		return run(ctx, w, kind, r, source, opt, eventParser, func(w *store.Writer, ctx context.Context, v []clientele.Event) (store.Result, error) {
+			return w.Events(ctx, v, nil)
+		})
+	}
+	return nil, clientele.Errorf(clientele.EINVALID, "import: unknown kind %q (want transactions, customers, products, accounts or events)", kind)
+}
+
+// An item is one parsed record (or a row error) with the line it began on.
+type item[T any] struct {
+	v    T
+	line int
+	raw  []string // the row(s) as read, for the reject file
+	errs []RowError
+}
+
+// parser reads items from a file; it returns io.EOF at the end.
+type parser[T any] interface {
+	next() (item[T], error)
+	header() []string // for the reject file; nil when the format has none
+}
+
+type parserFunc[T any] func(r io.Reader, opt *Options, counter *countingReader) (parser[T], error)
+
+const batchSize = 5000
+
+type countingReader struct {
+	r     io.Reader
+	bytes atomic.Int64
+	rows  atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.bytes.Add(int64(n))
+	return n, err
+}
+
+func run[T any](ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source string, opt Options,
+	newParser parserFunc[T], write func(*store.Writer, context.Context, []T) (store.Result, error)) (*Summary, error) {
+	start := time.Now()
+	sum := &Summary{Source: source, Kind: kind, Format: opt.Format}
+	cr := &countingReader{r: bufio.NewReaderSize(r, 1<<20)}
+	p, err := newParser(cr, &opt, cr)
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "%s: %v", source, err)
+	}
+
+	// Parse on one goroutine, write on this one: SQLite inserts and the
+	// parser each get a core.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []item[T], 4)
+	parseErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := make([]item[T], 0, batchSize)
+		for {
+			it, err := p.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				parseErr <- err
+				return
+			}
+			batch = append(batch, it)
+			if len(batch) == batchSize {
+				select {
+				case batches <- batch:
+				case <-ctx.Done():
+					return
+				}
+				batch = make([]item[T], 0, batchSize)
+			}
+		}
+		if len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+			}
+		}
+		parseErr <- nil
+	}()
+
+	var stopProgress func()
+	if opt.Progress != nil {
+		stopProgress = tick(func() { opt.Progress(cr.rows.Load(), cr.bytes.Load()) })
+	}
+	var rej *rejectWriter
+	if opt.SkipInvalid {
+		if rej, err = newRejectWriter(opt.RejectPath, opt.Format, p.header()); err != nil {
+			return nil, err
+		}
+		defer rej.close()
+	}
+	valid := make([]T, 0, batchSize)
+	failed := false
+	for batch := range batches {
+		valid = valid[:0]
+		for _, it := range batch {
+			if len(it.errs) == 0 {
+				valid = append(valid, it.v)
+				continue
+			}
+			sum.Rejected++
+			for _, e := range it.errs {
+				if len(sum.Errors) < opt.MaxErrors {
+					sum.Errors = append(sum.Errors, e)
+				}
+			}
+			if rej != nil {
+				if err := rej.write(it.raw, it.errs); err != nil {
+					return nil, err
+				}
+			}
+		}
+		sum.Items += int64(len(batch))
+		if sum.Rejected > 0 && !opt.SkipInvalid {
+			failed = true // keep reading to report every bad row, write no more
+		}
+		if failed || len(valid) == 0 {
+			continue
+		}
+		res, err := write(w, ctx, valid)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
+		}
+		sum.Imported += res.Written
+		sum.Duplicates += res.Duplicates
+	}
+	if err := <-parseErr; err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if stopProgress != nil {
+		stopProgress()
+		opt.Progress(cr.rows.Load(), cr.bytes.Load())
+	}
+	sum.Rows = cr.rows.Load()
+	sum.Elapsed = time.Since(start)
+	sort.SliceStable(sum.Errors, func(i, j int) bool { return sum.Errors[i].Line < sum.Errors[j].Line })
+	if failed {
+		sum.Imported, sum.Duplicates = 0, 0
+		return sum, &RejectedError{Summary: sum}
+	}
+	if rej != nil {
+		if err := rej.close(); err != nil {
+			return nil, err
+		}
+		if sum.Rejected > 0 {
+			sum.RejectPath = opt.RejectPath
+		} else {
+			os.Remove(opt.RejectPath)
+			os.Remove(opt.RejectPath + ".txt")
+		}
+	}
+	err = w.RecordImport(ctx, store.ImportRecord{Source: source, Kind: string(kind), Format: opt.Format, Started: start, Finished: time.Now(),
+		RowsRead: sum.Rows, Imported: sum.Imported, Duplicates: sum.Duplicates, Rejected: sum.Rejected})
+	return sum, err
+}
+
+// tick calls f every 200 ms until the returned function is called.
+func tick(f func()) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				f()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
+// rejectWriter writes rejected rows in the file's own format (so that they
+// can be fixed and imported again) and their reasons beside them.
+type rejectWriter struct {
+	f, reasons *os.File
+	csv        *csv.Writer
+	raw        *bufio.Writer
+	closed     bool
+}
+
+func newRejectWriter(path, format string, header []string) (*rejectWriter, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("reject file: %w", err)
+	}
+	reasons, err := os.Create(path + ".txt")
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("reject file: %w", err)
+	}
+	rw := &rejectWriter{f: f, reasons: reasons}
+	if format == FormatCSV {
+		rw.csv = csv.NewWriter(f)
+		if header != nil {
+			rw.csv.Write(header)
+		}
+	} else {
+		rw.raw = bufio.NewWriter(f)
+	}
+	return rw, nil
+}
+
+func (rw *rejectWriter) write(raw []string, errs []RowError) error {
+	for _, e := range errs {
+		if _, err := fmt.Fprintln(rw.reasons, e.String()); err != nil {
+			return err
+		}
+	}
+	if rw.csv != nil {
+		return rw.csv.Write(raw)
+	}
+	for _, l := range raw {
+		rw.raw.WriteString(l)
+		rw.raw.WriteByte('\n')
+	}
+	return nil
+}
+
+func (rw *rejectWriter) close() error {
+	if rw.closed {
+		return nil
+	}
+	rw.closed = true
+	var err error
+	if rw.csv != nil {
+		rw.csv.Flush()
+		err = rw.csv.Error()
+	} else {
+		err = rw.raw.Flush()
+	}
+	return errors.Join(err, rw.f.Close(), rw.reasons.Close())
+}
+
+// DeriveID returns the id of a row that has none: a hash of the kind, the
+// row's line number and its content, so that the same row of the same file
+// always gets the same id and a re-import finds it already stored.
+func DeriveID(kind Kind, line int, content ...string) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write([]byte(strconv.Itoa(line)))
+	for _, c := range content {
+		h.Write([]byte{0})
+		h.Write([]byte(c))
+	}
+	var sum [sha256.Size]byte
+	return "r" + hex.EncodeToString(h.Sum(sum[:0])[:12])
+}
+
+// Dir imports a directory written by `clientele simulate` (or laid out like
+// one): customers, products, accounts, transactions and events files,
+// recognised by name, all in one transaction.
+func Dir(ctx context.Context, db *store.DB, dir string, opt Options) ([]*Summary, error) {
+	files, err := DirFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Summary
+	err = db.Write(ctx, func(w *store.Writer) error {
+		for _, f := range files {
+			o := opt
+			o.Format = ""
+			o.RejectPath = ""
+			s, err := FileTx(ctx, w, f.Kind, f.Path, o)
+			if err != nil {
+				if s != nil {
+					out = append(out, s)
+				}
+				return err
+			}
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DirFile is one file of a directory import.
+type DirFile struct {
+	Kind Kind
+	Path string
+}
+
+// DirFiles lists the files of dir that Dir imports, in the order it imports
+// them: customers, products, accounts, transactions, events.
+func DirFiles(dir string) ([]DirFile, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "import: %v", err)
+	}
+	var out []DirFile
+	for _, k := range []Kind{Customers, Products, Accounts, Transactions, Events} {
+		for _, e := range entries {
+			name := e.Name()
+			base := strings.SplitN(name, ".", 2)[0]
+			if e.IsDir() || base != string(k) || strings.HasSuffix(name, ".rejected") || strings.HasSuffix(name, ".txt") && k != Transactions {
+				continue
+			}
+			out = append(out, DirFile{Kind: k, Path: filepath.Join(dir, name)})
+		}
+	}
+	if len(out) == 0 {
+		return nil, clientele.Errorf(clientele.EINVALID, "import: %s holds no customers, products, accounts, transactions or events files", dir)
+	}
+	return out, nil
+}
