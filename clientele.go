@@ -210,6 +210,17 @@ type Brand struct {
 	Owner string
 }
 
+// Validate reports every invalid field of b.
+func (b *Brand) Validate() error {
+	v := invalid{item: "brand " + b.Name}
+	if b.Name == "" {
+		v.add("name", "is empty")
+	}
+	checkText(&v, "name", b.Name, 128)
+	checkText(&v, "owner", b.Owner, 256)
+	return v.err("brand")
+}
+
 // Product is an item the firm sells. Price and UnitCost are in minor units
 // of Currency; a price below cost marks a loss leader.
 type Product struct {

@@ -22,6 +22,7 @@ var fieldsOf = map[Kind][]string{
 	Products:     {"sku", "name", "category", "brand", "price", "unit_cost", "currency"},
 	Accounts:     {"id", "customer_id", "kind", "product", "tier", "holder", "opened_on", "closed_on", "parent_id", "spending_limit", "currency"},
 	Events:       {"id", "customer_id", "type", "time", "properties"},
+	Brands:       {"name", "owner"},
 }
 
 // aliases are column names read as a field without a --map.
@@ -661,4 +662,19 @@ func eventParser(r io.Reader, opt *Options, cr *countingReader) (parser[clientel
 		}}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q for events (want ndjson or csv)", opt.Format)
+}
+
+// ---- brands ----
+
+func brandParser(r io.Reader, opt *Options, cr *countingReader) (parser[clientele.Brand], error) {
+	if opt.Format != FormatCSV {
+		return nil, fmt.Errorf("brands are read from CSV files only")
+	}
+	t, err := newCSVTable(r, cr, Brands, opt.Map, "name")
+	if err != nil {
+		return nil, err
+	}
+	return &csvRowParser[clientele.Brand]{t: t, check: (*clientele.Brand).Validate, build: func(t *csvTable, e *rowErrs) clientele.Brand {
+		return clientele.Brand{Name: t.get("name"), Owner: t.get("owner")}
+	}}, nil
 }

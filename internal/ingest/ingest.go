@@ -40,6 +40,7 @@ const (
 	Products     Kind = "products"
 	Accounts     Kind = "accounts"
 	Events       Kind = "events"
+	Brands       Kind = "brands"
 )
 
 // Formats.
@@ -195,12 +196,14 @@ func Reader(ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source
 		return run(ctx, w, kind, r, source, opt, productParser, (*store.Writer).Products)
 	case Accounts:
 		return run(ctx, w, kind, r, source, opt, accountParser, (*store.Writer).Accounts)
+	case Brands:
+		return run(ctx, w, kind, r, source, opt, brandParser, (*store.Writer).Brands)
 	case Events:
 		return run(ctx, w, kind, r, source, opt, eventParser, func(w *store.Writer, ctx context.Context, v []clientele.Event) (store.Result, error) {
 			return w.Events(ctx, v, nil)
 		})
 	}
-	return nil, clientele.Errorf(clientele.EINVALID, "import: unknown kind %q (want transactions, customers, products, accounts or events)", kind)
+	return nil, clientele.Errorf(clientele.EINVALID, "import: unknown kind %q (want transactions, customers, products, brands, accounts or events)", kind)
 }
 
 // An item is one parsed record (or a row error) with the line it began on.
@@ -455,7 +458,7 @@ func DeriveID(kind Kind, line int, content ...string) string {
 }
 
 // Dir imports a directory written by `clientele simulate` (or laid out like
-// one): customers, products, accounts, transactions and events files,
+// one): brands, customers, products, accounts, transactions and events files,
 // recognised by name, all in one transaction.
 func Dir(ctx context.Context, db *store.DB, dir string, opt Options) ([]*Summary, error) {
 	files, err := DirFiles(dir)
@@ -489,14 +492,14 @@ type DirFile struct {
 }
 
 // DirFiles lists the files of dir that Dir imports, in the order it imports
-// them: customers, products, accounts, transactions, events.
+// them: brands, customers, products, accounts, transactions, events.
 func DirFiles(dir string) ([]DirFile, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, clientele.Errorf(clientele.EINVALID, "import: %v", err)
 	}
 	var out []DirFile
-	for _, k := range []Kind{Customers, Products, Accounts, Transactions, Events} {
+	for _, k := range []Kind{Brands, Customers, Products, Accounts, Transactions, Events} {
 		for _, e := range entries {
 			name := e.Name()
 			base := strings.SplitN(name, ".", 2)[0]
@@ -507,7 +510,7 @@ func DirFiles(dir string) ([]DirFile, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, clientele.Errorf(clientele.EINVALID, "import: %s holds no customers, products, accounts, transactions or events files", dir)
+		return nil, clientele.Errorf(clientele.EINVALID, "import: %s holds no brands, customers, products, accounts, transactions or events files", dir)
 	}
 	return out, nil
 }

@@ -102,8 +102,8 @@ func TestImportRejectsWholeFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			lines := strings.Split(string(data), "\n")
-			lines[99] = " 00099 19971332  1   11.77"   // line 100: no such date
-			lines[4999] = " 01234 19970301  x   11.77"  // line 5000: quantity
+			lines[99] = " 00099 19971332  1   11.77"     // line 100: no such date
+			lines[4999] = " 01234 19970301  x   11.77"   // line 5000: quantity
 			lines[60000] = " 20000 19970301  1   11.7.7" // line 60001: amount
 			bad := filepath.Join(t.TempDir(), "bad.txt")
 			if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
