@@ -1,0 +1,100 @@
+// Command clientele is a customer-centric marketing system: it keeps the
+// customer database, imports and simulates data, and serves the HTTP API.
+// Run `clientele --help` for the commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"clientele"
+	"clientele/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "clientele:", err)
+		os.Exit(1)
+	}
+}
+
+// app holds the global settings and what commands share.
+type app struct {
+	stdout, stderr io.Writer
+	dsn            string
+	tz             string
+	currency       string
+	logLevel       string
+	loc            *time.Location
+	logger         *slog.Logger
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "clientele",
+		Short: "Clientele: manage customers, not products — customer lifetime value, customer equity and the customer database",
+		Long: `Clientele is a customer-centric marketing system. It keeps the customer
+database (customers, identities, accounts, transactions, events), imports
+and simulates data, and serves an HTTP API.
+
+Every flag that has a CLIENTELE_* variable may be set either way; the flag wins.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return a.setup()
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dsn, "db", env("CLIENTELE_DB", "clientele.db"), "database: an SQLite file path (or sqlite:PATH), or a postgres:// URL (CLIENTELE_DB)")
+	pf.StringVar(&a.tz, "tz", env("CLIENTELE_TZ", "Local"), "time zone for dates without one and for display, e.g. Asia/Seoul (CLIENTELE_TZ)")
+	pf.StringVar(&a.currency, "currency", env("CLIENTELE_CURRENCY", "USD"), "ISO 4217 currency of amounts that name none (CLIENTELE_CURRENCY)")
+	pf.StringVar(&a.logLevel, "log-level", env("CLIENTELE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CLIENTELE_LOG_LEVEL)")
+	root.AddCommand(newImportCmd(a), newSimulateCmd(a), newStatsCmd(a), newTokenCmd(a), newServeCmd(a), newDemoCmd(a))
+	return root
+}
+
+func (a *app) setup() error {
+	loc, err := time.LoadLocation(a.tz)
+	if err != nil {
+		return clientele.Errorf(clientele.EINVALID, "--tz %q: %v", a.tz, err)
+	}
+	a.loc = loc
+	if _, err := clientele.Currency(a.currency).Scale(); err != nil {
+		return clientele.Errorf(clientele.EINVALID, "--currency: %v", err)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+		return clientele.Errorf(clientele.EINVALID, "--log-level %q: want debug, info, warn or error", a.logLevel)
+	}
+	a.logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+func (a *app) open(ctx context.Context) (*store.DB, error) {
+	db, err := store.Open(ctx, a.dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", store.Redact(a.dsn), err)
+	}
+	return db, nil
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"clientele"
+)
+
+func newTokenCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens"}
+	var name string
+	create := &cobra.Command{
+		Use:   "create --name NAME",
+		Short: "Create an API token and print it once (only its hash is stored)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			secret, err := db.CreateToken(cmd.Context(), name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, secret)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "what the token is for (required)")
+	create.MarkFlagRequired("name")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List API tokens (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			toks, err := db.Tokens(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var rows [][]string
+			for _, t := range toks {
+				used := "never"
+				if !t.LastUsed.IsZero() {
+					used = t.LastUsed.In(a.loc).Format(time.DateTime)
+				}
+				state := "active"
+				if t.Revoked {
+					state = "revoked"
+				}
+				rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.Name, t.CreatedAt.In(a.loc).Format(time.DateTime), used, state})
+			}
+			return writeTable(a.stdout, []string{"ID", "NAME", "CREATED", "LAST USED", "STATE"}, rows)
+		},
+	}
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke an API token",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return clientele.Errorf(clientele.EINVALID, "token id %q is not a number (see `clientele token list`)", args[0])
+			}
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return db.RevokeToken(cmd.Context(), id)
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}

@@ -1,0 +1,264 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"clientele/internal/store"
+	"clientele/internal/store/storetest"
+	"clientele/internal/web"
+)
+
+type client struct {
+	t     *testing.T
+	url   string
+	token string
+}
+
+func (c client) do(method, path, body string) (int, map[string]any) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.url+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var v map[string]any
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(b, &v); err != nil {
+			c.t.Fatalf("%s %s: response is not a JSON object: %s", method, path, b)
+		}
+	}
+	return resp.StatusCode, v
+}
+
+func start(t *testing.T, db *store.DB) (client, *web.Server) {
+	t.Helper()
+	srv := web.New(db, web.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	tok, err := db.CreateToken(context.Background(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client{t: t, url: ts.URL, token: tok}, srv
+}
+
+// Every route, and any other path, refuses a request without a valid token.
+func TestEveryRouteNeedsAToken(t *testing.T) {
+	db := storetest.Open(t)[0].DB
+	c, srv := start(t, db)
+	paths := append(srv.Routes(), "GET /nowhere", "DELETE /api/v1/customers/x")
+	for _, tok := range []string{"", "clt_wrong", "not-even-a-token"} {
+		anon := c
+		anon.token = tok
+		for _, r := range paths {
+			method, pattern, _ := strings.Cut(r, " ")
+			path := strings.NewReplacer("{id}", "c1", "{kind}", "email", "{value}", "a@b.c").Replace(pattern)
+			code, body := anon.do(method, path, "[]")
+			if code != http.StatusUnauthorized {
+				t.Errorf("%s %s with token %q: status %d, want 401", method, path, tok, code)
+				continue
+			}
+			if e, _ := body["error"].(map[string]any); e["code"] != "unauthorized" {
+				t.Errorf("%s %s: body %v, want an unauthorized error", method, path, body)
+			}
+		}
+	}
+	if code, _ := c.do("GET", "/healthz", ""); code != 200 {
+		t.Errorf("healthz with a token: %d", code)
+	}
+	if code, _ := c.do("GET", "/nowhere", ""); code != 404 {
+		t.Errorf("unknown path with a token: %d, want 404", code)
+	}
+}
+
+// The OpenAPI document describes exactly the routes the server serves.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	db := storetest.Open(t)[0].DB
+	c, srv := start(t, db)
+	code, doc := c.do("GET", "/api/v1/openapi.json", "")
+	if code != 200 {
+		t.Fatalf("openapi.json: %d", code)
+	}
+	var documented []string
+	for path, ops := range doc["paths"].(map[string]any) {
+		for method := range ops.(map[string]any) {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	served := srv.Routes()
+	sort.Strings(documented)
+	sort.Strings(served)
+	if diff := cmp.Diff(served, documented); diff != "" {
+		t.Errorf("routes (-served +documented):\n%s", diff)
+	}
+}
+
+func TestBatchesAndReads(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			batch := `[
+				{"id":"t1","customer_id":"c1","time":"2024-05-01T10:00:00Z","store":"s1","amount":12.50,"margin":"3.10","lines":[{"sku":"A","quantity":1,"unit_price":12.50}]},
+				{"id":"t2","customer_id":"c1","time":"2024-05-02T10:00:00Z","amount":5},
+				{"id":"t1","customer_id":"c1","time":"2024-05-01T10:00:00Z","amount":12.50},
+				{"id":"t3","customer_id":"c2","time":"yesterday","amount":1},
+				{"id":"t4","customer_id":"c2","time":"2024-05-02T10:00:00Z","amount":1.005},
+				{"id":"t5","customer_id":"c2","time":"2024-05-02T10:00:00Z","amount":1,"colour":"red"}
+			]`
+			code, res := c.do("POST", "/api/v1/transactions", batch)
+			if code != 200 {
+				t.Fatalf("post: %d %v", code, res)
+			}
+			var statuses []string
+			for _, r := range res["results"].([]any) {
+				statuses = append(statuses, r.(map[string]any)["status"].(string))
+			}
+			if diff := cmp.Diff([]string{"created", "created", "duplicate", "error", "error", "error"}, statuses); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
+			r3 := res["results"].([]any)[3].(map[string]any)["error"].(map[string]any)
+			if d := r3["details"].([]any)[0].(map[string]any); d["field"] != "time" {
+				t.Errorf("item 3 error = %v, want field time", r3)
+			}
+			// The same batch again: nothing new.
+			_, res = c.do("POST", "/api/v1/transactions", batch)
+			if res["created"] != 0.0 || res["duplicates"] != 3.0 {
+				t.Errorf("second post: created %v duplicates %v", res["created"], res["duplicates"])
+			}
+			st, err := b.DB.Stats(context.Background())
+			if err != nil || st.Transactions != 2 {
+				t.Errorf("stored %d transactions (%v), want 2", st.Transactions, err)
+			}
+
+			code, res = c.do("POST", "/api/v1/events", `[{"id":"e1","customer_id":"c1","type":"web_visit","time":"2024-05-03T00:00:00Z","properties":{"page":"offers"}},
+				{"id":"e1","customer_id":"c1","type":"web_visit","time":"2024-05-03T00:00:00Z"}]`)
+			if code != 200 || res["created"] != 1.0 || res["duplicates"] != 1.0 {
+				t.Errorf("events: %d %v", code, res)
+			}
+
+			code, res = c.do("PUT", "/api/v1/customers/c1", `{"name":"Ada Lovelace","email":"ada@example.com","birth_date":"1985-12-10"}`)
+			if code != 200 || res["name"] != "Ada Lovelace" {
+				t.Errorf("put existing customer: %d %v", code, res)
+			}
+			code, _ = c.do("PUT", "/api/v1/customers/c9", `{"name":"New"}`)
+			if code != 201 {
+				t.Errorf("put new customer: %d, want 201", code)
+			}
+			code, res = c.do("PUT", "/api/v1/customers/c9", `{"email":"not-an-email"}`)
+			if code != 400 || !strings.Contains(fmt.Sprint(res), "email") {
+				t.Errorf("put bad customer: %d %v", code, res)
+			}
+
+			code, v := c.do("GET", "/api/v1/customers/c1/360", "")
+			if code != 200 {
+				t.Fatalf("360: %d %v", code, v)
+			}
+			txs := v["recent_transactions"].([]any)
+			if len(txs) != 2 || txs[0].(map[string]any)["id"] != "t2" {
+				t.Errorf("360 transactions = %v", txs)
+			}
+			t1 := txs[1].(map[string]any)
+			if t1["amount"] != 12.5 || t1["margin"] != 3.1 || len(t1["lines"].([]any)) != 1 {
+				t.Errorf("t1 = %v", t1)
+			}
+			if tot := v["totals"].(map[string]any); tot["transactions"] != 2.0 || tot["revenue"].(map[string]any)["USD"] != 17.5 {
+				t.Errorf("totals = %v", tot)
+			}
+			if len(v["recent_events"].([]any)) != 1 {
+				t.Errorf("events = %v", v["recent_events"])
+			}
+
+			code, v = c.do("GET", "/api/v1/identities/email/ADA@example.com", "")
+			if code != 200 || v["id"] != "c1" {
+				t.Errorf("identity: %d %v", code, v)
+			}
+			code, _ = c.do("GET", "/api/v1/identities/email/nobody@example.com", "")
+			if code != 404 {
+				t.Errorf("unknown identity: %d", code)
+			}
+			code, _ = c.do("GET", "/api/v1/identities/shoe-size/42", "")
+			if code != 400 {
+				t.Errorf("bad identity kind: %d", code)
+			}
+
+			code, v = c.do("GET", "/api/v1/customers?q=ada&limit=10", "")
+			if code != 200 || len(v["items"].([]any)) != 1 {
+				t.Errorf("search: %d %v", code, v)
+			}
+			code, v = c.do("GET", "/api/v1/customers/c1/transactions?limit=1", "")
+			if code != 200 || len(v["items"].([]any)) != 1 || v["next"] == nil {
+				t.Fatalf("transactions page 1: %d %v", code, v)
+			}
+			code, v = c.do("GET", "/api/v1/customers/c1/transactions?limit=1&cursor="+v["next"].(string), "")
+			if code != 200 || v["items"].([]any)[0].(map[string]any)["id"] != "t1" || v["next"] != nil {
+				t.Errorf("transactions page 2: %d %v", code, v)
+			}
+			for _, q := range []string{"/api/v1/customers?limit=0", "/api/v1/customers?limit=x", "/api/v1/customers/c1/transactions?cursor=bad"} {
+				if code, _ := c.do("GET", q, ""); code != 400 {
+					t.Errorf("GET %s: %d, want 400", q, code)
+				}
+			}
+			if code, _ := c.do("GET", "/api/v1/customers/nobody", ""); code != 404 {
+				t.Errorf("unknown customer: %d", code)
+			}
+		})
+	}
+}
+
+func TestBatchLimits(t *testing.T) {
+	db := storetest.Open(t)[0].DB
+	c, _ := start(t, db)
+	var big bytes.Buffer
+	big.WriteString("[")
+	for i := range 1001 {
+		if i > 0 {
+			big.WriteString(",")
+		}
+		fmt.Fprintf(&big, `{"id":"e%d","customer_id":"c","type":"x","time":"2024-01-01T00:00:00Z"}`, i)
+	}
+	big.WriteString("]")
+	for _, body := range []string{big.String(), "[]", "{}", "not json", `[{"id":1}]`} {
+		code, res := c.do("POST", "/api/v1/events", body)
+		if body == `[{"id":1}]` {
+			if code != 200 || res["errors"] != 1.0 {
+				t.Errorf("wrongly typed item: %d %v", code, res)
+			}
+			continue
+		}
+		if code != 400 {
+			t.Errorf("body %.20q: %d, want 400", body, code)
+		}
+	}
+	// Metrics count what was posted.
+	req, _ := http.NewRequest("GET", c.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `clientele_ingested_items_total{kind="event",status="error"} 1`) {
+		t.Errorf("metrics do not count the bad event:\n%.2000s", b)
+	}
+}
