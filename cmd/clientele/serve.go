@@ -1,13 +1,76 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
 	"github.com/spf13/cobra"
+
+	"clientele"
+	"clientele/internal/store"
+	"clientele/internal/web"
 )
 
 func newServeCmd(a *app) *cobra.Command {
-	return &cobra.Command{Use: "serve", Short: "Serve the HTTP API"}
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the HTTP API (every route needs a token from `clientele token create`)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return a.serve(cmd.Context(), db, addr, nil)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", env("CLIENTELE_ADDR", "127.0.0.1:8080"), "address to listen on (CLIENTELE_ADDR); loopback by default")
+	return cmd
 }
 
-func newDemoCmd(a *app) *cobra.Command {
-	return &cobra.Command{Use: "demo", Short: "Build a demo database and serve it"}
+// serve listens on addr and serves the API until ctx ends, then shuts down
+// gracefully. ready, when set, is called with the bound address once the
+// listener is open.
+func (a *app) serve(ctx context.Context, db *store.DB, addr string, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return clientele.Errorf(clientele.EINVALID, "listen on %s: %v", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           web.New(db, web.Config{Currency: clientele.Currency(a.currency), Location: a.loc}, a.logger),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	a.logger.Info("serving", "addr", ln.Addr().String(), "db", db.Where())
+	if ready != nil {
+		ready(ln.Addr().String())
+	} else {
+		fmt.Fprintf(a.stdout, "Clientele API on http://%s/api/v1 (OpenAPI: /api/v1/openapi.json)\n", ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

@@ -1,0 +1,270 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"clientele/internal/store/storetest"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "clientele-bin")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "clientele")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// master is the CDNOW master file, shared with the ingest tests.
+const master = "../../internal/ingest/testdata/CDNOW_master.txt"
+
+func run(t *testing.T, db string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"--db", db, "--tz", "UTC"}, args...)...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+type stats struct {
+	Customers    int64  `json:"customers"`
+	Transactions int64  `json:"transactions"`
+	Revenue      any    `json:"revenue"`
+	First        string `json:"first"`
+	Last         string `json:"last"`
+}
+
+func getStats(t *testing.T, db string) stats {
+	t.Helper()
+	out, errOut, err := run(t, db, "stats", "--format", "json")
+	if err != nil {
+		t.Fatalf("stats: %v\n%s", err, errOut)
+	}
+	var s stats
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("stats output %q: %v", out, err)
+	}
+	return s
+}
+
+func backends(t *testing.T) map[string]string {
+	dbs := map[string]string{"sqlite": storetest.SQLiteDSN(t)}
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		dbs["postgres"] = storetest.PostgresDSN(t)
+	}
+	return dbs
+}
+
+// The acceptance checks of the customer database, through the binary.
+func TestImportCDNOW(t *testing.T) {
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			out, errOut, err := run(t, db, "import", "transactions", master, "--format", "cdnow")
+			if err != nil {
+				t.Fatalf("import: %v\n%s", err, errOut)
+			}
+			if !strings.Contains(out, "read 69659 rows, imported 69659, skipped 0 as duplicates, rejected 0") {
+				t.Errorf("summary: %s", out)
+			}
+			want := stats{Customers: 23570, Transactions: 69659, Revenue: 2500315.63, First: "1997-01-01T00:00:00Z", Last: "1998-06-30T00:00:00Z"}
+			if got := getStats(t, db); got != want {
+				t.Errorf("stats = %+v, want %+v", got, want)
+			}
+			out, _, err = run(t, db, "import", "transactions", master)
+			if err != nil || !strings.Contains(out, "imported 0, skipped 69659 as duplicates") {
+				t.Errorf("second import: %v %s", err, out)
+			}
+			if got := getStats(t, db); got != want {
+				t.Errorf("after second import: %+v", got)
+			}
+
+			data, _ := os.ReadFile(master)
+			lines := strings.Split(string(data), "\n")
+			lines[10] = " 00011 1997011 1 10.00"
+			lines[20] = " 00021 19970101 one 10.00"
+			lines[30] = " 00031 19970101 1"
+			bad := filepath.Join(t.TempDir(), "broken.txt")
+			os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o644)
+			_, errOut, err = run(t, db, "import", "transactions", bad)
+			if err == nil {
+				t.Fatal("a broken file was accepted")
+			}
+			for _, l := range []string{"line 11: date", "line 21: quantity", "line 31: has 3 columns"} {
+				if !strings.Contains(errOut, l) {
+					t.Errorf("stderr does not name %q:\n%s", l, errOut)
+				}
+			}
+			if !strings.Contains(errOut, "rejected, nothing imported: 3 bad rows") {
+				t.Errorf("stderr: %s", errOut)
+			}
+			if got := getStats(t, db); got != want {
+				t.Errorf("after the broken file: %+v", got)
+			}
+		})
+	}
+}
+
+// An import killed with SIGKILL and run again ends with exactly the counts
+// of a clean import.
+func TestImportSurvivesKill(t *testing.T) {
+	dir := t.TempDir()
+	sim := filepath.Join(dir, "sim")
+	if _, errOut, err := run(t, filepath.Join(dir, "unused.db"), "simulate", "--customers", "20000", "--seed", "4", "--out", sim); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, errOut)
+	}
+	clean := filepath.Join(dir, "clean.db")
+	if _, errOut, err := run(t, clean, "import", sim); err != nil {
+		t.Fatalf("clean import: %v\n%s", err, errOut)
+	}
+	want := getStats(t, clean)
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			killed := false
+			for _, delay := range []time.Duration{1500 * time.Millisecond, 700 * time.Millisecond, 300 * time.Millisecond} {
+				cmd := exec.Command(bin, "--db", db, "import", sim)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(delay)
+				cmd.Process.Signal(syscall.SIGKILL)
+				err := cmd.Wait()
+				if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					killed = true
+					break
+				}
+				if err == nil {
+					// It finished before the kill: start over on a fresh
+					// database with a shorter delay.
+					t.Logf("import finished within %v; trying a shorter delay", delay)
+					if name == "sqlite" {
+						db = storetest.SQLiteDSN(t)
+					} else {
+						db = storetest.PostgresDSN(t)
+					}
+				}
+			}
+			if !killed {
+				t.Fatal("could not kill the import mid-way")
+			}
+			if _, errOut, err := run(t, db, "import", sim); err != nil {
+				t.Fatalf("re-run: %v\n%s", err, errOut)
+			}
+			if got := getStats(t, db); got != want {
+				t.Errorf("after kill and re-run: %+v, clean import: %+v", got, want)
+			}
+		})
+	}
+}
+
+var apiLine = regexp.MustCompile(`http://([0-9.:]+)/api/v1`)
+
+// startServer runs the binary with args until the test ends and returns
+// the address it prints, and everything it printed up to then.
+func startServer(t *testing.T, args ...string) (string, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	var seen strings.Builder
+	sc := bufio.NewScanner(stdout)
+	deadline := time.AfterFunc(2*time.Minute, cancel)
+	defer deadline.Stop()
+	var addr string
+	for sc.Scan() {
+		seen.WriteString(sc.Text() + "\n")
+		if m := apiLine.FindStringSubmatch(sc.Text()); m != nil && addr == "" {
+			addr = m[1]
+		}
+		if addr != "" && (strings.Contains(sc.Text(), "Press Ctrl-C") || strings.HasPrefix(sc.Text(), "Clientele API on")) {
+			go io.Copy(io.Discard, stdout)
+			return addr, seen.String()
+		}
+	}
+	t.Fatalf("server did not start; it printed:\n%s", seen.String())
+	return "", ""
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServe(t *testing.T) {
+	db := storetest.SQLiteDSN(t)
+	if _, errOut, err := run(t, db, "import", "transactions", master); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut)
+	}
+	token, _, err := run(t, db, "token", "create", "--name", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(token)
+	addr, _ := startServer(t, "--db", db, "serve", "--addr", "127.0.0.1:0")
+	if code, _ := get(t, "http://"+addr+"/api/v1/customers/00002/360", ""); code != 401 {
+		t.Errorf("no token: %d, want 401", code)
+	}
+	code, body := get(t, "http://"+addr+"/api/v1/customers/00002/360", token)
+	if code != 200 || !strings.Contains(body, `"transactions":2`) {
+		t.Errorf("360: %d %s", code, body)
+	}
+	out, _, _ := run(t, db, "token", "list")
+	if !strings.Contains(out, "test") || strings.Contains(out, token) {
+		t.Errorf("token list shows the secret or misses the token:\n%s", out)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	addr, out := startServer(t, "demo", "--customers", "2000", "--addr", "127.0.0.1:0", "--dir", dir)
+	m := regexp.MustCompile(`Token:\s+(\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("demo printed no token:\n%s", out)
+	}
+	code, body := get(t, "http://"+addr+"/api/v1/customers/C00000001/360", m[1])
+	if code != 200 || !strings.Contains(body, `"recent_transactions"`) {
+		t.Errorf("360: %d %.300s", code, body)
+	}
+	code, body = get(t, "http://"+addr+"/api/v1/stats", m[1])
+	if code != 200 || !strings.Contains(body, `"customers":2000`) {
+		t.Errorf("stats: %d %s", code, body)
+	}
+}
