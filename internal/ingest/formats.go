@@ -361,7 +361,21 @@ func (p *txCSVParser) next() (item[clientele.Transaction], error) {
 	it := item[clientele.Transaction]{line: p.t.line}
 	e := rowErrs{line: p.t.line, t: p.t}
 	t := p.row(&e, &it)
-	if p.t.has("sku") && t.ID != "" {
+	if !p.t.has("sku") {
+		// One row, one transaction: keep the row only if it is rejected.
+		if len(e.errs) == 0 {
+			t.Complete()
+			e.fromDomain(t.Validate())
+		}
+		if len(e.errs) > 0 {
+			it.raw = slices.Clone(p.t.rec)
+		}
+		it.v, it.errs = t, e.errs
+		return it, nil
+	}
+	// Lines: keep every row of the transaction, in case it is rejected.
+	it.raw = append(it.raw, slices.Clone(p.t.rec)...)
+	if t.ID != "" {
 		// Gather the following lines of the same transaction.
 		for {
 			err := p.t.read()
@@ -377,6 +391,7 @@ func (p *txCSVParser) next() (item[clientele.Transaction], error) {
 			}
 			e.line = p.t.line
 			next := p.row(&e, &it)
+			it.raw = append(it.raw, slices.Clone(p.t.rec)...)
 			t.Lines = append(t.Lines, next.Lines...)
 		}
 	}
@@ -389,11 +404,9 @@ func (p *txCSVParser) next() (item[clientele.Transaction], error) {
 	return it, nil
 }
 
-// row reads the current record into a transaction, appending the raw record
-// to it.raw and errors to e.
+// row reads the current record into a transaction, appending errors to e.
 func (p *txCSVParser) row(e *rowErrs, it *item[clientele.Transaction]) clientele.Transaction {
 	t := p.t
-	it.raw = append(it.raw, slices.Clone(t.rec)...)
 	tr := clientele.Transaction{
 		ID: t.get("id"), CustomerID: t.get("customer_id"), Store: t.get("store"), Channel: t.get("channel"),
 		PaymentMethod: t.get("payment_method"), Currency: clientele.Currency(t.get("currency")),

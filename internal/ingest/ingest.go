@@ -187,9 +187,12 @@ func Reader(ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source
 	}
 	switch kind {
 	case Transactions:
-		return run(ctx, w, kind, r, source, opt, transactionParser, func(w *store.Writer, ctx context.Context, v []clientele.Transaction) (store.Result, error) {
-			return w.Transactions(ctx, v, nil)
-		})
+		// Transactions are the bulk of any import: the parser's goroutine
+		// also sorts and converts them, leaving the writer only the writing.
+		return runPrepared(ctx, w, kind, r, source, opt, transactionParser, w.DB().PrepareTransactions,
+			func(w *store.Writer, ctx context.Context, b *store.TxBatch) (store.Result, error) {
+				return w.WriteTransactions(ctx, b, nil)
+			})
 	case Customers:
 		return run(ctx, w, kind, r, source, opt, customerParser, (*store.Writer).Customers)
 	case Products:
@@ -222,7 +225,7 @@ type parser[T any] interface {
 
 type parserFunc[T any] func(r io.Reader, opt *Options, counter *countingReader) (parser[T], error)
 
-const batchSize = 5000
+const batchSize = 50000
 
 type countingReader struct {
 	r     io.Reader
@@ -238,6 +241,22 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func run[T any](ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source string, opt Options,
 	newParser parserFunc[T], write func(*store.Writer, context.Context, []T) (store.Result, error)) (*Summary, error) {
+	return runPrepared(ctx, w, kind, r, source, opt, newParser, func(v []T) []T { return v }, write)
+}
+
+// parsed is one batch from the parser: the valid items, prepared for the
+// writer, and the bad ones.
+type parsed[T, P any] struct {
+	items int
+	valid P
+	n     int // valid items
+	bad   []item[T]
+}
+
+// runPrepared imports with a pipeline: one goroutine parses, validates and
+// prepares batches (pure CPU work), this one writes them.
+func runPrepared[T, P any](ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source string, opt Options,
+	newParser parserFunc[T], prepare func([]T) P, write func(*store.Writer, context.Context, P) (store.Result, error)) (*Summary, error) {
 	start := time.Now()
 	sum := &Summary{Source: source, Kind: kind, Format: opt.Format}
 	cr := &countingReader{r: bufio.NewReaderSize(r, 1<<20)}
@@ -250,11 +269,26 @@ func run[T any](ctx context.Context, w *store.Writer, kind Kind, r io.Reader, so
 	// parser each get a core.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []item[T], 4)
+	batches := make(chan parsed[T, P], 2)
 	parseErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		batch := make([]item[T], 0, batchSize)
+		valid := make([]T, 0, batchSize)
+		var bad []item[T]
+		items := 0
+		flush := func() bool {
+			b := parsed[T, P]{items: items, n: len(valid), bad: bad}
+			if len(valid) > 0 {
+				b.valid = prepare(valid)
+			}
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return false
+			}
+			valid, bad, items = make([]T, 0, batchSize), nil, 0
+			return true
+		}
 		for {
 			it, err := p.next()
 			if err == io.EOF {
@@ -264,21 +298,18 @@ func run[T any](ctx context.Context, w *store.Writer, kind Kind, r io.Reader, so
 				parseErr <- err
 				return
 			}
-			batch = append(batch, it)
-			if len(batch) == batchSize {
-				select {
-				case batches <- batch:
-				case <-ctx.Done():
-					return
-				}
-				batch = make([]item[T], 0, batchSize)
+			items++
+			if len(it.errs) == 0 {
+				valid = append(valid, it.v)
+			} else {
+				bad = append(bad, it)
+			}
+			if items == batchSize && !flush() {
+				return
 			}
 		}
-		if len(batch) > 0 {
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
-			}
+		if items > 0 && !flush() {
+			return
 		}
 		parseErr <- nil
 	}()
@@ -294,15 +325,9 @@ func run[T any](ctx context.Context, w *store.Writer, kind Kind, r io.Reader, so
 		}
 		defer rej.close()
 	}
-	valid := make([]T, 0, batchSize)
 	failed := false
-	for batch := range batches {
-		valid = valid[:0]
-		for _, it := range batch {
-			if len(it.errs) == 0 {
-				valid = append(valid, it.v)
-				continue
-			}
+	for b := range batches {
+		for _, it := range b.bad {
 			sum.Rejected++
 			for _, e := range it.errs {
 				if len(sum.Errors) < opt.MaxErrors {
@@ -315,14 +340,14 @@ func run[T any](ctx context.Context, w *store.Writer, kind Kind, r io.Reader, so
 				}
 			}
 		}
-		sum.Items += int64(len(batch))
+		sum.Items += int64(b.items)
 		if sum.Rejected > 0 && !opt.SkipInvalid {
 			failed = true // keep reading to report every bad row, write no more
 		}
-		if failed || len(valid) == 0 {
+		if failed || b.n == 0 {
 			continue
 		}
-		res, err := write(w, ctx, valid)
+		res, err := write(w, ctx, b.valid)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", source, err)
 		}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"clientele"
 )
@@ -96,6 +99,9 @@ func (db *DB) Write(ctx context.Context, fn func(w *Writer) error) error {
 	return nil
 }
 
+// DB returns the database w writes to.
+func (w *Writer) DB() *DB { return w.db }
+
 // Result counts what one write did.
 type Result struct {
 	Written    int64 // rows created (or, for entities, created or changed)
@@ -129,36 +135,55 @@ func (w *Writer) ensureCustomers(ctx context.Context, ids []string, first []time
 var txCols = []string{"customer_id", "id", "time", "store", "channel", "payment_method", "amount", "margin", "currency", "quantity"}
 var lineCols = []string{"customer_id", "transaction_id", "line_no", "sku", "quantity", "unit_price"}
 
+// TxBatch is a batch of transactions converted to rows in primary-key
+// order. Building one does no I/O, so it can be done on another goroutine
+// while the writer writes the previous batch.
+type TxBatch struct {
+	txs      []clientele.Transaction
+	rows     [][]any
+	ids      []string
+	first    []time.Time
+	hasLines bool
+}
+
+// PrepareTransactions makes txs ready for Writer.WriteTransactions.
+func (db *DB) PrepareTransactions(txs []clientele.Transaction) *TxBatch {
+	b := &TxBatch{txs: txs, ids: make([]string, len(txs)), first: make([]time.Time, len(txs)), rows: make([][]any, len(txs))}
+	for k, i := range keyOrder(len(txs), func(i int) (string, string) { return txs[i].CustomerID, txs[i].ID }) {
+		t := &txs[i]
+		b.ids[k], b.first[k] = t.CustomerID, t.Time
+		var margin any
+		if t.Margin != nil {
+			margin = *t.Margin
+		}
+		b.rows[k] = []any{t.CustomerID, t.ID, db.ts(t.Time), t.Store, t.Channel, t.PaymentMethod, t.Amount, margin, string(t.Currency), t.Quantity}
+		b.hasLines = b.hasLines || len(t.Lines) > 0
+	}
+	return b
+}
+
 // Transactions inserts txs, creating their customers as needed. When
 // created is not nil it must have len(txs) and receives, per transaction,
 // whether this call stored it (false: it was a duplicate, including of an
 // earlier item of the same batch). The transactions must be valid.
 func (w *Writer) Transactions(ctx context.Context, txs []clientele.Transaction, created []bool) (Result, error) {
+	return w.WriteTransactions(ctx, w.db.PrepareTransactions(txs), created)
+}
+
+// WriteTransactions inserts a prepared batch; see Transactions.
+func (w *Writer) WriteTransactions(ctx context.Context, b *TxBatch, created []bool) (Result, error) {
+	txs := b.txs
 	if len(txs) == 0 {
 		return Result{}, nil
 	}
-	ids := make([]string, len(txs))
-	first := make([]time.Time, len(txs))
-	rows := make([][]any, len(txs))
-	hasLines := false
-	for i := range txs {
-		t := &txs[i]
-		ids[i], first[i] = t.CustomerID, t.Time
-		var margin any
-		if t.Margin != nil {
-			margin = *t.Margin
-		}
-		rows[i] = []any{t.CustomerID, t.ID, w.db.ts(t.Time), t.Store, t.Channel, t.PaymentMethod, t.Amount, margin, string(t.Currency), t.Quantity}
-		hasLines = hasLines || len(t.Lines) > 0
-	}
-	if err := w.ensureCustomers(ctx, ids, first); err != nil {
+	if err := w.ensureCustomers(ctx, b.ids, b.first); err != nil {
 		return Result{}, err
 	}
 	returning := ""
-	if created != nil || hasLines {
+	if created != nil || b.hasLines {
 		returning = "customer_id, id"
 	}
-	n, keys, err := w.q.insert(ctx, "transactions", txCols, rows, "ON CONFLICT (customer_id, id) DO NOTHING", returning)
+	n, keys, err := w.q.insert(ctx, "transactions", txCols, b.rows, "ON CONFLICT (customer_id, id) DO NOTHING", returning)
 	if err != nil {
 		return Result{}, fmt.Errorf("insert transactions: %w", err)
 	}
@@ -188,6 +213,38 @@ func (w *Writer) Transactions(ctx context.Context, txs []clientele.Transaction, 
 		}
 	}
 	return res, nil
+}
+
+// keyOrder returns the indexes 0…n-1 sorted by the (customer, id) key that
+// key gives, keeping the input order among equal keys. Rows written in
+// primary-key order land on neighbouring B-tree pages, which makes a bulk
+// insert into a large table much cheaper than in arrival order; stability
+// keeps the first of several items with one key the one stored.
+func keyOrder(n int, key func(int) (string, string)) []int {
+	type k struct {
+		customer, id string
+		i            int
+	}
+	keys := make([]k, n)
+	for i := range keys {
+		c, id := key(i)
+		keys[i] = k{c, id, i}
+	}
+	// The position breaks ties, so an unstable sort gives the stable order.
+	slices.SortFunc(keys, func(a, b k) int {
+		if c := strings.Compare(a.customer, b.customer); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		return a.i - b.i
+	})
+	idx := make([]int, n)
+	for i, k := range keys {
+		idx[i] = k.i
+	}
+	return idx
 }
 
 func keySet(keys [][]string) map[string]struct{} {
@@ -572,8 +629,9 @@ func scanKeys(rows *sql.Rows, err error) ([][]string, error) {
 // temporary staging table shaped like the target, then moved with one
 // INSERT … SELECT that applies the ON CONFLICT clause.
 type pgTx struct {
-	tx     pgx.Tx
-	staged map[string]bool
+	tx         pgx.Tx
+	staged     map[string]bool
+	conflicted map[string]bool // tables where a direct COPY met a duplicate
 }
 
 func (p *pgTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
@@ -599,6 +657,16 @@ func (p *pgTx) query(ctx context.Context, query string, args ...any) (rowIter, e
 func (p *pgTx) insert(ctx context.Context, table string, cols []string, rows [][]any, conflict, returning string) (int64, [][]string, error) {
 	if len(rows) == 0 {
 		return 0, nil, nil
+	}
+	if strings.HasSuffix(conflict, "DO NOTHING") && len(rows) >= directCopyMin && !p.conflicted[table] {
+		n, keys, ok, err := p.copyDirect(ctx, table, cols, rows, returning)
+		if err != nil || ok {
+			return n, keys, err
+		}
+		if p.conflicted == nil {
+			p.conflicted = map[string]bool{}
+		}
+		p.conflicted[table] = true // most likely a re-import: stage from now on
 	}
 	stage := "stage_" + table
 	if !p.staged[table] {
@@ -675,4 +743,49 @@ func query1(ctx context.Context, q txQuerier, query string, args []any, dest ...
 		return sql.ErrNoRows
 	}
 	return rows.Scan(dest...)
+}
+
+// directCopyMin is the smallest batch worth a direct COPY attempt.
+const directCopyMin = 1000
+
+// copyDirect copies rows straight into table inside a savepoint: the
+// fastest way in when none of them is stored yet (a first import). If one
+// is (a unique violation), it rolls back to the savepoint and reports
+// ok = false, and the caller takes the staged path with ON CONFLICT.
+func (p *pgTx) copyDirect(ctx context.Context, table string, cols []string, rows [][]any, returning string) (int64, [][]string, bool, error) {
+	sp, err := p.tx.Begin(ctx) // a savepoint
+	if err != nil {
+		return 0, nil, false, err
+	}
+	n, err := sp.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if rbErr := sp.Rollback(ctx); rbErr != nil {
+			return 0, nil, false, rbErr
+		}
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+			return 0, nil, false, nil
+		}
+		return 0, nil, false, fmt.Errorf("copy: %w", err)
+	}
+	if err := sp.Commit(ctx); err != nil { // releases the savepoint
+		return 0, nil, false, err
+	}
+	var keys [][]string
+	if returning != "" {
+		// Every row was written: the keys are the rows' own.
+		idx := make([]int, 0, 2)
+		for _, r := range strings.Split(returning, ",") {
+			idx = append(idx, slices.Index(cols, strings.TrimSpace(r)))
+		}
+		keys = make([][]string, len(rows))
+		for i, row := range rows {
+			k := make([]string, len(idx))
+			for j, c := range idx {
+				k[j] = fmt.Sprint(row[c])
+			}
+			keys[i] = k
+		}
+	}
+	return n, keys, true, nil
 }
