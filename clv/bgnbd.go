@@ -1,0 +1,224 @@
+package clv
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mathext"
+)
+
+// BG/NBD — Fader, Hardie & Lee (2005), "Counting Your Customers the Easy
+// Way: An Alternative to the Pareto/NBD Model", Marketing Science 24(2).
+
+var bgnbdNames = []string{"r", "alpha", "a", "b"}
+
+// Params returns the parameters in the order of FitBGNBD's result.
+func (m BGNBD) Params() []float64 { return []float64{m.R, m.Alpha, m.A, m.B} }
+
+func (m BGNBD) valid() bool {
+	return m.R > 0 && m.Alpha > 0 && m.A > 0 && m.B > 0 && !math.IsInf(m.R+m.Alpha+m.A+m.B, 0)
+}
+
+// LogLikelihood returns the log-likelihood of one customer (FHL 2005,
+// eq. 6):
+//
+//	L = B(a, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^(r+x))
+//	  + [x > 0] B(a+1, b+x−1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+t_x)^(r+x)),
+//
+// summed in log space.
+func (m BGNBD) LogLikelihood(x, tx, T float64) float64 {
+	var c bgnbdX
+	c.set(m, x)
+	return c.ll(m, tx, T, nil)
+}
+
+// bgnbdX holds the terms of the likelihood that depend on x only.
+type bgnbdX struct {
+	x, a0, b1c, b2c             float64
+	dr0, da1, db1, da2, db2, rx float64
+}
+
+func (c *bgnbdX) set(m BGNBD, x float64) {
+	r, al, a, b := m.R, m.Alpha, m.A, m.B
+	lbab := mathext.Lbeta(a, b)
+	c.x = x
+	c.rx = r + x
+	c.a0 = lgamma(r+x) - lgamma(r) + r*math.Log(al)
+	c.b1c = mathext.Lbeta(a, b+x) - lbab
+	psiAB, psiABX := mathext.Digamma(a+b), mathext.Digamma(a+b+x)
+	c.dr0 = mathext.Digamma(r+x) - mathext.Digamma(r) + math.Log(al)
+	c.da1 = psiAB - psiABX
+	c.db1 = mathext.Digamma(b+x) - psiABX - mathext.Digamma(b) + psiAB
+	if x > 0 {
+		c.b2c = mathext.Lbeta(a+1, b+x-1) - lbab
+		c.da2 = 1/a - psiABX + psiAB
+		c.db2 = mathext.Digamma(b+x-1) - psiABX - mathext.Digamma(b) + psiAB
+	}
+}
+
+// ll returns the log-likelihood at (tx, T) and, when grad is not nil, adds
+// w times its gradient with respect to (r, α, a, b) into grad... with w = 1;
+// the caller scales.
+func (c *bgnbdX) ll(m BGNBD, tx, T float64, grad []float64) float64 {
+	lT := math.Log(m.Alpha + T)
+	b1 := c.b1c - c.rx*lT
+	if c.x == 0 {
+		if grad != nil {
+			grad[0] += c.dr0 - lT
+			grad[1] += m.R/m.Alpha - c.rx/(m.Alpha+T)
+			grad[2] += c.da1
+			grad[3] += c.db1
+		}
+		return c.a0 + b1
+	}
+	lTx := math.Log(m.Alpha + tx)
+	b2 := c.b2c - c.rx*lTx
+	lse := logSumExp(b1, b2)
+	if grad != nil {
+		w1 := math.Exp(b1 - lse)
+		w2 := 1 - w1
+		grad[0] += c.dr0 - w1*lT - w2*lTx
+		grad[1] += m.R/m.Alpha - c.rx*(w1/(m.Alpha+T)+w2/(m.Alpha+tx))
+		grad[2] += w1*c.da1 + w2*c.da2
+		grad[3] += w1*c.db1 + w2*c.db2
+	}
+	return c.a0 + lse
+}
+
+func bgnbdLL(p []float64, data []RFM, grad []float64) float64 {
+	m := BGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3]}
+	var c bgnbdX
+	c.x = -1
+	total := 0.0
+	var g [4]float64
+	for _, d := range data {
+		if d.X != c.x {
+			c.set(m, d.X)
+		}
+		w := d.weight()
+		if grad == nil {
+			total += w * c.ll(m, d.TX, d.T, nil)
+			continue
+		}
+		g = [4]float64{}
+		total += w * c.ll(m, d.TX, d.T, g[:])
+		for i := range g {
+			grad[i] += w * g[i]
+		}
+	}
+	return total
+}
+
+// FitBGNBD fits the BG/NBD model by maximum likelihood. data may hold one
+// row per customer or weighted rows; identical rows are collapsed first.
+func FitBGNBD(data []RFM, s *Settings) (BGNBD, *Fit, error) {
+	if s == nil {
+		s = &Settings{}
+	}
+	if err := CheckRFM(data); err != nil {
+		return BGNBD{}, nil, err
+	}
+	c := Collapse(data)
+	starts := s.Init
+	var all [][]float64
+	if starts != nil {
+		all = [][]float64{starts}
+	} else {
+		all = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, 1} },
+			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, 3} })
+	}
+	f, err := maximise(bgnbdNames, parallelLL(bgnbdLL, c, s.Workers), all, s.MaxIterations, totalWeight(c), len(c))
+	if err != nil {
+		return BGNBD{}, nil, err
+	}
+	return BGNBD{R: f.Params[0], Alpha: f.Params[1], A: f.Params[2], B: f.Params[3]}, f, nil
+}
+
+// rateStarts proposes starting points from the data's purchase rate: a
+// gamma with shape r = 1 and mean x̄/T̄, then a flatter one; each model
+// adds its dropout parameters.
+func rateStarts(c []RFM, first, second func(r, alpha float64) []float64) [][]float64 {
+	rate := meanOf(c, func(d RFM) float64 { return d.X }) / meanOf(c, func(d RFM) float64 { return d.T })
+	if !(rate > 0) {
+		rate = 0.01
+	}
+	return [][]float64{first(1, 1/rate), second(0.5, 0.5/rate), first(2, 2/rate), {1, 1, 1, 1}}
+}
+
+// ExpectedPurchases returns E[X(t)], the expected number of repeat
+// purchases of a new customer in (0, t] (FHL 2005, eq. 7):
+//
+//	(a+b−1)/(a−1) · [1 − (α/(α+t))^r · 2F1(r, b; a+b−1; t/(α+t))].
+func (m BGNBD) ExpectedPurchases(t float64) float64 {
+	if t <= 0 {
+		return 0
+	}
+	r, al, a, b := m.R, m.Alpha, m.A, m.B
+	z := t / (al + t)
+	h := mathext.Hypergeo(r, b, a+b-1, z)
+	return (a + b - 1) / (a - 1) * (1 - math.Exp(r*math.Log(al/(al+t)))*h)
+}
+
+// ProbAlive returns P(alive | x, t_x, T) (FHL 2005, eq. 11):
+// 1 / (1 + [x > 0] a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)).
+func (m BGNBD) ProbAlive(x, tx, T float64) float64 {
+	if x == 0 {
+		return 1
+	}
+	lr := math.Log(m.A/(m.B+x-1)) + (m.R+x)*(math.Log(m.Alpha+T)-math.Log(m.Alpha+tx))
+	return 1 / (1 + math.Exp(lr))
+}
+
+// ConditionalExpectedPurchases returns E[Y(t) | x, t_x, T], the expected
+// number of purchases in (T, T+t] of a customer with history (x, t_x, T)
+// (FHL 2005, eq. 10).
+func (m BGNBD) ConditionalExpectedPurchases(t, x, tx, T float64) float64 {
+	if t <= 0 {
+		return 0
+	}
+	r, al, a, b := m.R, m.Alpha, m.A, m.B
+	z := t / (al + T + t)
+	h := mathext.Hypergeo(r+x, b+x, a+b+x-1, z)
+	num := (a + b + x - 1) / (a - 1) * (1 - math.Exp((r+x)*math.Log((al+T)/(al+T+t)))*h)
+	return num * m.ProbAlive(x, tx, T)
+}
+
+// ProbPurchases returns P(X(t) = k), the probability that a new customer
+// makes k repeat purchases in (0, t] (FHL 2005, eq. 8).
+func (m BGNBD) ProbPurchases(t float64, k int) float64 {
+	if k < 0 {
+		return 0
+	}
+	r, al, a, b := m.R, m.Alpha, m.A, m.B
+	x := float64(k)
+	lbab := mathext.Lbeta(a, b)
+	lq := math.Log(al / (al + t))
+	lz := math.Log(t / (al + t))
+	first := mathext.Lbeta(a, b+x) - lbab + lgamma(r+x) - lgamma(r) - lgamma(x+1) + r*lq
+	if k > 0 {
+		first += x * lz
+	}
+	p := math.Exp(first)
+	if k > 0 {
+		// 1 − (α/(α+t))^r Σ_{j<x} Γ(r+j)/(Γ(r) j!) (t/(α+t))^j
+		sum := 0.0
+		for j := range k {
+			fj := float64(j)
+			lt := lgamma(r+fj) - lgamma(r) - lgamma(fj+1) + r*lq
+			if j > 0 {
+				lt += fj * lz
+			}
+			sum += math.Exp(lt)
+		}
+		p += math.Exp(mathext.Lbeta(a+1, b+x-1)-lbab) * (1 - sum)
+	}
+	return p
+}
+
+// DERT returns the discounted expected residual transactions of a customer
+// with history (x, t_x, T) over the next horizon units of time (+Inf for
+// all), with continuous discount rate delta per unit of time:
+// ∫ e^(−δt) dE[Y(t) | x, t_x, T]. BG/NBD has no closed form; it is
+// integrated numerically (see discountedPurchases).
+func (m BGNBD) DERT(x, tx, T, delta, horizon float64) float64 {
+	return discountedPurchases(func(t float64) float64 { return m.ConditionalExpectedPurchases(t, x, tx, T) }, delta, horizon)
+}

@@ -1,0 +1,150 @@
+package clv_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"clientele/clv"
+)
+
+// The paper's fit on the CDNOW sample: Fader, Hardie & Lee (2005),
+// "Counting Your Customers the Easy Way", Marketing Science 24(2), section 4:
+// r = 0.243, α = 4.414, a = 0.793, b = 2.426; more digits and LL = −9582.4
+// from ../shared/reference/clv-reference.md.
+func TestFitBGNBDCDNOW(t *testing.T) {
+	m, fit, err := clv.FitBGNBD(cdnow(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fit.Converged {
+		t.Errorf("not converged: %s", fit.Status)
+	}
+	// The likelihood is flat along (a, b) at this scale (their standard
+	// errors are 0.19 and 0.71): points 1e-4 apart have the same
+	// log-likelihood to 1e-6, so the estimates are compared at 1e-4 and the
+	// maximum itself more tightly.
+	for i, want := range []float64{0.242594, 4.413587, 0.792921, 2.425945} {
+		checkNear(t, fit.Names[i], fit.Params[i], want, 1e-4)
+	}
+	refLL := 0.0
+	for _, d := range cdnow(t) {
+		refLL += cdnowLong.LogLikelihood(d.X, d.TX, d.T)
+	}
+	if fit.LogLikelihood < refLL-1e-5 {
+		t.Errorf("log-likelihood %.7f is below the reference estimate's %.7f", fit.LogLikelihood, refLL)
+	}
+	// Three decimals, as the paper prints them.
+	got := fmt.Sprintf("%.3f %.3f %.3f %.3f", m.R, m.Alpha, m.A, m.B)
+	if got != "0.243 4.414 0.793 2.426" {
+		t.Errorf("parameters to three decimals: %s", got)
+	}
+	if math.Abs(fit.LogLikelihood-(-9582.4)) > 0.05 {
+		t.Errorf("log-likelihood %.3f, want −9582.4", fit.LogLikelihood)
+	}
+	if fit.Customers != 2357 {
+		t.Errorf("customers = %v", fit.Customers)
+	}
+	for i, se := range fit.StdErrors {
+		if !(se > 0 && se < fit.Params[i]) {
+			t.Errorf("standard error of %s = %v", fit.Names[i], se)
+		}
+	}
+}
+
+var cdnowLong = clv.BGNBD{R: 0.242594, Alpha: 4.413587, A: 0.792921, B: 2.425945}
+var cdnowRounded = clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+
+// Conditional expectation for x = 2, t_x = 30.43, T = 38.86 over 39 weeks:
+// 1.226 in FHL (2005); 1.225913 with the longer parameters.
+func TestBGNBDConditionalExpectation(t *testing.T) {
+	checkNear(t, "E[Y(39)] (long parameters)", cdnowLong.ConditionalExpectedPurchases(39, 2, 30.43, 38.86), 1.225913, 1e-6)
+	if got := cdnowRounded.ConditionalExpectedPurchases(39, 2, 30.43, 38.86); math.Abs(got-1.226) > 0.0005 {
+		t.Errorf("E[Y(39)] (paper's parameters) = %.4f, want 1.226", got)
+	}
+	checkNear(t, "P(alive)", cdnowRounded.ProbAlive(2, 30.43, 38.86), 0.726579, 1e-6)
+}
+
+// Unconditional E[X(t)], Hardie's BG/NBD spreadsheet.
+func TestBGNBDExpectedPurchases(t *testing.T) {
+	for i, tc := range []struct{ t, want float64 }{
+		{0.1429, 0.007816}, {1, 0.053184}, {3, 0.150631}, {31.8571, 1.040494}, {32, 1.043737}, {78, 1.857971},
+	} {
+		checkNear(t, fmt.Sprintf("E[X(%v)] #%d", tc.t, i), cdnowLong.ExpectedPurchases(tc.t), tc.want, 5e-5)
+	}
+}
+
+// P(X(t) = k) sums to one, and its mean is E[X(t)].
+func TestBGNBDProbPurchases(t *testing.T) {
+	sum, mean := 0.0, 0.0
+	for k := range 200 {
+		p := cdnowLong.ProbPurchases(39, k)
+		if p < 0 || p > 1 {
+			t.Fatalf("P(X=%d) = %v", k, p)
+		}
+		sum += p
+		mean += float64(k) * p
+	}
+	checkNear(t, "Σ P(X(39)=k)", sum, 1, 1e-9)
+	checkNear(t, "Σ k P(X(39)=k)", mean, cdnowLong.ExpectedPurchases(39), 1e-6)
+}
+
+// DERT with no discount and a finite horizon is the conditional
+// expectation; with a discount it is smaller, and it grows with the horizon.
+func TestBGNBDDERT(t *testing.T) {
+	e := cdnowLong.ConditionalExpectedPurchases(52, 2, 30.43, 38.86)
+	checkNear(t, "DERT(δ=0, 52)", cdnowLong.DERT(2, 30.43, 38.86, 0, 52), e, 1e-12)
+	d52 := cdnowLong.DERT(2, 30.43, 38.86, math.Log(1.15)/52, 52)
+	dInf := cdnowLong.DERT(2, 30.43, 38.86, math.Log(1.15)/52, math.Inf(1))
+	if !(d52 < e && d52 > 0.9*e && dInf > d52) {
+		t.Errorf("DERT: 52 weeks %v (undiscounted %v), forever %v", d52, e, dInf)
+	}
+}
+
+// Parameter recovery: 100,000 simulated customers; every estimate within
+// two standard errors... of the truth, with a margin: 3 SE, so that the test
+// fails by chance with probability < 1 % across the four parameters.
+func TestBGNBDRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("recovery on 100,000 customers")
+	}
+	truth := clv.BGNBD{R: 0.5, Alpha: 6, A: 0.7, B: 3}
+	rng := rand.New(rand.NewPCG(42, 1))
+	data := make([]clv.RFM, 100000)
+	for i := range data {
+		T := 26 + rng.Float64()*52
+		_, times := truth.Simulate(rng, T)
+		d := clv.RFM{X: float64(len(times)), T: math.Round(T*7) / 7}
+		if len(times) > 0 {
+			d.TX = math.Min(math.Round(times[len(times)-1]*7)/7, d.T)
+		}
+		data[i] = d
+	}
+	_, fit, err := clv.FitBGNBD(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range truth.Params() {
+		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
+			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
+		}
+	}
+}
+
+func TestFitBGNBDBadData(t *testing.T) {
+	for _, bad := range [][]clv.RFM{
+		nil,
+		{{X: -1, T: 1}},
+		{{X: 1.5, TX: 1, T: 2}},
+		{{X: 1, TX: 3, T: 2}},
+		{{X: 0, TX: 1, T: 2}},
+		{{X: 1, TX: 1, T: 0}},
+		{{X: 1, TX: 1, T: math.NaN()}},
+		{{X: 1, TX: 1, T: 2, W: -1}},
+	} {
+		if _, _, err := clv.FitBGNBD(bad, nil); err == nil {
+			t.Errorf("FitBGNBD(%v): no error", bad)
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package clv
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
+)
+
+// RFM is one customer's sufficient statistics for the purchase models:
+// X repeat transactions (the first purchase is not counted), TX the time of
+// the last one after the first purchase (0 when X is 0), T the time from the
+// first purchase to the end of the calibration period, and W the number of
+// customers with these values (0 means 1).
+type RFM struct {
+	X, TX, T, W float64
+}
+
+func (d RFM) weight() float64 {
+	if d.W == 0 {
+		return 1
+	}
+	return d.W
+}
+
+// ErrData reports invalid input data, naming the row.
+type ErrData struct {
+	Row    int
+	Reason string
+}
+
+func (e *ErrData) Error() string { return fmt.Sprintf("row %d: %s", e.Row, e.Reason) }
+
+// CheckRFM validates data for the continuous-time models.
+func CheckRFM(data []RFM) error {
+	if len(data) == 0 {
+		return errors.New("no customers")
+	}
+	for i, d := range data {
+		switch {
+		case !(d.X >= 0) || math.IsInf(d.X, 0) || d.X != math.Floor(d.X):
+			return &ErrData{i, fmt.Sprintf("frequency %v is not a whole number ≥ 0", d.X)}
+		case !(d.T > 0) || math.IsInf(d.T, 0):
+			return &ErrData{i, fmt.Sprintf("T %v is not positive", d.T)}
+		case !(d.TX >= 0) || d.TX > d.T*(1+1e-9):
+			return &ErrData{i, fmt.Sprintf("recency %v is not within [0, T=%v]", d.TX, d.T)}
+		case d.X == 0 && d.TX != 0:
+			return &ErrData{i, fmt.Sprintf("recency %v with no repeat purchases (it must be 0)", d.TX)}
+		case d.W < 0 || math.IsNaN(d.W) || math.IsInf(d.W, 0):
+			return &ErrData{i, fmt.Sprintf("weight %v is negative or not finite", d.W)}
+		}
+	}
+	return nil
+}
+
+// Collapse merges rows with equal (X, TX, T), summing their weights; the
+// models' likelihoods depend on nothing else, so fits on the collapsed data
+// are the same and cost less.
+func Collapse(data []RFM) []RFM {
+	out := make([]RFM, len(data))
+	copy(out, data)
+	for i := range out {
+		out[i].W = out[i].weight()
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.X != b.X {
+			return a.X < b.X
+		}
+		if a.TX != b.TX {
+			return a.TX < b.TX
+		}
+		return a.T < b.T
+	})
+	n := 0
+	for i, d := range out {
+		if i > 0 && d.X == out[n-1].X && d.TX == out[n-1].TX && d.T == out[n-1].T {
+			out[n-1].W += d.W
+			continue
+		}
+		out[n] = d
+		n++
+	}
+	return out[:n]
+}
+
+// Settings tune a fit; nil means the defaults.
+type Settings struct {
+	// Init is the starting point in the model's parameter order; nil means
+	// the model's own robust starting values (and restarts from others if
+	// the first does not converge).
+	Init []float64
+	// MaxIterations bounds the optimiser (default 1000).
+	MaxIterations int
+	// Workers evaluates the likelihood on this many goroutines
+	// (default GOMAXPROCS).
+	Workers int
+}
+
+// Fit is the result of a maximum-likelihood fit.
+type Fit struct {
+	Names         []string  // parameter names, in order
+	Params        []float64 // estimates
+	StdErrors     []float64 // from the inverse Hessian of −LL; NaN if it is singular
+	LogLikelihood float64
+	Customers     float64 // sum of weights
+	Rows          int     // distinct rows the likelihood was summed over
+	Converged     bool
+	Status        string // the optimiser's final status
+	Iterations    int
+	Evaluations   int
+}
+
+// llFunc returns the weighted log-likelihood of data at the natural
+// parameters p, and adds its gradient with respect to p into grad when grad
+// is not nil.
+type llFunc func(p []float64, data []RFM, grad []float64) float64
+
+// parallelLL sums ll over data split into chunks, one per worker.
+func parallelLL(ll llFunc, data []RFM, workers int) func(p, grad []float64) float64 {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if len(data) < 2000 {
+		workers = 1
+	}
+	chunk := (len(data) + workers - 1) / workers
+	return func(p, grad []float64) float64 {
+		if workers == 1 {
+			if grad != nil {
+				clear(grad)
+			}
+			return ll(p, data, grad)
+		}
+		sums := make([]float64, workers)
+		grads := make([][]float64, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo, hi := w*chunk, min((w+1)*chunk, len(data))
+			if lo >= hi {
+				continue
+			}
+			if grad != nil {
+				grads[w] = make([]float64, len(p))
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sums[w] = ll(p, data[lo:hi], grads[w])
+			}()
+		}
+		wg.Wait()
+		total := 0.0
+		if grad != nil {
+			clear(grad)
+		}
+		for w := range workers {
+			total += sums[w]
+			for i := range grads[w] {
+				grad[i] += grads[w][i]
+			}
+		}
+		return total
+	}
+}
+
+// maximise fits positive parameters by maximum likelihood: the optimiser
+// (BFGS) works on log-parameters, so every step stays in the domain.
+// starts are tried in order until one converges; the best is kept.
+func maximise(names []string, ll func(p, grad []float64) float64, starts [][]float64, maxIter int, customers float64, rows int) (*Fit, error) {
+	if maxIter <= 0 {
+		maxIter = 1000
+	}
+	k := len(names)
+	p := make([]float64, k)
+	g := make([]float64, k)
+	evals := 0
+	problem := optimize.Problem{
+		Func: func(theta []float64) float64 {
+			evals++
+			for i := range theta {
+				p[i] = math.Exp(theta[i])
+			}
+			v := ll(p, nil)
+			if math.IsNaN(v) {
+				return math.Inf(1)
+			}
+			return -v / customers
+		},
+		Grad: func(grad, theta []float64) {
+			for i := range theta {
+				p[i] = math.Exp(theta[i])
+			}
+			ll(p, g)
+			for i := range grad {
+				// d(−LL)/dθ = −dLL/dp · p, scaled like Func.
+				grad[i] = -g[i] * p[i] / customers
+			}
+		},
+	}
+	var best *Fit
+	for _, start := range starts {
+		theta := make([]float64, k)
+		for i, v := range start {
+			if !(v > 0) {
+				return nil, fmt.Errorf("starting value %s = %v is not positive", names[i], v)
+			}
+			theta[i] = math.Log(v)
+		}
+		res, err := optimize.Minimize(problem, theta, &optimize.Settings{
+			MajorIterations:   maxIter,
+			GradientThreshold: 1e-9,
+			Converger:         &optimize.FunctionConverge{Absolute: 1e-13, Relative: 1e-13, Iterations: 50},
+		}, &optimize.BFGS{})
+		if res == nil {
+			continue
+		}
+		f := &Fit{Names: names, Params: make([]float64, k), Customers: customers, Rows: rows,
+			Iterations: res.Stats.MajorIterations, Evaluations: evals, Status: res.Status.String()}
+		for i := range f.Params {
+			f.Params[i] = math.Exp(res.X[i])
+		}
+		f.LogLikelihood = ll(f.Params, nil)
+		f.Converged = err == nil && (res.Status == optimize.GradientThreshold || res.Status == optimize.FunctionConvergence) &&
+			!math.IsNaN(f.LogLikelihood) && !math.IsInf(f.LogLikelihood, 0)
+		if best == nil || (f.Converged && !best.Converged) || (f.Converged == best.Converged && f.LogLikelihood > best.LogLikelihood) {
+			best = f
+		}
+		if best.Converged {
+			break
+		}
+	}
+	if best == nil || math.IsNaN(best.LogLikelihood) {
+		return nil, errors.New("the likelihood could not be evaluated at any starting point")
+	}
+	best.StdErrors = stdErrors(ll, best.Params)
+	return best, nil
+}
+
+// stdErrors returns the standard errors of the estimates p: the square
+// roots of the diagonal of the inverse observed information, the Hessian of
+// −LL, computed by central differences of the analytic gradient.
+func stdErrors(ll func(p, grad []float64) float64, p []float64) []float64 {
+	k := len(p)
+	h := mat.NewSymDense(k, nil)
+	gp, gm := make([]float64, k), make([]float64, k)
+	q := make([]float64, k)
+	rows := make([][]float64, k)
+	for j := range k {
+		step := 1e-5 * math.Max(p[j], 1e-3)
+		copy(q, p)
+		q[j] = p[j] + step
+		ll(q, gp)
+		q[j] = p[j] - step
+		ll(q, gm)
+		rows[j] = make([]float64, k)
+		for i := range k {
+			rows[j][i] = -(gp[i] - gm[i]) / (2 * step)
+		}
+	}
+	for i := range k {
+		for j := i; j < k; j++ {
+			h.SetSym(i, j, (rows[i][j]+rows[j][i])/2)
+		}
+	}
+	se := make([]float64, k)
+	var inv mat.Dense
+	if err := inv.Inverse(h); err != nil {
+		for i := range se {
+			se[i] = math.NaN()
+		}
+		return se
+	}
+	for i := range se {
+		v := inv.At(i, i)
+		if v > 0 {
+			se[i] = math.Sqrt(v)
+		} else {
+			se[i] = math.NaN()
+		}
+	}
+	return se
+}
+
+// logSumExp returns log(e^a + e^b) without overflow.
+func logSumExp(a, b float64) float64 {
+	if math.IsInf(a, -1) {
+		return b
+	}
+	if math.IsInf(b, -1) {
+		return a
+	}
+	if a < b {
+		a, b = b, a
+	}
+	return a + math.Log1p(math.Exp(b-a))
+}
+
+func lgamma(x float64) float64 {
+	v, _ := math.Lgamma(x)
+	return v
+}
+
+func totalWeight(data []RFM) float64 {
+	s := 0.0
+	for _, d := range data {
+		s += d.weight()
+	}
+	return s
+}
+
+func meanOf(data []RFM, f func(RFM) float64) float64 {
+	s, w := 0.0, 0.0
+	for _, d := range data {
+		s += f(d) * d.weight()
+		w += d.weight()
+	}
+	return s / w
+}
