@@ -1,0 +1,128 @@
+package clv
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mathext"
+)
+
+// SBG is the shifted-beta-geometric model of contractual retention — Fader &
+// Hardie (2007), "How to Project Customer Retention", Journal of Interactive
+// Marketing 21(1). Each customer renews at the end of every period with
+// probability 1−θ; θ ~ Beta(Alpha, Beta) across customers.
+type SBG struct {
+	Alpha, Beta float64
+}
+
+var sbgNames = []string{"alpha", "beta"}
+
+// Params returns (α, β).
+func (m SBG) Params() []float64 { return []float64{m.Alpha, m.Beta} }
+
+// ChurnProb returns P(T = t), the probability that a customer's lifetime
+// ends in period t ≥ 1: B(α+1, β+t−1)/B(α, β).
+func (m SBG) ChurnProb(t int) float64 {
+	if t < 1 {
+		return 0
+	}
+	return math.Exp(mathext.Lbeta(m.Alpha+1, m.Beta+float64(t)-1) - mathext.Lbeta(m.Alpha, m.Beta))
+}
+
+// Survival returns S(t) = P(T > t), the share of customers still active
+// after t periods: B(α, β+t)/B(α, β).
+func (m SBG) Survival(t float64) float64 {
+	if t <= 0 {
+		return 1
+	}
+	return math.Exp(mathext.Lbeta(m.Alpha, m.Beta+t) - mathext.Lbeta(m.Alpha, m.Beta))
+}
+
+// Retention returns the retention rate of period t ≥ 1, S(t)/S(t−1) =
+// (β+t−1)/(α+β+t−1): it rises with t as the less loyal leave.
+func (m SBG) Retention(t int) float64 {
+	return (m.Beta + float64(t) - 1) / (m.Alpha + m.Beta + float64(t) - 1)
+}
+
+// DERL returns the discounted expected residual lifetime of a customer who
+// has been active for n ≥ 1 periods (made n−1 renewals), evaluated just
+// before the decision to renew, with discount rate d per period — Fader &
+// Hardie (2010), "Customer-Base Valuation in a Contractual Setting",
+// Marketing Science 29(1), eq. 6:
+//
+//	(β+n−1)/(α+β+n−1) · 2F1(1, β+n; α+β+n; 1/(1+d)).
+//
+// It counts the expected future payments, each discounted by (1+d)^−k for
+// the k-th one from now, the next included.
+func (m SBG) DERL(n int, d float64) float64 {
+	fn := float64(n)
+	return (m.Beta + fn - 1) / (m.Alpha + m.Beta + fn - 1) * mathext.Hypergeo(1, m.Beta+fn, m.Alpha+m.Beta+fn, 1/(1+d))
+}
+
+// FitSBG fits the model to the number of customers active at the start of
+// each period, active[0] being the cohort's size: a customer counted in
+// active[t−1] and not in active[t] churned in period t; those in the last
+// count are still active (right-censored).
+func FitSBG(active []float64, s *Settings) (SBG, *Fit, error) {
+	if s == nil {
+		s = &Settings{}
+	}
+	if len(active) < 2 {
+		return SBG{}, nil, errors.New("need the counts of at least two periods")
+	}
+	for i, a := range active {
+		if !(a >= 0) || math.IsInf(a, 0) {
+			return SBG{}, nil, &ErrData{i, fmt.Sprintf("count %v is negative or not finite", a)}
+		}
+		if i > 0 && a > active[i-1] {
+			return SBG{}, nil, &ErrData{i, fmt.Sprintf("count %v exceeds the previous period's %v: a cohort can only shrink", a, active[i-1])}
+		}
+	}
+	if active[0] == 0 {
+		return SBG{}, nil, errors.New("the cohort is empty")
+	}
+	last := len(active) - 1
+	ll := func(p, grad []float64) float64 {
+		al, be := p[0], p[1]
+		lb := mathext.Lbeta(al, be)
+		psiAB := mathext.Digamma(al + be)
+		psiB := mathext.Digamma(be)
+		total := 0.0
+		if grad != nil {
+			clear(grad)
+		}
+		for t := 1; t <= last; t++ {
+			churned := active[t-1] - active[t]
+			if churned == 0 {
+				continue
+			}
+			ft := float64(t)
+			total += churned * (mathext.Lbeta(al+1, be+ft-1) - lb)
+			if grad != nil {
+				psiABT := mathext.Digamma(al + be + ft)
+				grad[0] += churned * (1/al - psiABT + psiAB)
+				grad[1] += churned * (mathext.Digamma(be+ft-1) - psiABT - psiB + psiAB)
+			}
+		}
+		if n := active[last]; n > 0 {
+			ft := float64(last)
+			total += n * (mathext.Lbeta(al, be+ft) - lb)
+			if grad != nil {
+				psiABT := mathext.Digamma(al + be + ft)
+				grad[0] += n * (psiAB - psiABT)
+				grad[1] += n * (mathext.Digamma(be+ft) - psiABT - psiB + psiAB)
+			}
+		}
+		return total
+	}
+	starts := [][]float64{s.Init}
+	if s.Init == nil {
+		starts = [][]float64{{1, 1}, {0.5, 2}, {2, 6}}
+	}
+	f, err := maximise(sbgNames, ll, starts, s.MaxIterations, active[0], last)
+	if err != nil {
+		return SBG{}, nil, err
+	}
+	return SBG{Alpha: f.Params[0], Beta: f.Params[1]}, f, nil
+}
