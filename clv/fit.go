@@ -225,9 +225,19 @@ func maximise(names []string, ll func(p, grad []float64) float64, starts [][]flo
 		for i := range f.Params {
 			f.Params[i] = math.Exp(res.X[i])
 		}
-		f.LogLikelihood = ll(f.Params, nil)
-		f.Converged = err == nil && (res.Status == optimize.GradientThreshold || res.Status == optimize.FunctionConvergence) &&
-			!math.IsNaN(f.LogLikelihood) && !math.IsInf(f.LogLikelihood, 0)
+		f.LogLikelihood = ll(f.Params, g)
+		finite := !math.IsNaN(f.LogLikelihood) && !math.IsInf(f.LogLikelihood, 0)
+		f.Converged = finite && err == nil && (res.Status == optimize.GradientThreshold || res.Status == optimize.FunctionConvergence)
+		if !f.Converged && finite {
+			// A line search that cannot improve (noise in a numerical
+			// gradient near the optimum) still ends at a maximum when the
+			// gradient there is nil: d(LL/n)/d(log p) below 1e-6.
+			norm := 0.0
+			for i := range g {
+				norm = math.Max(norm, math.Abs(g[i]*f.Params[i]/customers))
+			}
+			f.Converged = norm < 1e-6
+		}
 		if best == nil || (f.Converged && !best.Converged) || (f.Converged == best.Converged && f.LogLikelihood > best.LogLikelihood) {
 			best = f
 		}
