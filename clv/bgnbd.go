@@ -152,10 +152,22 @@ func (m BGNBD) ExpectedPurchases(t float64) float64 {
 	if t <= 0 {
 		return 0
 	}
+	if v, ok := nearOne(m.A, func(a float64) float64 { m.A = a; return m.expectedPurchases(t) }); ok {
+		return v
+	}
+	return m.expectedPurchases(t)
+}
+
+func (m BGNBD) expectedPurchases(t float64) float64 {
 	r, al, a, b := m.R, m.Alpha, m.A, m.B
+	// (α/(α+t))^r 2F1(r, b; a+b−1; z) with 1−z = α/(α+t).
 	z := t / (al + t)
-	h := mathext.Hypergeo(r, b, a+b-1, z)
-	return (a + b - 1) / (a - 1) * (1 - math.Exp(r*math.Log(al/(al+t)))*h)
+	v := (a + b - 1) / (a - 1) * (1 - scaledHypergeo(r, r, b, a+b-1, z))
+	if !finite(v) || v < 0 {
+		// 2F1 fails for extreme parameters: integrate over the prior.
+		return aliveExpected(r, al, a, b, t)
+	}
+	return v
 }
 
 // ProbAlive returns P(alive | x, t_x, T) (FHL 2005, eq. 11):
@@ -175,10 +187,22 @@ func (m BGNBD) ConditionalExpectedPurchases(t, x, tx, T float64) float64 {
 	if t <= 0 {
 		return 0
 	}
+	if v, ok := nearOne(m.A, func(a float64) float64 { m.A = a; return m.conditionalExpectedPurchases(t, x, tx, T) }); ok {
+		return v
+	}
+	return m.conditionalExpectedPurchases(t, x, tx, T)
+}
+
+func (m BGNBD) conditionalExpectedPurchases(t, x, tx, T float64) float64 {
 	r, al, a, b := m.R, m.Alpha, m.A, m.B
+	// ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x−1; z) with 1−z = (α+T)/(α+T+t).
 	z := t / (al + T + t)
-	h := mathext.Hypergeo(r+x, b+x, a+b+x-1, z)
-	num := (a + b + x - 1) / (a - 1) * (1 - math.Exp((r+x)*math.Log((al+T)/(al+T+t)))*h)
+	num := (a + b + x - 1) / (a - 1) * (1 - scaledHypergeo(r+x, r+x, b+x, a+b+x-1, z))
+	if !finite(num) || num < 0 {
+		// 2F1 fails for extreme parameters: integrate over the posterior
+		// of an alive customer, λ ~ Gamma(r+x, α+T), p ~ Beta(a, b+x).
+		num = aliveExpected(r+x, al+T, a, b+x, t)
+	}
 	return num * m.ProbAlive(x, tx, T)
 }
 
@@ -221,4 +245,15 @@ func (m BGNBD) ProbPurchases(t float64, k int) float64 {
 // integrated numerically (see discountedPurchases).
 func (m BGNBD) DERT(x, tx, T, delta, horizon float64) float64 {
 	return discountedPurchases(func(t float64) float64 { return m.ConditionalExpectedPurchases(t, x, tx, T) }, delta, horizon)
+}
+
+// nearOne handles the removable singularity at a = 1 of the BG/NBD and
+// MBG/NBD expectations, where the formulas are 0/0: close to it, f is
+// evaluated on either side and averaged (error O(1e-8)).
+func nearOne(a float64, f func(a float64) float64) (float64, bool) {
+	const eps = 1e-4
+	if math.Abs(a-1) >= eps {
+		return 0, false
+	}
+	return (f(1-eps) + f(1+eps)) / 2, true
 }

@@ -148,3 +148,15 @@ func TestFitBGNBDBadData(t *testing.T) {
 		}
 	}
 }
+
+// The posterior integral that backs up 2F1 agrees with the closed forms
+// where both work.
+func TestBGNBDPosteriorIntegral(t *testing.T) {
+	for _, m := range []clv.BGNBD{cdnowLong, {R: 2, Alpha: 10, A: 3, B: 0.5}, {R: 0.5, Alpha: 1, A: 0.2, B: 20}} {
+		for _, d := range []clv.RFM{{X: 0, T: 38.86}, {X: 2, TX: 30.43, T: 38.86}, {X: 15, TX: 10, T: 60}} {
+			got := clv.AliveExpected(m.R+d.X, m.Alpha+d.T, m.A, m.B+d.X, 39) * m.ProbAlive(d.X, d.TX, d.T)
+			checkNear(t, fmt.Sprint(m, d), got, m.ConditionalExpectedPurchases(39, d.X, d.TX, d.T), 1e-6)
+		}
+		checkNear(t, fmt.Sprint(m, " E[X(39)]"), clv.AliveExpected(m.R, m.Alpha, m.A, m.B, 39), m.ExpectedPurchases(39), 1e-6)
+	}
+}

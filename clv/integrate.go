@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/integrate/quad"
+	"gonum.org/v1/gonum/mathext"
 )
 
 var legendre20x, legendre20w = func() ([]float64, []float64) {
@@ -52,4 +53,57 @@ func discountedPurchases(E func(t float64) float64, delta, horizon float64) floa
 		total += math.Exp(-uMax) * E(horizon)
 	}
 	return total
+}
+
+// betaExpectation returns E[g(p)] for p ~ Beta(a, b). The integral is
+// split at 1/2. Where the density is singular (a < 1 at 0, b < 1 at 1) the
+// half is mapped by p = v^(1/a) (or 1−p = w^(1/b)), which makes its
+// integrand bounded; each half is integrated on six 20-node Gauss–Legendre
+// panels that narrow towards the end point.
+func betaExpectation(a, b float64, g func(p float64) float64) float64 {
+	lb := mathext.Lbeta(a, b)
+	panels := func(top float64, f func(float64) float64) float64 {
+		s, lo := 0.0, 0.0
+		for _, frac := range []float64{1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0 / 2, 1} {
+			s += gaussLegendre(f, lo, top*frac)
+			lo = top * frac
+		}
+		return s
+	}
+	var lower, upper float64
+	if a < 1 { // p^(a−1) dp = dv/a
+		lower = panels(math.Pow(0.5, a), func(v float64) float64 {
+			p := math.Pow(v, 1/a)
+			return g(p) * math.Exp((b-1)*math.Log1p(-p)-lb-math.Log(a))
+		})
+	} else {
+		lower = panels(0.5, func(p float64) float64 {
+			return g(p) * math.Exp((a-1)*math.Log(p)+(b-1)*math.Log1p(-p)-lb)
+		})
+	}
+	if b < 1 { // (1−p)^(b−1) dp = −dw/b
+		upper = panels(math.Pow(0.5, b), func(w float64) float64 {
+			q := math.Pow(w, 1/b)
+			return g(1-q) * math.Exp((a-1)*math.Log1p(-q)-lb-math.Log(b))
+		})
+	} else {
+		upper = panels(0.5, func(q float64) float64 {
+			return g(1-q) * math.Exp((a-1)*math.Log1p(-q)+(b-1)*math.Log(q)-lb)
+		})
+	}
+	return lower + upper
+}
+
+// aliveExpected returns the expected purchases in the next t of a customer
+// who is alive, buys at rate λ ~ Gamma(shape, rate) and drops out after a
+// purchase with probability p ~ Beta(a, b): E[(1 − e^(−λpt))/p], where the
+// expectation over λ is (1 − (1 + pt/rate)^(−shape))/p.
+func aliveExpected(shape, rate, a, b, t float64) float64 {
+	return betaExpectation(a, b, func(p float64) float64 {
+		y := p * t / rate
+		if y < 1e-12 {
+			return shape * t / rate // the limit p → 0
+		}
+		return -math.Expm1(-shape*math.Log1p(y)) / p
+	})
 }

@@ -1,10 +1,6 @@
 package clv
 
-import (
-	"math"
-
-	"gonum.org/v1/gonum/mathext"
-)
+import "math"
 
 // Pareto/NBD — Schmittlein, Morrison & Colombo (1987), "Counting Your
 // Customers: Who Are They and What Will They Do Next?", Management Science
@@ -22,19 +18,63 @@ func (m ParetoNBD) Params() []float64 { return []float64{m.R, m.Alpha, m.S, m.Be
 func (m ParetoNBD) logA0(x, tx, T float64) float64 {
 	r, al, s, be := m.R, m.Alpha, m.S, m.Beta
 	rsx := r + s + x
+	var h1, h2 float64
+	var ok1, ok2 bool
 	var u1, u2 float64
 	if al >= be {
-		u1 = math.Log(mathext.Hypergeo(rsx, s+1, rsx+1, (al-be)/(al+tx))) - rsx*math.Log(al+tx)
-		u2 = math.Log(mathext.Hypergeo(rsx, s+1, rsx+1, (al-be)/(al+T))) - rsx*math.Log(al+T)
+		h1, ok1 = hyp2f1(rsx, s+1, rsx+1, (al-be)/(al+tx))
+		h2, ok2 = hyp2f1(rsx, s+1, rsx+1, (al-be)/(al+T))
+		u1 = math.Log(h1) - rsx*math.Log(al+tx)
+		u2 = math.Log(h2) - rsx*math.Log(al+T)
 	} else {
-		u1 = math.Log(mathext.Hypergeo(rsx, r+x, rsx+1, (be-al)/(be+tx))) - rsx*math.Log(be+tx)
-		u2 = math.Log(mathext.Hypergeo(rsx, r+x, rsx+1, (be-al)/(be+T))) - rsx*math.Log(be+T)
+		h1, ok1 = hyp2f1(rsx, r+x, rsx+1, (be-al)/(be+tx))
+		h2, ok2 = hyp2f1(rsx, r+x, rsx+1, (be-al)/(be+T))
+		u1 = math.Log(h1) - rsx*math.Log(be+tx)
+		u2 = math.Log(h2) - rsx*math.Log(be+T)
+	}
+	if !ok1 || !ok2 || !finite(u1) || !finite(u2) {
+		// 2F1 has no finite value here (large parameters with z near 1):
+		// use the integral A0 comes from instead.
+		return m.logA0Integral(x, tx, T)
 	}
 	if u2 >= u1 {
 		return math.Inf(-1)
 	}
 	return u1 + math.Log(-math.Expm1(u2-u1))
 }
+
+// logA0Integral computes log A0 from its integral form,
+//
+//	s/(r+s+x) · A0 = ∫_{t_x}^{T} s (α+τ)^−(r+x) (β+τ)^−(s+1) dτ,
+//
+// in log space, with 20-node Gauss–Legendre panels that widen
+// geometrically from t_x: the integrand falls fastest there, on the scale
+// (α+t_x)/(r+x).
+func (m ParetoNBD) logA0Integral(x, tx, T float64) float64 {
+	r, al, s, be := m.R, m.Alpha, m.S, m.Beta
+	if T <= tx {
+		return math.Inf(-1)
+	}
+	logG := func(tau float64) float64 { return -(r+x)*math.Log(al+tau) - (s+1)*math.Log(be+tau) }
+	width := math.Min((math.Min(al, be)+tx)/(r+x+s+1), T-tx)
+	if !(width > 0) {
+		width = T - tx
+	}
+	total := math.Inf(-1)
+	lo := tx
+	for k := 0; lo < T && k < 200; k++ {
+		hi := math.Min(T, tx+width*(math.Exp2(float64(k+1))-1))
+		half, mid := (hi-lo)/2, (hi+lo)/2
+		for i, node := range legendre20x {
+			total = logSumExp(total, math.Log(legendre20w[i]*half)+logG(mid+half*node))
+		}
+		lo = hi
+	}
+	// total is log ∫ (α+τ)^−(r+x) (β+τ)^−(s+1) dτ; A0 = (r+s+x) · ∫.
+	return math.Log(r+s+x) + total
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // LogLikelihood returns the log-likelihood of one customer:
 //
