@@ -65,9 +65,6 @@ func (m SBG) DERL(n int, d float64) float64 {
 // active[t−1] and not in active[t] churned in period t; those in the last
 // count are still active (right-censored).
 func FitSBG(active []float64, s *Settings) (SBG, *Fit, error) {
-	if s == nil {
-		s = &Settings{}
-	}
 	if len(active) < 2 {
 		return SBG{}, nil, errors.New("need the counts of at least two periods")
 	}
@@ -83,35 +80,73 @@ func FitSBG(active []float64, s *Settings) (SBG, *Fit, error) {
 		return SBG{}, nil, errors.New("the cohort is empty")
 	}
 	last := len(active) - 1
+	churned := make([]float64, last+1)
+	censored := make([]float64, last+1)
+	for t := 1; t <= last; t++ {
+		churned[t] = active[t-1] - active[t]
+	}
+	censored[last] = active[last]
+	return FitSBGCounts(churned, censored, s)
+}
+
+// FitSBGCounts fits the model to lifetimes of customers acquired at any
+// time: churned[t] customers left in their period t (t ≥ 1) and
+// censored[t] have completed t periods and are still active. This is how
+// accounts with open and close dates are fitted.
+func FitSBGCounts(churned, censored []float64, s *Settings) (SBG, *Fit, error) {
+	if s == nil {
+		s = &Settings{}
+	}
+	n, events := 0.0, 0.0
+	for t, c := range churned {
+		if !(c >= 0) || math.IsInf(c, 0) || (t == 0 && c != 0) {
+			return SBG{}, nil, &ErrData{t, fmt.Sprintf("churned count %v is invalid (negative, or in period 0)", c)}
+		}
+		n += c
+		events += c
+	}
+	for t, c := range censored {
+		if !(c >= 0) || math.IsInf(c, 0) {
+			return SBG{}, nil, &ErrData{t, fmt.Sprintf("censored count %v is negative or not finite", c)}
+		}
+		n += c
+	}
+	if n == 0 {
+		return SBG{}, nil, errors.New("no customers")
+	}
+	if events == 0 {
+		return SBG{}, nil, errors.New("no customer has churned: retention cannot be estimated yet")
+	}
 	ll := func(p, grad []float64) float64 {
 		al, be := p[0], p[1]
 		lb := mathext.Lbeta(al, be)
-		psiAB := mathext.Digamma(al + be)
-		psiB := mathext.Digamma(be)
+		psiAB, psiB := mathext.Digamma(al+be), mathext.Digamma(be)
 		total := 0.0
 		if grad != nil {
 			clear(grad)
 		}
-		for t := 1; t <= last; t++ {
-			churned := active[t-1] - active[t]
-			if churned == 0 {
+		for t, c := range churned {
+			if c == 0 {
 				continue
 			}
 			ft := float64(t)
-			total += churned * (mathext.Lbeta(al+1, be+ft-1) - lb)
+			total += c * (mathext.Lbeta(al+1, be+ft-1) - lb)
 			if grad != nil {
 				psiABT := mathext.Digamma(al + be + ft)
-				grad[0] += churned * (1/al - psiABT + psiAB)
-				grad[1] += churned * (mathext.Digamma(be+ft-1) - psiABT - psiB + psiAB)
+				grad[0] += c * (1/al - psiABT + psiAB)
+				grad[1] += c * (mathext.Digamma(be+ft-1) - psiABT - psiB + psiAB)
 			}
 		}
-		if n := active[last]; n > 0 {
-			ft := float64(last)
-			total += n * (mathext.Lbeta(al, be+ft) - lb)
+		for t, c := range censored {
+			if c == 0 {
+				continue
+			}
+			ft := float64(t)
+			total += c * (mathext.Lbeta(al, be+ft) - lb)
 			if grad != nil {
 				psiABT := mathext.Digamma(al + be + ft)
-				grad[0] += n * (psiAB - psiABT)
-				grad[1] += n * (mathext.Digamma(be+ft) - psiABT - psiB + psiAB)
+				grad[0] += c * (psiAB - psiABT)
+				grad[1] += c * (mathext.Digamma(be+ft) - psiABT - psiB + psiAB)
 			}
 		}
 		return total
@@ -120,7 +155,7 @@ func FitSBG(active []float64, s *Settings) (SBG, *Fit, error) {
 	if s.Init == nil {
 		starts = [][]float64{{1, 1}, {0.5, 2}, {2, 6}}
 	}
-	f, err := maximise(sbgNames, ll, starts, s.MaxIterations, active[0], last)
+	f, err := maximise(sbgNames, ll, starts, s.MaxIterations, n, len(churned)+len(censored))
 	if err != nil {
 		return SBG{}, nil, err
 	}

@@ -74,3 +74,28 @@ func TestFitSBGBadData(t *testing.T) {
 		}
 	}
 }
+
+// Counts of churned and censored lifetimes give the same fit as the cohort
+// table they come from.
+func TestFitSBGCounts(t *testing.T) {
+	active := regular[:8]
+	churned := make([]float64, 8)
+	censored := make([]float64, 8)
+	for i := 1; i < 8; i++ {
+		churned[i] = active[i-1] - active[i]
+	}
+	censored[7] = active[7]
+	a, _, err := clv.FitSBG(active, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := clv.FitSBGCounts(churned, censored, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNear(t, "alpha", b.Alpha, a.Alpha, 1e-9)
+	checkNear(t, "beta", b.Beta, a.Beta, 1e-9)
+	if _, _, err := clv.FitSBGCounts([]float64{0, 0}, []float64{0, 10}, nil); err == nil {
+		t.Error("no churn: no error")
+	}
+}

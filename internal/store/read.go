@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,7 @@ func scanCustomer(sc interface{ Scan(...any) error }) (clientele.Customer, error
 
 // Customer returns the customer with the given id.
 func (db *DB) Customer(ctx context.Context, id string) (*clientele.Customer, error) {
-	c, err := scanCustomer(db.r.QueryRowContext(ctx, customerSelect+` WHERE id = $1`, id))
+	c, err := scanCustomer(db.queryRow(ctx, customerSelect+` WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, clientele.Errorf(clientele.ENOTFOUND, "customer %q not found", id)
 	}
@@ -121,7 +122,7 @@ func (db *DB) Customers(ctx context.Context, f CustomerFilter) ([]clientele.Cust
 // belongs to.
 func (db *DB) CustomerByIdentity(ctx context.Context, kind, value string) (string, error) {
 	var id string
-	err := db.r.QueryRowContext(ctx, `SELECT customer_id FROM identities WHERE kind = $1 AND value = $2`,
+	err := db.queryRow(ctx, `SELECT customer_id FROM identities WHERE kind = $1 AND value = $2`,
 		kind, clientele.NormalizeIdentity(kind, value)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", clientele.Errorf(clientele.ENOTFOUND, "no customer has %s identity %q", kind, value)
@@ -163,10 +164,7 @@ func (db *DB) Customer360(ctx context.Context, id string, n int) (*View360, erro
 	if v.Accounts, err = db.Accounts(ctx, id); err != nil {
 		return nil, err
 	}
-	if v.Totals, err = db.totals(ctx, id); err != nil {
-		return nil, err
-	}
-	if v.Transactions, _, err = db.Transactions(ctx, id, "", n); err != nil {
+	if v.Transactions, v.Totals, err = db.recentWithTotals(ctx, id, n); err != nil {
 		return nil, err
 	}
 	if v.Events, err = db.events(ctx, id, n); err != nil {
@@ -176,7 +174,7 @@ func (db *DB) Customer360(ctx context.Context, id string, n int) (*View360, erro
 }
 
 func (db *DB) identities(ctx context.Context, id string) ([]clientele.Identity, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT kind, value FROM identities WHERE customer_id = $1 ORDER BY kind, value`, id)
+	rows, err := db.query(ctx, `SELECT kind, value FROM identities WHERE customer_id = $1 ORDER BY kind, value`, id)
 	if err != nil {
 		return nil, fmt.Errorf("identities of %s: %w", id, err)
 	}
@@ -195,7 +193,7 @@ func (db *DB) identities(ctx context.Context, id string) ([]clientele.Identity, 
 // Accounts returns the customer's accounts, primary accounts before their
 // supplementary cards.
 func (db *DB) Accounts(ctx context.Context, id string) ([]clientele.Account, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, kind, product, tier, holder, opened_on, closed_on, parent_id, spending_limit, currency
+	rows, err := db.query(ctx, `SELECT id, kind, product, tier, holder, opened_on, closed_on, parent_id, spending_limit, currency
 		FROM accounts WHERE customer_id = $1 ORDER BY parent_id IS NOT NULL, opened_on, id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("accounts of %s: %w", id, err)
@@ -219,31 +217,60 @@ func (db *DB) Accounts(ctx context.Context, id string) ([]clientele.Account, err
 	return out, rows.Err()
 }
 
-func (db *DB) totals(ctx context.Context, id string) (Totals, error) {
+const txSelect = `SELECT id, time, store, channel, payment_method, amount, margin, currency, quantity FROM transactions`
+
+func scanTransaction(rows *sql.Rows, customerID string) (clientele.Transaction, error) {
+	t := clientele.Transaction{CustomerID: customerID}
+	var margin sql.NullInt64
+	var cur string
+	err := rows.Scan(&t.ID, timeCol{&t.Time}, &t.Store, &t.Channel, &t.PaymentMethod, &t.Amount, &margin, &cur, &t.Quantity)
+	t.Currency = clientele.Currency(cur)
+	if margin.Valid {
+		t.Margin = &margin.Int64
+	}
+	return t, err
+}
+
+// newer orders transactions most recent first (ties by id, descending).
+func newer(a, b clientele.Transaction) int {
+	if c := b.Time.Compare(a.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(b.ID, a.ID)
+}
+
+// recentWithTotals reads all of a customer's transactions once: it sums
+// them and returns the n most recent, with their lines.
+func (db *DB) recentWithTotals(ctx context.Context, id string, n int) ([]clientele.Transaction, Totals, error) {
 	t := Totals{Revenue: map[clientele.Currency]int64{}}
-	rows, err := db.r.QueryContext(ctx, `SELECT currency, count(*), sum(amount), min(time), max(time)
-		FROM transactions WHERE customer_id = $1 GROUP BY currency`, id)
+	rows, err := db.query(ctx, txSelect+` WHERE customer_id = $1`, id)
 	if err != nil {
-		return t, fmt.Errorf("totals of %s: %w", id, err)
+		return nil, t, fmt.Errorf("transactions of %s: %w", id, err)
 	}
-	defer rows.Close()
+	var all []clientele.Transaction
 	for rows.Next() {
-		var cur string
-		var n, sum int64
-		var first, last time.Time
-		if err := rows.Scan(&cur, &n, &sum, timeCol{&first}, timeCol{&last}); err != nil {
-			return t, err
+		tx, err := scanTransaction(rows, id)
+		if err != nil {
+			rows.Close()
+			return nil, t, err
 		}
-		t.Transactions += n
-		t.Revenue[clientele.Currency(cur)] = sum
-		if t.First.IsZero() || first.Before(t.First) {
-			t.First = first
+		all = append(all, tx)
+		t.Transactions++
+		t.Revenue[tx.Currency] += tx.Amount
+		if t.First.IsZero() || tx.Time.Before(t.First) {
+			t.First = tx.Time
 		}
-		if last.After(t.Last) {
-			t.Last = last
+		if tx.Time.After(t.Last) {
+			t.Last = tx.Time
 		}
 	}
-	return t, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, t, err
+	}
+	slices.SortFunc(all, newer)
+	recent := all[:min(n, len(all))]
+	return recent, t, db.attachLines(ctx, id, recent)
 }
 
 // Transactions returns a page of the customer's transactions, most recent
@@ -265,23 +292,16 @@ func (db *DB) Transactions(ctx context.Context, customerID, before string, limit
 		args = append(args, db.ts(time.UnixMicro(us)), id)
 		cond = ` AND (time < $3 OR (time = $3 AND id < $4))`
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT id, time, store, channel, payment_method, amount, margin, currency, quantity
-		FROM transactions WHERE customer_id = $1`+cond+` ORDER BY time DESC, id DESC LIMIT $2`, args...)
+	rows, err := db.query(ctx, txSelect+` WHERE customer_id = $1`+cond+` ORDER BY time DESC, id DESC LIMIT $2`, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("transactions of %s: %w", customerID, err)
 	}
 	var out []clientele.Transaction
 	for rows.Next() {
-		t := clientele.Transaction{CustomerID: customerID}
-		var margin sql.NullInt64
-		var cur string
-		if err := rows.Scan(&t.ID, timeCol{&t.Time}, &t.Store, &t.Channel, &t.PaymentMethod, &t.Amount, &margin, &cur, &t.Quantity); err != nil {
+		t, err := scanTransaction(rows, customerID)
+		if err != nil {
 			rows.Close()
 			return nil, "", err
-		}
-		t.Currency = clientele.Currency(cur)
-		if margin.Valid {
-			t.Margin = &margin.Int64
 		}
 		out = append(out, t)
 	}
@@ -295,38 +315,50 @@ func (db *DB) Transactions(ctx context.Context, customerID, before string, limit
 		last := out[len(out)-1]
 		next = strconv.FormatInt(last.Time.UnixMicro(), 10) + ":" + last.ID
 	}
-	if len(out) == 0 {
-		return out, next, nil
+	return out, next, db.attachLines(ctx, customerID, out)
+}
+
+// attachLines loads the lines of a customer's transactions txs, in one
+// query.
+func (db *DB) attachLines(ctx context.Context, customerID string, txs []clientele.Transaction) error {
+	if len(txs) == 0 {
+		return nil
 	}
-	// Lines of the page's transactions, in one query.
-	idx := make(map[string]int, len(out))
-	ph := make([]string, len(out))
+	idx := make(map[string]int, len(txs))
+	ph := make([]string, len(txs))
 	largs := []any{customerID}
-	for i, t := range out {
+	for i, t := range txs {
 		idx[t.ID] = i
 		largs = append(largs, t.ID)
 		ph[i] = "$" + strconv.Itoa(i+2)
 	}
-	lrows, err := db.r.QueryContext(ctx, `SELECT transaction_id, sku, quantity, unit_price FROM transaction_lines
-		WHERE customer_id = $1 AND transaction_id IN (`+strings.Join(ph, ",")+`) ORDER BY transaction_id, line_no`, largs...)
+	q := `SELECT transaction_id, sku, quantity, unit_price FROM transaction_lines
+		WHERE customer_id = $1 AND transaction_id IN (` + strings.Join(ph, ",") + `) ORDER BY transaction_id, line_no`
+	var lrows *sql.Rows
+	var err error
+	if len(txs) <= 200 { // up to the 360 view's largest page: worth a prepared statement each
+		lrows, err = db.query(ctx, q, largs...)
+	} else {
+		lrows, err = db.r.QueryContext(ctx, q, largs...)
+	}
 	if err != nil {
-		return nil, "", fmt.Errorf("transaction lines of %s: %w", customerID, err)
+		return fmt.Errorf("transaction lines of %s: %w", customerID, err)
 	}
 	defer lrows.Close()
 	for lrows.Next() {
 		var tid string
 		var l clientele.Line
 		if err := lrows.Scan(&tid, &l.SKU, &l.Quantity, &l.UnitPrice); err != nil {
-			return nil, "", err
+			return err
 		}
-		t := &out[idx[tid]]
+		t := &txs[idx[tid]]
 		t.Lines = append(t.Lines, l)
 	}
-	return out, next, lrows.Err()
+	return lrows.Err()
 }
 
 func (db *DB) events(ctx context.Context, customerID string, n int) ([]clientele.Event, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, type, time, properties FROM events
+	rows, err := db.query(ctx, `SELECT id, type, time, properties FROM events
 		WHERE customer_id = $1 ORDER BY time DESC, id DESC LIMIT $2`, customerID, n)
 	if err != nil {
 		return nil, fmt.Errorf("events of %s: %w", customerID, err)

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+
+	"clientele"
+)
+
+// SQLite has no time zone database: clientele_day(micros, zone) gives the
+// day number (days since 1970-01-01) of a stored time in an IANA zone, with
+// Go's time package, so that days are the same on both backends.
+func init() {
+	err := sqlite.RegisterDeterministicScalarFunction("clientele_day", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		us, ok := args[0].(int64)
+		if !ok {
+			return nil, fmt.Errorf("clientele_day: time is %T, not an integer", args[0])
+		}
+		name, _ := args[1].(string)
+		loc, err := location(name)
+		if err != nil {
+			return nil, err
+		}
+		return dayNumber(time.UnixMicro(us).In(loc)), nil
+	})
+	if err != nil {
+		panic(err)
+	}
+}
+
+var locations sync.Map
+
+func location(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
+}
+
+// dayNumber is the number of days from 1970-01-01 to t's calendar date.
+func dayNumber(t time.Time) int64 {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+// SummaryOptions say how to summarise purchase histories.
+type SummaryOptions struct {
+	// CalibrationEnd is the last day of the calibration period, inclusive.
+	CalibrationEnd time.Time
+	// HoldoutEnd, when not zero, is the last day of the holdout period.
+	HoldoutEnd time.Time
+	// Location defines days: transactions on one local day are one purchase.
+	Location *time.Location
+	// Currency selects the transactions summed as spend (others are
+	// ignored for spend; every transaction counts as a purchase).
+	Currency clientele.Currency
+}
+
+// CustomerSummary is one customer's purchase history in days. Purchases on
+// one day are merged into one, as the literature does.
+type CustomerSummary struct {
+	CustomerID string
+	First      int64 // day number of the first purchase
+	Repeat     int64 // repeat purchase days in the calibration period (x)
+	Recency    int64 // days from the first to the last purchase (t_x)
+	Age        int64 // days from the first purchase to the calibration end (T)
+	// RepeatSpend is the total amount of the repeat purchase days, in minor
+	// units of the currency; AllSpend and AllMargin cover every day, the
+	// first included; MarginKnown counts the transactions with a margin.
+	RepeatSpend, AllSpend, AllMargin int64
+	Transactions, MarginKnown        int64
+	Holdout                          int64 // purchase days in the holdout period
+}
+
+// Summaries returns every customer whose first purchase falls in the
+// calibration period, computed inside the database with GROUP BY; fn is
+// called for each, in customer id order, and may stop the scan by returning
+// an error.
+func (db *DB) Summaries(ctx context.Context, opt SummaryOptions, fn func(CustomerSummary) error) error {
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	end := dayNumber(opt.CalibrationEnd)
+	last := end
+	if !opt.HoldoutEnd.IsZero() {
+		if last = dayNumber(opt.HoldoutEnd); last <= end {
+			return clientele.Errorf(clientele.EINVALID, "holdout end %s is not after calibration end %s",
+				opt.HoldoutEnd.Format(time.DateOnly), opt.CalibrationEnd.Format(time.DateOnly))
+		}
+	}
+	// Transactions up to the end of the last day, in the zone.
+	y, m, d := time.Unix((last+1)*86400, 0).UTC().Date()
+	until := time.Date(y, m, d, 0, 0, 0, 0, opt.Location)
+	zone := opt.Location.String()
+	var dayExpr string
+	var args []any
+	if db.dialect == SQLite {
+		dayExpr = "clientele_day(time, $1)"
+	} else {
+		dayExpr = "((time AT TIME ZONE $1)::date - DATE '1970-01-01')"
+	}
+	args = append(args, zone, db.ts(until), end, string(opt.Currency))
+	q := `WITH d AS (
+		SELECT customer_id, ` + dayExpr + ` AS day,
+			sum(CASE WHEN currency = $4 THEN amount ELSE 0 END) AS amount,
+			sum(CASE WHEN currency = $4 THEN coalesce(margin, 0) ELSE 0 END) AS margin,
+			count(*) AS n, count(margin) AS nm
+		FROM transactions WHERE time < $2
+		GROUP BY customer_id, ` + dayExpr + `
+	), f AS (
+		SELECT customer_id, min(day) AS first, max(day) AS last, count(*) AS days
+		FROM d WHERE day <= $3 GROUP BY customer_id
+	)
+	SELECT f.customer_id, f.first, f.days - 1, f.last - f.first, $3 - f.first,
+		sum(CASE WHEN d.day > f.first AND d.day <= $3 THEN d.amount ELSE 0 END),
+		sum(CASE WHEN d.day <= $3 THEN d.amount ELSE 0 END),
+		sum(CASE WHEN d.day <= $3 THEN d.margin ELSE 0 END),
+		sum(CASE WHEN d.day <= $3 THEN d.n ELSE 0 END),
+		sum(CASE WHEN d.day <= $3 THEN d.nm ELSE 0 END),
+		sum(CASE WHEN d.day > $3 THEN 1 ELSE 0 END)
+	FROM f JOIN d ON d.customer_id = f.customer_id
+	GROUP BY f.customer_id, f.first, f.last, f.days
+	ORDER BY f.customer_id`
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("summaries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s CustomerSummary
+		if err := rows.Scan(&s.CustomerID, &s.First, &s.Repeat, &s.Recency, &s.Age, &s.RepeatSpend, &s.AllSpend, &s.AllMargin,
+			&s.Transactions, &s.MarginKnown, &s.Holdout); err != nil {
+			return fmt.Errorf("summaries: %w", err)
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// DayNumber converts a date to the day numbers of CustomerSummary.
+func DayNumber(t time.Time) int64 { return dayNumber(t) }

@@ -1,0 +1,563 @@
+// Package valuation fits the clv models to the customer database (or to a
+// summary file), stores each fit as a model run, and scores every customer:
+// P(alive), expected purchases, expected spend and customer lifetime value.
+package valuation
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"clientele"
+	"clientele/clv"
+	"clientele/internal/store"
+)
+
+// UnitDays gives the length in days of each time unit.
+var UnitDays = map[string]float64{"day": 1, "week": 7, "month": 365.25 / 12, "year": 365.25}
+
+// Models lists the purchase models Fit accepts.
+var Models = []string{"bgnbd", "mbgnbd", "paretonbd", "bgbb", "sbg"}
+
+// FitOptions describe a fit.
+type FitOptions struct {
+	Model          string // bgnbd, mbgnbd, paretonbd, bgbb
+	Spend          string // "" or gammagamma
+	Unit           string // day, week, month, year
+	CalibrationEnd time.Time
+	HoldoutEnd     time.Time // zero: no holdout
+	Location       *time.Location
+	Currency       clientele.Currency
+}
+
+// Result is a fit and the run that stores it.
+type Result struct {
+	Run      store.Run
+	Fit      *clv.Fit
+	SpendFit *clv.Fit
+}
+
+func checkOptions(model, spend, unit string) error {
+	if !slices.Contains(Models, model) {
+		return clientele.Errorf(clientele.EINVALID, "model %q: want one of %s", model, strings.Join(Models, ", "))
+	}
+	if spend != "" && spend != "gammagamma" {
+		return clientele.Errorf(clientele.EINVALID, "spend model %q: want gammagamma", spend)
+	}
+	if _, ok := UnitDays[unit]; !ok {
+		return clientele.Errorf(clientele.EINVALID, "unit %q: want day, week, month or year", unit)
+	}
+	return nil
+}
+
+// customers reads the summaries of the calibration cohort.
+func customers(ctx context.Context, db *store.DB, calEnd, holdoutEnd time.Time, loc *time.Location, cur clientele.Currency) ([]store.CustomerSummary, error) {
+	var out []store.CustomerSummary
+	err := db.Summaries(ctx, store.SummaryOptions{CalibrationEnd: calEnd, HoldoutEnd: holdoutEnd, Location: loc, Currency: cur},
+		func(s store.CustomerSummary) error { out = append(out, s); return nil })
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, clientele.Errorf(clientele.EINVALID, "no customer made a first purchase on or before %s", calEnd.Format(time.DateOnly))
+	}
+	return out, nil
+}
+
+// rfm converts a summary to the models' statistics in the given unit.
+func rfm(s store.CustomerSummary, unit float64) clv.RFM {
+	return clv.RFM{X: float64(s.Repeat), TX: float64(s.Recency) / unit, T: float64(s.Age) / unit}
+}
+
+// Fit fits opt.Model (and the spend model) on the database's transactions
+// and stores the run.
+func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
+	if err := checkOptions(opt.Model, opt.Spend, opt.Unit); err != nil {
+		return nil, err
+	}
+	if opt.Model == "bgbb" || opt.Model == "sbg" {
+		return nil, clientele.Errorf(clientele.EINVALID, "%s fits on a file here: give --summary (bgbb) or --survival (sbg)", opt.Model)
+	}
+	if opt.CalibrationEnd.IsZero() {
+		return nil, clientele.Errorf(clientele.EINVALID, "give the calibration end date (--calibration-end)")
+	}
+	scale, err := opt.Currency.Scale()
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "%v", err)
+	}
+	start := time.Now()
+	sums, err := customers(ctx, db, opt.CalibrationEnd, opt.HoldoutEnd, opt.Location, opt.Currency)
+	if err != nil {
+		return nil, err
+	}
+	unit := UnitDays[opt.Unit]
+	data := make([]clv.RFM, len(sums))
+	var spend []clv.Spend
+	for i, s := range sums {
+		data[i] = rfm(s, unit)
+		if s.Repeat > 0 && s.RepeatSpend > 0 {
+			spend = append(spend, clv.Spend{X: float64(s.Repeat), M: float64(s.RepeatSpend) / float64(s.Repeat) / math.Pow10(scale)})
+		}
+	}
+	res, err := fitData(opt.Model, opt.Spend, data, spend)
+	if err != nil {
+		return nil, err
+	}
+	res.Run.Source = "database"
+	res.Run.Unit = opt.Unit
+	res.Run.CalibrationEnd = opt.CalibrationEnd.Format(time.DateOnly)
+	if !opt.HoldoutEnd.IsZero() {
+		res.Run.HoldoutEnd = opt.HoldoutEnd.Format(time.DateOnly)
+	}
+	res.Run.TimeZone = opt.Location.String()
+	res.Run.Currency = opt.Currency
+	res.Run.Seconds = time.Since(start).Seconds()
+	if res.Run.ID, err = db.CreateRun(ctx, res.Run); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func paramMap(f *clv.Fit, v []float64) map[string]float64 {
+	m := map[string]float64{}
+	for i, n := range f.Names {
+		m[n] = v[i]
+	}
+	return m
+}
+
+// fitData fits the purchase model to data and, when asked, the spend model
+// to spend.
+func fitData(model, spendModel string, data []clv.RFM, spend []clv.Spend) (*Result, error) {
+	var fit *clv.Fit
+	var err error
+	switch model {
+	case "bgnbd":
+		_, fit, err = clv.FitBGNBD(data, nil)
+	case "mbgnbd":
+		_, fit, err = clv.FitMBGNBD(data, nil)
+	case "paretonbd":
+		_, fit, err = clv.FitParetoNBD(data, nil)
+	default:
+		return nil, clientele.Errorf(clientele.EINVALID, "model %q cannot be fitted to frequency/recency/T data", model)
+	}
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "fit %s: %v", model, err)
+	}
+	res := &Result{Fit: fit, Run: store.Run{Model: model, Params: paramMap(fit, fit.Params), StdErrors: paramMap(fit, fit.StdErrors),
+		LogLikelihood: fit.LogLikelihood, Customers: fit.Customers, Converged: fit.Converged}}
+	if spendModel == "gammagamma" {
+		if err := res.fitSpend(spend); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (res *Result) fitSpend(spend []clv.Spend) error {
+	_, sf, err := clv.FitGammaGamma(spend, nil)
+	if err != nil {
+		return clientele.Errorf(clientele.EINVALID, "fit gammagamma: %v", err)
+	}
+	res.SpendFit = sf
+	res.Run.SpendModel = "gammagamma"
+	res.Run.SpendParams = paramMap(sf, sf.Params)
+	ll := sf.LogLikelihood
+	res.Run.SpendLogLikelihood = &ll
+	res.Run.Converged = res.Run.Converged && sf.Converged
+	return nil
+}
+
+// FitFile fits a model to a summary file, as the libraries analysts know
+// write them: columns frequency, recency, T and optionally monetary_value
+// and weights (any other column, such as a customer id, is ignored); for
+// bgbb frequency, recency, periods and weights. Times are in the file's own
+// unit. The run is stored when db is not nil.
+func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) (*Result, error) {
+	if err := checkOptions(model, spendModel, "week"); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	cols, rows, err := readNumericCSV(path)
+	if err != nil {
+		return nil, err
+	}
+	need := func(name string) (int, error) {
+		i, ok := cols[name]
+		if !ok {
+			return 0, clientele.Errorf(clientele.EINVALID, "%s: no column %q (columns needed: frequency, recency, %s)", path, name, map[bool]string{true: "periods, weights", false: "T"}[model == "bgbb"])
+		}
+		return i, nil
+	}
+	fx, err := need("frequency")
+	if err != nil {
+		return nil, err
+	}
+	fr, err := need("recency")
+	if err != nil {
+		return nil, err
+	}
+	fw, hasW := cols["weights"]
+	var res *Result
+	if model == "bgbb" {
+		fn, err := need("periods")
+		if err != nil {
+			return nil, err
+		}
+		data := make([]clv.Discrete, len(rows))
+		for i, r := range rows {
+			data[i] = clv.Discrete{X: r[fx], TX: r[fr], N: r[fn]}
+			if hasW {
+				data[i].W = r[fw]
+			}
+		}
+		_, fit, err := clv.FitBGBB(data, nil)
+		if err != nil {
+			return nil, clientele.Errorf(clientele.EINVALID, "%s: fit bgbb: %v", path, err)
+		}
+		res = &Result{Fit: fit, Run: store.Run{Model: model, Params: paramMap(fit, fit.Params), StdErrors: paramMap(fit, fit.StdErrors),
+			LogLikelihood: fit.LogLikelihood, Customers: fit.Customers, Converged: fit.Converged}}
+		if spendModel != "" {
+			return nil, clientele.Errorf(clientele.EINVALID, "a spend model goes with frequency/recency/T data, not with bgbb")
+		}
+	} else {
+		ft, err := need("T")
+		if err != nil {
+			return nil, err
+		}
+		fm, hasM := cols["monetary_value"]
+		if spendModel != "" && !hasM {
+			return nil, clientele.Errorf(clientele.EINVALID, "%s: --spend needs a monetary_value column", path)
+		}
+		data := make([]clv.RFM, len(rows))
+		var spend []clv.Spend
+		for i, r := range rows {
+			data[i] = clv.RFM{X: r[fx], TX: r[fr], T: r[ft]}
+			if hasW {
+				data[i].W = r[fw]
+			}
+			if hasM && r[fx] > 0 && r[fm] > 0 {
+				spend = append(spend, clv.Spend{X: r[fx], M: r[fm], W: data[i].W})
+			}
+		}
+		if res, err = fitData(model, spendModel, data, spend); err != nil {
+			return nil, clientele.Errorf(clientele.EINVALID, "%s: %v", path, err)
+		}
+	}
+	res.Run.Source = path
+	res.Run.Unit = "file"
+	res.Run.TimeZone = "UTC"
+	res.Run.Currency = ""
+	res.Run.Seconds = time.Since(start).Seconds()
+	if db != nil {
+		if res.Run.ID, err = db.CreateRun(ctx, res.Run); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// FitSurvivalFile fits the shifted-beta-geometric model to a file of
+// period,active counts (period 0 the cohort's size).
+func FitSurvivalFile(ctx context.Context, db *store.DB, path string) (*Result, error) {
+	start := time.Now()
+	cols, rows, err := readNumericCSV(path)
+	if err != nil {
+		return nil, err
+	}
+	fp, ok1 := cols["period"]
+	fa, ok2 := cols["active"]
+	if !ok1 || !ok2 {
+		return nil, clientele.Errorf(clientele.EINVALID, "%s: need columns period and active", path)
+	}
+	slices.SortFunc(rows, func(a, b []float64) int { return int(a[fp] - b[fp]) })
+	active := make([]float64, len(rows))
+	for i, r := range rows {
+		if r[fp] != float64(i) {
+			return nil, clientele.Errorf(clientele.EINVALID, "%s: periods must run 0, 1, 2, … without gaps (found %v where %d was due)", path, r[fp], i)
+		}
+		active[i] = r[fa]
+	}
+	_, fit, err := clv.FitSBG(active, nil)
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "%s: fit sbg: %v", path, err)
+	}
+	return storeSBG(ctx, db, fit, path, "file", start)
+}
+
+func storeSBG(ctx context.Context, db *store.DB, fit *clv.Fit, source, unit string, start time.Time) (*Result, error) {
+	res := &Result{Fit: fit, Run: store.Run{Model: "sbg", Source: source, Unit: unit, TimeZone: "UTC", Params: paramMap(fit, fit.Params),
+		StdErrors: paramMap(fit, fit.StdErrors), LogLikelihood: fit.LogLikelihood, Customers: fit.Customers, Converged: fit.Converged,
+		Seconds: time.Since(start).Seconds()}}
+	if db != nil {
+		var err error
+		if res.Run.ID, err = db.CreateRun(ctx, res.Run); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// FitAccounts fits the shifted-beta-geometric model to the accounts' open
+// and close dates: an account closed after t whole units churned in its
+// period t+1; an open one is censored after the units it has completed by
+// asOf.
+func FitAccounts(ctx context.Context, db *store.DB, unit string, asOf time.Time) (*Result, error) {
+	days, ok := UnitDays[unit]
+	if !ok {
+		return nil, clientele.Errorf(clientele.EINVALID, "unit %q: want day, week, month or year", unit)
+	}
+	start := time.Now()
+	var churned, censored []float64
+	add := func(s *[]float64, t int) {
+		for len(*s) <= t {
+			*s = append(*s, 0)
+		}
+		(*s)[t]++
+	}
+	err := db.AccountLifetimes(ctx, func(opened, closed time.Time) error {
+		if closed.IsZero() {
+			if t := int(asOf.Sub(opened).Hours() / 24 / days); t >= 0 {
+				add(&censored, t)
+			}
+			return nil
+		}
+		add(&churned, int(closed.Sub(opened).Hours()/24/days)+1)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(churned) == 0 && len(censored) == 0 {
+		return nil, clientele.Errorf(clientele.EINVALID, "no accounts to fit retention on")
+	}
+	_, fit, err := clv.FitSBGCounts(churned, censored, nil)
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "fit sbg on accounts: %v", err)
+	}
+	return storeSBG(ctx, db, fit, "accounts", unit, start)
+}
+
+// readNumericCSV reads a CSV file whose columns are numbers, except those
+// the caller does not use (ids), which are returned as NaN.
+func readNumericCSV(path string) (map[string]int, [][]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, clientele.Errorf(clientele.EINVALID, "%v", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	head, err := r.Read()
+	if err != nil {
+		return nil, nil, clientele.Errorf(clientele.EINVALID, "%s: no header line", path)
+	}
+	cols := map[string]int{}
+	for i, h := range head {
+		cols[strings.TrimSpace(strings.TrimPrefix(h, "\\uFEFF"))] = i
+	}
+	var rows [][]float64
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, clientele.Errorf(clientele.EINVALID, "%s line %d: %v", path, line, err)
+		}
+		row := make([]float64, len(head))
+		for i := range head {
+			row[i] = math.NaN()
+			if i < len(rec) {
+				if v, err := strconv.ParseFloat(strings.TrimSpace(rec[i]), 64); err == nil {
+					row[i] = v
+				}
+			}
+		}
+		for _, name := range []string{"frequency", "recency", "T", "monetary_value", "weights", "periods", "period", "active"} {
+			if i, ok := cols[name]; ok && math.IsNaN(row[i]) {
+				return nil, nil, clientele.Errorf(clientele.EINVALID, "%s line %d: %s %q is not a number", path, line, name, rec[i])
+			}
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil, nil, clientele.Errorf(clientele.EINVALID, "%s: no rows", path)
+	}
+	return cols, rows, nil
+}
+
+// purchaseModel is what scoring needs of a fitted purchase model.
+type purchaseModel interface {
+	ProbAlive(x, tx, T float64) float64
+	ConditionalExpectedPurchases(t, x, tx, T float64) float64
+	dert(x, tx, T, delta, horizon float64) float64
+}
+
+type bgnbd struct{ clv.BGNBD }
+
+func (m bgnbd) dert(x, tx, T, d, h float64) float64 { return m.DERT(x, tx, T, d, h) }
+
+type mbgnbd struct{ clv.MBGNBD }
+
+func (m mbgnbd) dert(x, tx, T, d, h float64) float64 { return m.DERT(x, tx, T, d, h) }
+
+type paretonbd struct{ clv.ParetoNBD }
+
+func (m paretonbd) dert(x, tx, T, d, h float64) float64 { return m.DERTHorizon(x, tx, T, d, h) }
+
+func modelOf(r *store.Run) (purchaseModel, error) {
+	p := r.Params
+	switch r.Model {
+	case "bgnbd":
+		return bgnbd{clv.BGNBD{R: p["r"], Alpha: p["alpha"], A: p["a"], B: p["b"]}}, nil
+	case "mbgnbd":
+		return mbgnbd{clv.MBGNBD{R: p["r"], Alpha: p["alpha"], A: p["a"], B: p["b"]}}, nil
+	case "paretonbd":
+		return paretonbd{clv.ParetoNBD{R: p["r"], Alpha: p["alpha"], S: p["s"], Beta: p["beta"]}}, nil
+	}
+	return nil, clientele.Errorf(clientele.EINVALID, "model run %d (%s) cannot score customers: fit bgnbd, mbgnbd or paretonbd on the database", r.ID, r.Model)
+}
+
+// ScoreOptions describe a scoring.
+type ScoreOptions struct {
+	RunID        int64   // 0: the latest run
+	Horizon      float64 // in the run's time unit; +Inf for a lifetime
+	DiscountRate float64 // per year, e.g. 0.15
+	// Margin, when positive, is the margin as a share of spend; otherwise
+	// each customer's own margin share from the data (the population's when
+	// the customer's is unknown).
+	Margin float64
+}
+
+// ScoreSummary reports a scoring.
+type ScoreSummary struct {
+	RunID            int64
+	Customers        int
+	CustomerEquity   clientele.Money // Σ CLV
+	MeanCLV          float64         // major units
+	MeanProbAlive    float64
+	ExpectedPurchase float64 // Σ over customers, over the horizon
+	MarginShare      float64 // the population's margin share of spend
+	Seconds          float64
+}
+
+// Score values every customer of the run's cohort and stores the scores.
+func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, error) {
+	run, err := db.Run(ctx, opt.RunID)
+	if err != nil {
+		return nil, err
+	}
+	if run.Source != "database" {
+		return nil, clientele.Errorf(clientele.EINVALID, "model run %d was fitted on %s; score needs a run fitted on the database", run.ID, run.Source)
+	}
+	model, err := modelOf(run)
+	if err != nil {
+		return nil, err
+	}
+	if !(opt.Horizon > 0) {
+		return nil, clientele.Errorf(clientele.EINVALID, "horizon must be positive")
+	}
+	if opt.DiscountRate < 0 || opt.Margin < 0 || opt.Margin > 1 {
+		return nil, clientele.Errorf(clientele.EINVALID, "discount rate must be ≥ 0 and margin within [0, 1]")
+	}
+	start := time.Now()
+	loc, err := time.LoadLocation(run.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	calEnd, _ := time.Parse(time.DateOnly, run.CalibrationEnd)
+	sums, err := customers(ctx, db, calEnd, time.Time{}, loc, run.Currency)
+	if err != nil {
+		return nil, err
+	}
+	scale, _ := run.Currency.Scale()
+	minor := math.Pow10(scale)
+	unit := UnitDays[run.Unit]
+	delta := math.Log1p(opt.DiscountRate) * unit / 365.25 // continuous, per unit of time
+
+	var totalSpend, totalMargin, days float64
+	for _, s := range sums {
+		totalSpend += float64(s.AllSpend)
+		if s.MarginKnown == s.Transactions {
+			totalMargin += float64(s.AllMargin)
+		}
+		days += float64(s.Repeat + 1)
+	}
+	popShare := opt.Margin
+	if popShare == 0 && totalSpend > 0 {
+		popShare = totalMargin / totalSpend
+	}
+	popSpend := totalSpend / days / minor
+	var gg *clv.GammaGamma
+	if run.SpendModel == "gammagamma" {
+		gg = &clv.GammaGamma{P: run.SpendParams["p"], Q: run.SpendParams["q"], Gamma: run.SpendParams["gamma"]}
+	}
+
+	scores := make([]store.Score, len(sums))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	chunk := (len(sums) + workers - 1) / workers
+	for w := range workers {
+		lo, hi := w*chunk, min((w+1)*chunk, len(sums))
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				s := sums[i]
+				d := rfm(s, unit)
+				sc := store.Score{CustomerID: s.CustomerID}
+				sc.ProbAlive = model.ProbAlive(d.X, d.TX, d.T)
+				sc.ExpectedPurchases = model.ConditionalExpectedPurchases(opt.Horizon, d.X, d.TX, d.T)
+				sc.DERT = model.dert(d.X, d.TX, d.T, delta, opt.Horizon)
+				// Expected spend per transaction: the Gamma-Gamma posterior
+				// mean, or the customer's own mean.
+				spend := float64(s.AllSpend) / float64(s.Repeat+1) / minor
+				if gg != nil {
+					mean := 0.0
+					if s.Repeat > 0 {
+						mean = float64(s.RepeatSpend) / float64(s.Repeat) / minor
+					}
+					spend = gg.ExpectedSpend(float64(s.Repeat), mean)
+				}
+				if !(spend >= 0) || math.IsInf(spend, 0) {
+					spend = popSpend
+				}
+				share := popShare
+				if opt.Margin == 0 && s.MarginKnown == s.Transactions && s.AllSpend > 0 {
+					share = float64(s.AllMargin) / float64(s.AllSpend)
+				}
+				sc.ExpectedSpend = int64(math.Round(spend * minor))
+				sc.CLV = int64(math.Round(sc.DERT * spend * share * minor))
+				scores[i] = sc
+			}
+		}()
+	}
+	wg.Wait()
+
+	sum := &ScoreSummary{RunID: run.ID, Customers: len(scores), MarginShare: popShare}
+	var ce int64
+	for _, s := range scores {
+		ce += s.CLV
+		sum.MeanProbAlive += s.ProbAlive
+		sum.ExpectedPurchase += s.ExpectedPurchases
+	}
+	sum.CustomerEquity = clientele.Money{Minor: ce, Currency: run.Currency}
+	sum.MeanCLV = float64(ce) / minor / float64(len(scores))
+	sum.MeanProbAlive /= float64(len(scores))
+	if err := db.Write(ctx, func(w *store.Writer) error { return w.Scores(ctx, run.ID, scores) }); err != nil {
+		return nil, err
+	}
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, nil
+}
