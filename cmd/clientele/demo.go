@@ -11,6 +11,7 @@ import (
 	"clientele"
 	"clientele/internal/ingest"
 	"clientele/internal/simulate"
+	"clientele/internal/valuation"
 )
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -19,10 +20,11 @@ func newDemoCmd(a *app) *cobra.Command {
 	var seed uint64
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Build a fresh demo database from simulated customers and serve it",
+		Short: "Build a fresh demo database from simulated customers, fit and score them, and serve it",
 		Long: `Create a fresh SQLite database in --dir, simulate --customers customers of a
-multi-brand retailer, import them, and serve the API on --addr, printing the
-address and an API token. The global --db flag is ignored: the demo always
+multi-brand retailer, import them, fit BG/NBD with Gamma-Gamma spend, score
+every customer's CLV, and serve the API on --addr, printing the address and
+an API token. The global --db flag is ignored: the demo always
 starts from a new database at DIR/clientele.db.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,6 +62,23 @@ starts from a new database at DIR/clientele.db.`,
 			for _, s := range sums {
 				a.printSummary(s)
 			}
+			// Fit BG/NBD with Gamma-Gamma spend on everything up to the last
+			// simulated day, then score every customer over a year.
+			fmt.Fprintln(a.stdout, "Fitting BG/NBD and Gamma-Gamma, scoring customers …")
+			res, err := valuation.Fit(ctx, db, valuation.FitOptions{Model: "bgnbd", Spend: "gammagamma", Unit: "week",
+				CalibrationEnd: truth.End.AddDate(0, 0, -1), Location: a.loc, Currency: clientele.Currency(a.currency)})
+			if err != nil {
+				return err
+			}
+			if err := a.printFit(res, "table"); err != nil {
+				return err
+			}
+			scored, err := valuation.Score(ctx, db, valuation.ScoreOptions{RunID: res.Run.ID, Horizon: 52, DiscountRate: 0.15})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Scored %d customers: customer equity %s over 52 weeks, mean CLV %.2f, mean P(alive) %.3f\n",
+				scored.Customers, scored.CustomerEquity, scored.MeanCLV, scored.MeanProbAlive)
 			token, err := db.CreateToken(ctx, "demo")
 			if err != nil {
 				return err

@@ -70,7 +70,8 @@ Every flag that has a CLIENTELE_* variable may be set either way; the flag wins.
 	pf.StringVar(&a.tz, "tz", env("CLIENTELE_TZ", "Local"), "time zone for dates without one and for display, e.g. Asia/Seoul (CLIENTELE_TZ)")
 	pf.StringVar(&a.currency, "currency", env("CLIENTELE_CURRENCY", "USD"), "ISO 4217 currency of amounts that name none (CLIENTELE_CURRENCY)")
 	pf.StringVar(&a.logLevel, "log-level", env("CLIENTELE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CLIENTELE_LOG_LEVEL)")
-	root.AddCommand(newImportCmd(a), newSimulateCmd(a), newStatsCmd(a), newTokenCmd(a), newServeCmd(a), newDemoCmd(a))
+	root.AddCommand(newImportCmd(a), newSimulateCmd(a), newStatsCmd(a), newTokenCmd(a), newServeCmd(a), newDemoCmd(a),
+		newFitCmd(a), newScoreCmd(a), newReportCmd(a))
 	return root
 }
 

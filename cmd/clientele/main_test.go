@@ -268,3 +268,73 @@ func TestDemo(t *testing.T) {
 		t.Errorf("stats: %d %s", code, body)
 	}
 }
+
+// The CLV commands on the imported CDNOW sample: the paper's BG/NBD
+// parameters to three decimals (Fader, Hardie & Lee 2005), the Gamma-Gamma
+// parameters of Fader & Hardie's note 025 (p = 6.25, q = 3.74, γ = 15.44),
+// scores, and the validation report with its plots.
+func TestFitScoreReport(t *testing.T) {
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			if _, errOut, err := run(t, db, "import", "transactions", "../../internal/valuation/testdata/CDNOW_sample.txt"); err != nil {
+				t.Fatalf("import: %v\n%s", err, errOut)
+			}
+			out, errOut, err := run(t, db, "fit", "--model", "bgnbd", "--spend", "gammagamma", "--unit", "week",
+				"--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30", "--format", "json")
+			if err != nil {
+				t.Fatalf("fit: %v\n%s", err, errOut)
+			}
+			var fit struct {
+				RunID     int64              `json:"run_id"`
+				Model     string             `json:"model"`
+				Params    map[string]float64 `json:"params"`
+				StdErrors map[string]float64 `json:"std_errors"`
+				Customers float64            `json:"customers"`
+				Converged bool               `json:"converged"`
+				Spend     struct {
+					Model  string             `json:"model"`
+					Params map[string]float64 `json:"params"`
+				} `json:"spend"`
+			}
+			if err := json.Unmarshal([]byte(out), &fit); err != nil {
+				t.Fatalf("fit output %s: %v", out, err)
+			}
+			p, sp := fit.Params, fit.Spend.Params
+			if got := fmt.Sprintf("%.3f %.3f %.3f %.3f", p["r"], p["alpha"], p["a"], p["b"]); got != "0.243 4.414 0.793 2.426" {
+				t.Errorf("BG/NBD %s, want 0.243 4.414 0.793 2.426", got)
+			}
+			if got := fmt.Sprintf("%.2f %.2f %.2f", sp["p"], sp["q"], sp["gamma"]); got != "6.25 3.74 15.44" {
+				t.Errorf("Gamma-Gamma %s, want 6.25 3.74 15.44", got)
+			}
+			if fit.Customers != 2357 || !fit.Converged || fit.StdErrors["r"] <= 0 {
+				t.Errorf("fit: %+v", fit)
+			}
+			out, errOut, err = run(t, db, "score", "--horizon", "52", "--discount-rate", "0.15", "--margin", "0.3", "--format", "json")
+			if err != nil || !strings.Contains(out, `"customers": 2357`) {
+				t.Fatalf("score: %v %s\n%s", err, out, errOut)
+			}
+			dir := t.TempDir()
+			out, errOut, err = run(t, db, "report", "validation", "--out", dir, "--plot-format", "svg")
+			if err != nil {
+				t.Fatalf("report: %v\n%s", err, errOut)
+			}
+			if !strings.Contains(out, "FREQUENCY") || !strings.Contains(out, "7+") {
+				t.Errorf("report:\n%s", out)
+			}
+			for _, plot := range []string{"tracking", "holdout", "palive"} {
+				b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("run%d-%s.svg", fit.RunID, plot)))
+				if err != nil || !bytes.Contains(b, []byte("<svg")) {
+					t.Errorf("%s plot: %v", plot, err)
+				}
+			}
+			// A summary file fits the same model.
+			out, _, err = run(t, db, "fit", "--model", "bgnbd", "--summary", "../../internal/valuation/testdata/cdnow_customers_summary.csv")
+			if err != nil || !strings.Contains(out, "0.2425") {
+				t.Errorf("fit --summary: %v\n%s", err, out)
+			}
+			if _, errOut, err := run(t, db, "fit", "--model", "bgnbd"); err == nil || !strings.Contains(errOut, "calibration end") {
+				t.Errorf("fit without a calibration end: %v %s", err, errOut)
+			}
+		})
+	}
+}

@@ -480,7 +480,8 @@ func (g *gen) transaction(id string, j int, at time.Time, homeStore, tier, cardN
 		list += p.price
 	}
 	// Quantities bring the list total near the target; a price factor
-	// within ±30 % (promotions, premium variants) closes the gap.
+	// (promotions, premium variants; usually within ±30 %) closes the gap,
+	// so that the regular part of the basket is the Gamma-Gamma draw.
 	share := float64(target) / float64(n)
 	list = 0
 	for i := regularStart; i < len(lines); i++ {
@@ -488,13 +489,24 @@ func (g *gen) transaction(id string, j int, at time.Time, homeStore, tier, cardN
 		lines[i].qty = min(max(q, 1), 12)
 		list += lines[i].qty * lines[i].p.price
 	}
-	f := math.Min(math.Max(float64(target)/float64(list), 0.7), 1.3)
-	var amount, margin int64
+	f := float64(target) / float64(list)
+	var amount, margin, regularSum int64
 	for i := range lines {
 		l := &lines[i]
 		if i >= regularStart {
 			l.price = max(int64(math.Round(float64(l.p.price)*f)), 1)
 		}
+	}
+	// Rounding to cents leaves a few cents over or under: the last line's
+	// price takes them when it can.
+	for i := regularStart; i < len(lines); i++ {
+		regularSum += lines[i].qty * lines[i].price
+	}
+	if last := &lines[len(lines)-1]; last.qty == 1 && last.price+target-regularSum > 0 {
+		last.price += target - regularSum
+	}
+	for i := range lines {
+		l := &lines[i]
 		amount += l.qty * l.price
 		margin += l.qty * (l.price - l.p.cost)
 	}

@@ -205,3 +205,36 @@ func readCSV(t *testing.T, path string) [][]string {
 	}
 	return rows
 }
+
+// Regular baskets are worth exactly the spend model's draw; the mean of the
+// customers' mean spend is then near the model's population mean pγ/(q−1)
+// (customers with a life event, whose baskets add list-priced items, are
+// left out).
+func TestSpendFollowsModel(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := simulate.Run(ctx, simulate.Config{Customers: 20000, Seed: 9}, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	withEvent := map[string]bool{}
+	for _, r := range readCSV(t, filepath.Join(dir, "life_events.csv")) {
+		withEvent[r[0]] = true
+	}
+	seen := map[string]bool{}
+	var sum float64
+	var n int
+	for _, r := range readCSV(t, filepath.Join(dir, "transactions.csv")) {
+		if withEvent[r[1]] || seen[r[0]] {
+			continue
+		}
+		seen[r[0]] = true
+		a, _ := strconv.ParseFloat(r[6], 64)
+		sum += a
+		n++
+	}
+	m := simulate.DefaultSpend
+	want := m.P * m.Gamma / (m.Q - 1) // mean of z over customers: E[p/ν] = pγ/(q−1)
+	if got := sum / float64(n); math.Abs(got-want) > 0.03*want {
+		t.Errorf("mean transaction value %.2f, model %.2f", got, want)
+	}
+}

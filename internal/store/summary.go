@@ -151,3 +151,43 @@ func (db *DB) Summaries(ctx context.Context, opt SummaryOptions, fn func(Custome
 
 // DayNumber converts a date to the day numbers of CustomerSummary.
 func DayNumber(t time.Time) int64 { return dayNumber(t) }
+
+// RepeatPurchasesByDay counts, for each day up to the last day of opt
+// (the holdout end, or the calibration end), the repeat purchase days of the
+// calibration cohort: the series a tracking plot accumulates.
+func (db *DB) RepeatPurchasesByDay(ctx context.Context, opt SummaryOptions) (map[int64]int64, error) {
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	end := dayNumber(opt.CalibrationEnd)
+	last := end
+	if !opt.HoldoutEnd.IsZero() {
+		last = dayNumber(opt.HoldoutEnd)
+	}
+	y, m, d := time.Unix((last+1)*86400, 0).UTC().Date()
+	until := time.Date(y, m, d, 0, 0, 0, 0, opt.Location)
+	dayExpr := "clientele_day(time, $1)"
+	if db.dialect == Postgres {
+		dayExpr = "((time AT TIME ZONE $1)::date - DATE '1970-01-01')"
+	}
+	rows, err := db.r.QueryContext(ctx, `WITH d AS (
+		SELECT DISTINCT customer_id, `+dayExpr+` AS day FROM transactions WHERE time < $2
+	), f AS (
+		SELECT customer_id, min(day) AS first FROM d GROUP BY customer_id HAVING min(day) <= $3
+	)
+	SELECT d.day, count(*) FROM d JOIN f ON d.customer_id = f.customer_id
+	WHERE d.day > f.first GROUP BY d.day`, opt.Location.String(), db.ts(until), end)
+	if err != nil {
+		return nil, fmt.Errorf("repeat purchases by day: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var day, n int64
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, err
+		}
+		out[day] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"clientele"
+	"clientele/internal/valuation"
+)
+
+func (a *app) parseDate(flag, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, clientele.Errorf(clientele.EINVALID, "--%s %q: want a date, YYYY-MM-DD", flag, s)
+	}
+	return t, nil
+}
+
+func newFitCmd(a *app) *cobra.Command {
+	var model, spend, unit, calEnd, holdEnd, summary, survival, format string
+	cmd := &cobra.Command{
+		Use:   "fit",
+		Short: "Fit a CLV model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, sBG) and store it as a model run",
+		Long: `Fit a customer-lifetime model by maximum likelihood and store it as a model run.
+
+On the database (one row of sufficient statistics per customer, computed by
+SQL; purchases on the same day merged into one):
+  clientele fit --model bgnbd --spend gammagamma --unit week --calibration-end 1997-09-30 [--holdout-end 1998-06-30]
+On a summary file (columns frequency, recency, T, optional monetary_value and
+weights; for bgbb frequency, recency, periods, weights):
+  clientele fit --model paretonbd --summary summary.csv
+Retention (shifted-beta-geometric) from period,active counts, or from the
+accounts' open and close dates:
+  clientele fit --model sbg --survival cohort.csv
+  clientele fit --model sbg --unit year`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			db, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var res *valuation.Result
+			switch {
+			case survival != "":
+				res, err = valuation.FitSurvivalFile(ctx, db, survival)
+			case model == "sbg":
+				res, err = valuation.FitAccounts(ctx, db, unit, time.Now())
+			case summary != "":
+				res, err = valuation.FitFile(ctx, db, summary, model, spend)
+			default:
+				var ce, he time.Time
+				if ce, err = a.parseDate("calibration-end", calEnd); err != nil {
+					return err
+				}
+				if he, err = a.parseDate("holdout-end", holdEnd); err != nil {
+					return err
+				}
+				res, err = valuation.Fit(ctx, db, valuation.FitOptions{Model: model, Spend: spend, Unit: unit, CalibrationEnd: ce,
+					HoldoutEnd: he, Location: a.loc, Currency: clientele.Currency(a.currency)})
+			}
+			if err != nil {
+				return err
+			}
+			return a.printFit(res, format)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&model, "model", "bgnbd", "model: "+strings.Join(valuation.Models, ", "))
+	f.StringVar(&spend, "spend", "", "spend model to fit too: gammagamma")
+	f.StringVar(&unit, "unit", "week", "time unit: day, week, month, year")
+	f.StringVar(&calEnd, "calibration-end", "", "last day of the calibration period (YYYY-MM-DD)")
+	f.StringVar(&holdEnd, "holdout-end", "", "last day of a holdout period, for `clientele report validation`")
+	f.StringVar(&summary, "summary", "", "fit on a summary CSV file instead of the database")
+	f.StringVar(&survival, "survival", "", "fit sbg on a CSV file of period,active counts")
+	f.StringVar(&format, "format", "table", "output format: table or json")
+	return cmd
+}
+
+// nullable maps NaN (a standard error that could not be computed) to null.
+func nullable(m map[string]float64) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if math.IsNaN(v) {
+			out[k] = nil
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (a *app) printFit(res *valuation.Result, format string) error {
+	r := res.Run
+	if format == "json" {
+		out := map[string]any{"run_id": r.ID, "model": r.Model, "params": r.Params, "std_errors": nullable(r.StdErrors),
+			"log_likelihood": r.LogLikelihood, "customers": r.Customers, "converged": r.Converged, "seconds": r.Seconds}
+		if r.SpendModel != "" {
+			out["spend"] = map[string]any{"model": r.SpendModel, "params": r.SpendParams, "log_likelihood": r.SpendLogLikelihood}
+		}
+		return writeJSON(a.stdout, out)
+	}
+	fmt.Fprintf(a.stdout, "model run %d: %s on %s, %.0f customers, converged %v, %.2fs\n", r.ID, r.Model, r.Source, r.Customers, r.Converged, r.Seconds)
+	var rows [][]string
+	for i, n := range res.Fit.Names {
+		rows = append(rows, []string{n, fmt.Sprintf("%.6f", res.Fit.Params[i]), fmt.Sprintf("%.6f", res.Fit.StdErrors[i])})
+	}
+	if res.SpendFit != nil {
+		for i, n := range res.SpendFit.Names {
+			rows = append(rows, []string{"spend " + n, fmt.Sprintf("%.6f", res.SpendFit.Params[i]), fmt.Sprintf("%.6f", res.SpendFit.StdErrors[i])})
+		}
+	}
+	if err := writeTable(a.stdout, []string{"PARAMETER", "ESTIMATE", "STD. ERROR"}, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "log-likelihood %.4f", r.LogLikelihood)
+	if r.SpendLogLikelihood != nil {
+		fmt.Fprintf(a.stdout, " (spend %.4f)", *r.SpendLogLikelihood)
+	}
+	fmt.Fprintln(a.stdout)
+	return nil
+}
+
+func newScoreCmd(a *app) *cobra.Command {
+	var opt valuation.ScoreOptions
+	var format string
+	cmd := &cobra.Command{
+		Use:   "score",
+		Short: "Score every customer with a model run: P(alive), expected purchases and spend, CLV",
+		Long: `Score every customer of a model run's cohort and store the scores:
+P(alive), expected purchases over --horizon (in the run's time unit),
+expected spend per transaction (Gamma-Gamma when the run has it, else the
+customer's own mean), and CLV = DERT × expected margin per transaction, where
+DERT discounts the expected purchases at --discount-rate a year. The margin is
+each customer's margin share of spend from the data, or --margin.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			s, err := valuation.Score(cmd.Context(), db, opt)
+			if err != nil {
+				return err
+			}
+			scale, _ := s.CustomerEquity.Currency.Scale()
+			if format == "json" {
+				return writeJSON(a.stdout, map[string]any{"run_id": s.RunID, "customers": s.Customers,
+					"customer_equity": json.Number(clientele.FormatAmount(s.CustomerEquity.Minor, scale)), "currency": s.CustomerEquity.Currency,
+					"mean_clv": s.MeanCLV, "mean_p_alive": s.MeanProbAlive, "expected_purchases": s.ExpectedPurchase,
+					"margin_share": s.MarginShare, "seconds": s.Seconds})
+			}
+			return writeTable(a.stdout, []string{"SCORE", "VALUE"}, [][]string{
+				{"model run", fmt.Sprint(s.RunID)},
+				{"customers scored", fmt.Sprint(s.Customers)},
+				{"customer equity (Σ CLV)", s.CustomerEquity.String()},
+				{"mean CLV", fmt.Sprintf("%.2f", s.MeanCLV)},
+				{"mean P(alive)", fmt.Sprintf("%.4f", s.MeanProbAlive)},
+				{"expected purchases", fmt.Sprintf("%.1f", s.ExpectedPurchase)},
+				{"margin share of spend", fmt.Sprintf("%.4f", s.MarginShare)},
+				{"seconds", fmt.Sprintf("%.2f", s.Seconds)},
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.Int64Var(&opt.RunID, "run", 0, "model run id (default: the latest)")
+	f.Float64Var(&opt.Horizon, "horizon", 52, "horizon in the run's time unit")
+	f.Float64Var(&opt.DiscountRate, "discount-rate", 0.15, "yearly discount rate")
+	f.Float64Var(&opt.Margin, "margin", 0, "margin as a share of spend (default: from the data)")
+	f.StringVar(&format, "format", "table", "output format: table or json")
+	return cmd
+}
