@@ -136,7 +136,7 @@ func FitBGBB(data []Discrete, s *Settings) (BGBB, *Fit, error) {
 	if s.Init == nil {
 		starts = [][]float64{{1, 1, 1, 1}, {0.5, 0.5, 0.5, 3}, {2, 1, 1, 5}}
 	}
-	f, err := maximise(bgbbNames, ll, starts, s.MaxIterations, n, len(data))
+	f, err := maximise(bgbbNames, ll, false, starts, s.MaxIterations, n, len(data))
 	if err != nil {
 		return BGBB{}, nil, err
 	}

@@ -126,7 +126,7 @@ func FitBGNBD(data []RFM, s *Settings) (BGNBD, *Fit, error) {
 		all = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, 1} },
 			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, 3} })
 	}
-	f, err := maximise(bgnbdNames, parallelLL(bgnbdLL, c, s.Workers), all, s.MaxIterations, totalWeight(c), len(c))
+	f, err := maximise(bgnbdNames, parallelLL(bgnbdLL, c, s.Workers), true, all, s.MaxIterations, totalWeight(c), len(c))
 	if err != nil {
 		return BGNBD{}, nil, err
 	}

@@ -1,11 +1,12 @@
 package clv
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
@@ -67,15 +68,14 @@ func Collapse(data []RFM) []RFM {
 	for i := range out {
 		out[i].W = out[i].weight()
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.X != b.X {
-			return a.X < b.X
+	slices.SortFunc(out, func(a, b RFM) int {
+		if c := cmp.Compare(a.X, b.X); c != 0 {
+			return c
 		}
-		if a.TX != b.TX {
-			return a.TX < b.TX
+		if c := cmp.Compare(a.TX, b.TX); c != 0 {
+			return c
 		}
-		return a.T < b.T
+		return cmp.Compare(a.T, b.T)
 	})
 	n := 0
 	for i, d := range out {
@@ -172,7 +172,10 @@ func parallelLL(ll llFunc, data []RFM, workers int) func(p, grad []float64) floa
 // maximise fits positive parameters by maximum likelihood: the optimiser
 // (BFGS) works on log-parameters, so every step stays in the domain.
 // starts are tried in order until one converges; the best is kept.
-func maximise(names []string, ll func(p, grad []float64) float64, starts [][]float64, maxIter int, customers float64, rows int) (*Fit, error) {
+//
+// analytic says whether ll's gradient is analytic (cheap beside the value,
+// so computed with it) or numerical (computed only when asked for).
+func maximise(names []string, ll func(p, grad []float64) float64, analytic bool, starts [][]float64, maxIter int, customers float64, rows int) (*Fit, error) {
 	if maxIter <= 0 {
 		maxIter = 1000
 	}
@@ -180,25 +183,53 @@ func maximise(names []string, ll func(p, grad []float64) float64, starts [][]flo
 	p := make([]float64, k)
 	g := make([]float64, k)
 	evals := 0
-	problem := optimize.Problem{
-		Func: func(theta []float64) float64 {
-			evals++
-			for i := range theta {
-				p[i] = math.Exp(theta[i])
-			}
+	// The optimiser asks for the value and then the gradient at the same
+	// point; one pass over the data computes both, and the gradient is kept
+	// for the Grad call that follows.
+	lastTheta := make([]float64, k)
+	lastGrad := make([]float64, k)
+	haveLast := false
+	eval := func(theta []float64) float64 {
+		evals++
+		for i := range theta {
+			p[i] = math.Exp(theta[i])
+		}
+		if !analytic {
+			// A numerical gradient costs 2k passes: compute it only when asked.
+			haveLast = false
 			v := ll(p, nil)
 			if math.IsNaN(v) {
 				return math.Inf(1)
 			}
 			return -v / customers
-		},
+		}
+		v := ll(p, g)
+		copy(lastTheta, theta)
+		for i := range g {
+			// d(−LL)/dθ = −dLL/dp · p, scaled like the value.
+			lastGrad[i] = -g[i] * p[i] / customers
+		}
+		haveLast = true
+		if math.IsNaN(v) {
+			return math.Inf(1)
+		}
+		return -v / customers
+	}
+	problem := optimize.Problem{
+		Func: eval,
 		Grad: func(grad, theta []float64) {
+			if analytic {
+				if !haveLast || !slices.Equal(theta, lastTheta) {
+					eval(theta)
+				}
+				copy(grad, lastGrad)
+				return
+			}
 			for i := range theta {
 				p[i] = math.Exp(theta[i])
 			}
 			ll(p, g)
 			for i := range grad {
-				// d(−LL)/dθ = −dLL/dp · p, scaled like Func.
 				grad[i] = -g[i] * p[i] / customers
 			}
 		},
@@ -213,8 +244,10 @@ func maximise(names []string, ll func(p, grad []float64) float64, starts [][]flo
 			theta[i] = math.Log(v)
 		}
 		res, err := optimize.Minimize(problem, theta, &optimize.Settings{
-			MajorIterations:   maxIter,
-			GradientThreshold: 1e-9,
+			MajorIterations: maxIter,
+			// On the mean log-likelihood per customer: tighter would be below
+			// the rounding noise of summing many rows.
+			GradientThreshold: 1e-8,
 			Converger:         &optimize.FunctionConverge{Absolute: 1e-13, Relative: 1e-13, Iterations: 50},
 		}, &optimize.BFGS{})
 		if res == nil {

@@ -124,7 +124,7 @@ func FitGammaGamma(data []Spend, s *Settings) (GammaGamma, *Fit, error) {
 		}
 		return ggLL(p, use, grad)
 	}
-	f, err := maximise(ggNames, ll, starts, s.MaxIterations, n, len(use))
+	f, err := maximise(ggNames, ll, true, starts, s.MaxIterations, n, len(use))
 	if err != nil {
 		return GammaGamma{}, nil, err
 	}

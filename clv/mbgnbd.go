@@ -144,7 +144,7 @@ func FitMBGNBD(data []RFM, s *Settings) (MBGNBD, *Fit, error) {
 		starts = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, 1} },
 			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, 3} })
 	}
-	f, err := maximise(mbgnbdNames, parallelLL(mbgnbdLL, c, s.Workers), starts, s.MaxIterations, totalWeight(c), len(c))
+	f, err := maximise(mbgnbdNames, parallelLL(mbgnbdLL, c, s.Workers), true, starts, s.MaxIterations, totalWeight(c), len(c))
 	if err != nil {
 		return MBGNBD{}, nil, err
 	}

@@ -191,7 +191,7 @@ func FitParetoNBD(data []RFM, s *Settings) (ParetoNBD, *Fit, error) {
 		starts = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, meanT} },
 			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, meanT / 2} })
 	}
-	f, err := maximise(paretoNames, parallelLL(paretoLL, c, s.Workers), starts, s.MaxIterations, totalWeight(c), len(c))
+	f, err := maximise(paretoNames, parallelLL(paretoLL, c, s.Workers), false, starts, s.MaxIterations, totalWeight(c), len(c))
 	if err != nil {
 		return ParetoNBD{}, nil, err
 	}

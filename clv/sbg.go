@@ -155,7 +155,7 @@ func FitSBGCounts(churned, censored []float64, s *Settings) (SBG, *Fit, error) {
 	if s.Init == nil {
 		starts = [][]float64{{1, 1}, {0.5, 2}, {2, 6}}
 	}
-	f, err := maximise(sbgNames, ll, starts, s.MaxIterations, n, len(churned)+len(censored))
+	f, err := maximise(sbgNames, ll, true, starts, s.MaxIterations, n, len(churned)+len(censored))
 	if err != nil {
 		return SBG{}, nil, err
 	}

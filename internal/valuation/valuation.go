@@ -501,49 +501,32 @@ func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, 
 		gg = &clv.GammaGamma{P: run.SpendParams["p"], Q: run.SpendParams["q"], Gamma: run.SpendParams["gamma"]}
 	}
 
+	preds := predict(model, sums, unit, opt.Horizon, delta)
 	scores := make([]store.Score, len(sums))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	chunk := (len(sums) + workers - 1) / workers
-	for w := range workers {
-		lo, hi := w*chunk, min((w+1)*chunk, len(sums))
-		if lo >= hi {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				s := sums[i]
-				d := rfm(s, unit)
-				sc := store.Score{CustomerID: s.CustomerID}
-				sc.ProbAlive = model.ProbAlive(d.X, d.TX, d.T)
-				sc.ExpectedPurchases = model.ConditionalExpectedPurchases(opt.Horizon, d.X, d.TX, d.T)
-				sc.DERT = model.dert(d.X, d.TX, d.T, delta, opt.Horizon)
-				// Expected spend per transaction: the Gamma-Gamma posterior
-				// mean, or the customer's own mean.
-				spend := float64(s.AllSpend) / float64(s.Repeat+1) / minor
-				if gg != nil {
-					mean := 0.0
-					if s.Repeat > 0 {
-						mean = float64(s.RepeatSpend) / float64(s.Repeat) / minor
-					}
-					spend = gg.ExpectedSpend(float64(s.Repeat), mean)
-				}
-				if !(spend >= 0) || math.IsInf(spend, 0) {
-					spend = popSpend
-				}
-				share := popShare
-				if opt.Margin == 0 && s.MarginKnown == s.Transactions && s.AllSpend > 0 {
-					share = float64(s.AllMargin) / float64(s.AllSpend)
-				}
-				sc.ExpectedSpend = int64(math.Round(spend * minor))
-				sc.CLV = int64(math.Round(sc.DERT * spend * share * minor))
-				scores[i] = sc
+	for i, s := range sums {
+		pr := preds[i]
+		sc := store.Score{CustomerID: s.CustomerID, ProbAlive: pr.alive, ExpectedPurchases: pr.expected, DERT: pr.dert}
+		// Expected spend per transaction: the Gamma-Gamma posterior mean, or
+		// the customer's own mean.
+		spend := float64(s.AllSpend) / float64(s.Repeat+1) / minor
+		if gg != nil {
+			mean := 0.0
+			if s.Repeat > 0 {
+				mean = float64(s.RepeatSpend) / float64(s.Repeat) / minor
 			}
-		}()
+			spend = gg.ExpectedSpend(float64(s.Repeat), mean)
+		}
+		if !(spend >= 0) || math.IsInf(spend, 0) {
+			spend = popSpend
+		}
+		share := popShare
+		if opt.Margin == 0 && s.MarginKnown == s.Transactions && s.AllSpend > 0 {
+			share = float64(s.AllMargin) / float64(s.AllSpend)
+		}
+		sc.ExpectedSpend = int64(math.Round(spend * minor))
+		sc.CLV = int64(math.Round(sc.DERT * spend * share * minor))
+		scores[i] = sc
 	}
-	wg.Wait()
 
 	sum := &ScoreSummary{RunID: run.ID, Customers: len(scores), MarginShare: popShare}
 	var ce int64
@@ -560,4 +543,56 @@ func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, 
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	return sum, nil
+}
+
+type prediction struct{ alive, expected, dert float64 }
+
+type history struct{ x, tx, T int64 }
+
+// predict computes P(alive), expected purchases over the horizon and DERT
+// for every customer. Customers with the same history in days get the same
+// values, so each distinct history is computed once, on all cores.
+func predict(model purchaseModel, sums []store.CustomerSummary, unit, horizon, delta float64) []prediction {
+	index := make(map[history]int, len(sums)/2)
+	var distinct []history
+	which := make([]int, len(sums))
+	for i, s := range sums {
+		h := history{s.Repeat, s.Recency, s.Age}
+		j, ok := index[h]
+		if !ok {
+			j = len(distinct)
+			index[h] = j
+			distinct = append(distinct, h)
+		}
+		which[i] = j
+	}
+	values := make([]prediction, len(distinct))
+	workers := runtime.GOMAXPROCS(0)
+	chunk := (len(distinct) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*chunk, min((w+1)*chunk, len(distinct))
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := lo; j < hi; j++ {
+				h := distinct[j]
+				x, tx, T := float64(h.x), float64(h.tx)/unit, float64(h.T)/unit
+				values[j] = prediction{
+					alive:    model.ProbAlive(x, tx, T),
+					expected: model.ConditionalExpectedPurchases(horizon, x, tx, T),
+					dert:     model.dert(x, tx, T, delta, horizon),
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	out := make([]prediction, len(sums))
+	for i, j := range which {
+		out[i] = values[j]
+	}
+	return out
 }
