@@ -3,7 +3,10 @@ package clv_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"clientele/clv"
 )
@@ -63,4 +66,44 @@ func TestBGBBLikelihoodSumsToOne(t *testing.T) {
 		total += math.Exp(m.LogLikelihood(float64(x), float64(tx), n))
 	}
 	checkNear(t, "Σ P(history)", total, 1, 1e-9)
+}
+
+// Recovery: 100,000 simulated donors over 6 opportunities.
+func TestBGBBRecovery(t *testing.T) {
+	truth := clv.BGBB{Alpha: 1.2, Beta: 0.75, Gamma: 0.66, Delta: 2.78}
+	rng := rand.New(rand.NewPCG(5, 5))
+	const n = 6
+	counts := map[[2]int]float64{}
+	for range 100000 {
+		p := distBeta(rng, truth.Alpha, truth.Beta)
+		theta := distBeta(rng, truth.Gamma, truth.Delta)
+		x, tx := 0, 0
+		for i := 1; i <= n; i++ {
+			if rng.Float64() < theta { // dies before opportunity i
+				break
+			}
+			if rng.Float64() < p {
+				x++
+				tx = i
+			}
+		}
+		counts[[2]int{x, tx}]++
+	}
+	var data []clv.Discrete
+	for k, w := range counts {
+		data = append(data, clv.Discrete{X: float64(k[0]), TX: float64(k[1]), N: n, W: w})
+	}
+	_, fit, err := clv.FitBGBB(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range truth.Params() {
+		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
+			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
+		}
+	}
+}
+
+func distBeta(rng *rand.Rand, a, b float64) float64 {
+	return distuv.Beta{Alpha: a, Beta: b, Src: rng}.Rand()
 }

@@ -2,6 +2,7 @@ package clv_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"clientele/clv"
@@ -97,5 +98,32 @@ func TestFitSBGCounts(t *testing.T) {
 	checkNear(t, "beta", b.Beta, a.Beta, 1e-9)
 	if _, _, err := clv.FitSBGCounts([]float64{0, 0}, []float64{0, 10}, nil); err == nil {
 		t.Error("no churn: no error")
+	}
+}
+
+// Recovery: 100,000 simulated subscribers observed for 8 periods.
+func TestSBGRecovery(t *testing.T) {
+	truth := clv.SBG{Alpha: 0.7, Beta: 1.2}
+	rng := rand.New(rand.NewPCG(8, 8))
+	const periods = 8
+	active := make([]float64, periods+1)
+	for range 100000 {
+		theta := distBeta(rng, truth.Alpha, truth.Beta)
+		active[0]++
+		for t := 1; t <= periods; t++ {
+			if rng.Float64() < theta {
+				break
+			}
+			active[t]++
+		}
+	}
+	_, fit, err := clv.FitSBG(active, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range truth.Params() {
+		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
+			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
+		}
 	}
 }
