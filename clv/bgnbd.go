@@ -2,6 +2,8 @@ package clv
 
 import (
 	"math"
+	"runtime"
+	"sync"
 
 	"gonum.org/v1/gonum/mathext"
 )
@@ -84,25 +86,123 @@ func (c *bgnbdX) ll(m BGNBD, tx, T float64, grad []float64) float64 {
 	return c.a0 + lse
 }
 
-func bgnbdLL(p []float64, data []RFM, grad []float64) float64 {
-	m := BGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3]}
+// timeTable maps each row's t_x and T to an index into the distinct values,
+// so that a likelihood pass takes log(α + t) once per distinct time rather
+// than once per row: summaries in days have only hundreds of them.
+type timeTable struct {
+	vals   []float64
+	tx, tt []int32 // per row
+	logs   []float64
+	invs   []float64
+}
+
+func newTimeTable(data []RFM) *timeTable {
+	idx := map[float64]int32{}
+	tb := &timeTable{tx: make([]int32, len(data)), tt: make([]int32, len(data))}
+	get := func(v float64) int32 {
+		i, ok := idx[v]
+		if !ok {
+			i = int32(len(tb.vals))
+			idx[v] = i
+			tb.vals = append(tb.vals, v)
+		}
+		return i
+	}
+	for i, d := range data {
+		tb.tx[i], tb.tt[i] = get(d.TX), get(d.T)
+	}
+	tb.logs = make([]float64, len(tb.vals))
+	tb.invs = make([]float64, len(tb.vals))
+	return tb
+}
+
+// bgnbdTableLL is bgnbdLL over data with a time table, summed on workers.
+func bgnbdTableLL(data []RFM, tb *timeTable, workers int) func(p, grad []float64) float64 {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if len(data) < 2000 {
+		workers = 1
+	}
+	chunk := (len(data) + workers - 1) / workers
+	return func(p, grad []float64) float64 {
+		m := BGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3]}
+		for i, v := range tb.vals {
+			tb.logs[i] = math.Log(m.Alpha + v)
+			tb.invs[i] = 1 / (m.Alpha + v)
+		}
+		sums := make([]float64, workers)
+		grads := make([][4]float64, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo, hi := w*chunk, min((w+1)*chunk, len(data))
+			if lo >= hi {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sums[w] = bgnbdRows(m, data, tb, lo, hi, grad != nil, &grads[w])
+			}()
+		}
+		wg.Wait()
+		total := 0.0
+		if grad != nil {
+			clear(grad)
+		}
+		for w := range workers {
+			total += sums[w]
+			if grad != nil {
+				for i := range 4 {
+					grad[i] += grads[w][i]
+				}
+			}
+		}
+		return total
+	}
+}
+
+func bgnbdRows(m BGNBD, data []RFM, tb *timeTable, lo, hi int, withGrad bool, g *[4]float64) float64 {
 	var c bgnbdX
 	c.x = -1
 	total := 0.0
-	var g [4]float64
-	for _, d := range data {
+	ra := m.R / m.Alpha
+	for i := lo; i < hi; i++ {
+		d := &data[i]
 		if d.X != c.x {
 			c.set(m, d.X)
 		}
 		w := d.weight()
-		if grad == nil {
-			total += w * c.ll(m, d.TX, d.T, nil)
+		lT, iT := tb.logs[tb.tt[i]], tb.invs[tb.tt[i]]
+		b1 := c.b1c - c.rx*lT
+		if c.x == 0 {
+			total += w * (c.a0 + b1)
+			if withGrad {
+				g[0] += w * (c.dr0 - lT)
+				g[1] += w * (ra - c.rx*iT)
+				g[2] += w * c.da1
+				g[3] += w * c.db1
+			}
 			continue
 		}
-		g = [4]float64{}
-		total += w * c.ll(m, d.TX, d.T, g[:])
-		for i := range g {
-			grad[i] += w * g[i]
+		lTx, iTx := tb.logs[tb.tx[i]], tb.invs[tb.tx[i]]
+		b2 := c.b2c - c.rx*lTx
+		// log(e^b1 + e^b2), and the weight of the first term.
+		var lse, w1 float64
+		if b1 >= b2 {
+			e := math.Exp(b2 - b1)
+			lse, w1 = b1+math.Log1p(e), 1/(1+e)
+		} else {
+			e := math.Exp(b1 - b2)
+			lse, w1 = b2+math.Log1p(e), e/(1+e)
+		}
+		total += w * (c.a0 + lse)
+		if withGrad {
+			w2 := 1 - w1
+			g[0] += w * (c.dr0 - w1*lT - w2*lTx)
+			g[1] += w * (ra - c.rx*(w1*iT+w2*iTx))
+			g[2] += w * (w1*c.da1 + w2*c.da2)
+			g[3] += w * (w1*c.db1 + w2*c.db2)
 		}
 	}
 	return total
@@ -126,7 +226,7 @@ func FitBGNBD(data []RFM, s *Settings) (BGNBD, *Fit, error) {
 		all = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, 1} },
 			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, 3} })
 	}
-	f, err := maximise(bgnbdNames, parallelLL(bgnbdLL, c, s.Workers), true, all, s.MaxIterations, totalWeight(c), len(c))
+	f, err := maximise(bgnbdNames, bgnbdTableLL(c, newTimeTable(c), s.Workers), true, all, s.MaxIterations, totalWeight(c), len(c))
 	if err != nil {
 		return BGNBD{}, nil, err
 	}

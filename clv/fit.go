@@ -61,32 +61,48 @@ func CheckRFM(data []RFM) error {
 
 // Collapse merges rows with equal (X, TX, T), summing their weights; the
 // models' likelihoods depend on nothing else, so fits on the collapsed data
-// are the same and cost less.
+// are the same and cost less. The result is ordered by X (the likelihoods
+// cache the terms of each x), and within one X by first appearance, so that
+// the same input always gives the same sums.
 func Collapse(data []RFM) []RFM {
-	out := make([]RFM, len(data))
-	copy(out, data)
-	for i := range out {
-		out[i].W = out[i].weight()
-	}
-	slices.SortFunc(out, func(a, b RFM) int {
-		if c := cmp.Compare(a.X, b.X); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.TX, b.TX); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.T, b.T)
-	})
-	n := 0
-	for i, d := range out {
-		if i > 0 && d.X == out[n-1].X && d.TX == out[n-1].TX && d.T == out[n-1].T {
-			out[n-1].W += d.W
+	// Keys are the values' bit patterns: integers hash faster than floats
+	// (the inputs are checked, so there is no NaN; −0 does not occur).
+	type key struct{ x, tx, t uint64 }
+	index := make(map[key]int32, len(data)/4)
+	var out []RFM
+	for _, d := range data {
+		k := key{math.Float64bits(d.X), math.Float64bits(d.TX), math.Float64bits(d.T)}
+		if i, ok := index[k]; ok {
+			out[i].W += d.weight()
 			continue
 		}
-		out[n] = d
-		n++
+		index[k] = int32(len(out))
+		d.W = d.weight()
+		out = append(out, d)
 	}
-	return out[:n]
+	// A stable counting sort by X, which is a small whole number.
+	maxX := 0
+	for _, d := range out {
+		maxX = max(maxX, int(d.X))
+	}
+	if maxX > 10*len(out)+1000 {
+		slices.SortStableFunc(out, func(a, b RFM) int { return cmp.Compare(a.X, b.X) })
+		return out
+	}
+	start := make([]int, maxX+2)
+	for _, d := range out {
+		start[int(d.X)+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	sorted := make([]RFM, len(out))
+	for _, d := range out {
+		x := int(d.X)
+		sorted[start[x]] = d
+		start[x]++
+	}
+	return sorted
 }
 
 // Settings tune a fit; nil means the defaults.
