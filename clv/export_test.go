@@ -1,5 +1,7 @@
 package clv
 
+import "gonum.org/v1/gonum/mathext"
+
 // Internals exposed to the tests of package clv_test.
 var (
 	ParetoLogA0         = ParetoNBD.logA0
@@ -9,3 +11,11 @@ var (
 var LogTricomiUss = logTricomiUss
 
 var AliveExpected = aliveExpected
+
+// ParetoGradient returns the analytic gradient of one customer's
+// log-likelihood.
+func ParetoGradient(m ParetoNBD, x, tx, T float64) [4]float64 {
+	var g [4]float64
+	m.llGrad(x, tx, T, mathext.Digamma(m.R+x), mathext.Digamma(m.R), &g)
+	return g
+}

@@ -1,6 +1,10 @@
 package clv
 
-import "math"
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mathext"
+)
 
 // Pareto/NBD — Schmittlein, Morrison & Colombo (1987), "Counting Your
 // Customers: Who Are They and What Will They Do Next?", Management Science
@@ -142,25 +146,119 @@ func (m ParetoNBD) DERTHorizon(x, tx, T, delta, horizon float64) float64 {
 	return discountedPurchases(func(t float64) float64 { return m.ConditionalExpectedPurchases(t, x, tx, T) }, delta, horizon)
 }
 
+// logFTerm returns log F(t) = log 2F1(·; z(t)) − (r+s+x) log(k+t) for one
+// end of A0, and its gradient with respect to (r, α, s, β); ok is false
+// when the series does not converge.
+func (m ParetoNBD) logFTerm(x, t float64) (v float64, g [4]float64, ok bool) {
+	r, al, s, be := m.R, m.Alpha, m.S, m.Beta
+	a := r + s + x
+	if al >= be {
+		// F = 2F1(a, s+1; a+1; (α−β)/(α+t)) / (α+t)^a
+		z := (al - be) / (al + t)
+		h, ha, hb, hc, hz, conv := hyp2f1Deriv(a, s+1, a+1, z)
+		if !conv || !(h > 0) {
+			return 0, g, false
+		}
+		l := math.Log(al + t)
+		g[0] = (ha+hc)/h - l
+		g[2] = (ha+hb+hc)/h - l
+		g[1] = hz*(be+t)/((al+t)*(al+t))/h - a/(al+t)
+		g[3] = -hz / (al + t) / h
+		return math.Log(h) - a*l, g, true
+	}
+	// F = 2F1(a, r+x; a+1; (β−α)/(β+t)) / (β+t)^a
+	z := (be - al) / (be + t)
+	h, ha, hb, hc, hz, conv := hyp2f1Deriv(a, r+x, a+1, z)
+	if !conv || !(h > 0) {
+		return 0, g, false
+	}
+	l := math.Log(be + t)
+	g[0] = (ha+hb+hc)/h - l
+	g[2] = (ha+hc)/h - l
+	g[1] = -hz / (be + t) / h
+	g[3] = hz*(al+t)/((be+t)*(be+t))/h - a/(be+t)
+	return math.Log(h) - a*l, g, true
+}
+
+// llGrad returns the log-likelihood of one customer and adds its analytic
+// gradient with respect to (r, α, s, β) into grad. Where the 2F1 series
+// does not converge it falls back to the integral form of A0 and a
+// numerical gradient for that customer.
+func (m ParetoNBD) llGrad(x, tx, T float64, psiRX, psiR float64, grad *[4]float64) float64 {
+	r, al, s, be := m.R, m.Alpha, m.S, m.Beta
+	la := lgamma(r+x) - lgamma(r) + r*math.Log(al) + s*math.Log(be)
+	lAT, lBT := math.Log(al+T), math.Log(be+T)
+	t1 := -(r+x)*lAT - s*lBT
+	u1, g1, ok1 := m.logFTerm(x, tx)
+	u2, g2, ok2 := m.logFTerm(x, T)
+	if !ok1 || !ok2 {
+		v := m.LogLikelihood(x, tx, T)
+		var g [4]float64
+		numericGradient(func(q []float64) float64 {
+			return ParetoNBD{R: q[0], Alpha: q[1], S: q[2], Beta: q[3]}.LogLikelihood(x, tx, T)
+		}, m.Params(), g[:])
+		for i := range g {
+			grad[i] += g[i]
+		}
+		return v
+	}
+	rsx := r + s + x
+	dla := [4]float64{psiRX - psiR + math.Log(al), r / al, math.Log(be), s / be}
+	dt1 := [4]float64{-lAT, -(r + x) / (al + T), -lBT, -s / (be + T)}
+	if u2 >= u1 { // t_x = T: the second term vanishes
+		for i := range grad {
+			grad[i] += dla[i] + dt1[i]
+		}
+		return la + t1
+	}
+	e := math.Exp(u2 - u1)
+	logA0 := u1 + math.Log1p(-e)
+	t2 := math.Log(s/rsx) + logA0
+	lse := logSumExp(t1, t2)
+	w1 := math.Exp(t1 - lse)
+	w2 := 1 - w1
+	for i := range grad {
+		dA0 := (g1[i] - e*g2[i]) / (1 - e)
+		dt2 := dA0
+		switch i {
+		case 0:
+			dt2 -= 1 / rsx
+		case 2:
+			dt2 += 1/s - 1/rsx
+		}
+		grad[i] += dla[i] + w1*dt1[i] + w2*dt2
+	}
+	return la + lse
+}
+
 func paretoLL(p []float64, data []RFM, grad []float64) float64 {
-	ll := func(q []float64) float64 {
-		m := ParetoNBD{R: q[0], Alpha: q[1], S: q[2], Beta: q[3]}
-		total := 0.0
+	m := ParetoNBD{R: p[0], Alpha: p[1], S: p[2], Beta: p[3]}
+	total := 0.0
+	if grad == nil {
 		for _, d := range data {
 			total += d.weight() * m.LogLikelihood(d.X, d.TX, d.T)
 		}
 		return total
 	}
-	v := ll(p)
-	if grad != nil {
-		numericGradient(ll, p, grad)
+	psiR := mathext.Digamma(m.R)
+	lastX, psiRX := -1.0, 0.0
+	for _, d := range data {
+		if d.X != lastX {
+			lastX, psiRX = d.X, mathext.Digamma(m.R+d.X)
+		}
+		var g [4]float64
+		w := d.weight()
+		total += w * m.llGrad(d.X, d.TX, d.T, psiRX, psiR, &g)
+		for i := range g {
+			grad[i] += w * g[i]
+		}
 	}
-	return v
+	return total
 }
 
 // numericGradient adds the central-difference gradient of f at p to grad.
-// It serves the models whose likelihood involves 2F1 in every parameter
-// (Pareto/NBD, BG/BB), whose analytic derivatives are not written yet.
+// BG/BB uses it, and Pareto/NBD for the rare customer whose 2F1 series does
+// not converge.
 func numericGradient(f func([]float64) float64, p, grad []float64) {
 	q := make([]float64, len(p))
 	for i := range p {
@@ -191,7 +289,7 @@ func FitParetoNBD(data []RFM, s *Settings) (ParetoNBD, *Fit, error) {
 		starts = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, meanT} },
 			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, meanT / 2} })
 	}
-	f, err := maximise(paretoNames, parallelLL(paretoLL, c, s.Workers), false, starts, s.MaxIterations, totalWeight(c), len(c))
+	f, err := maximise(paretoNames, parallelLL(paretoLL, c, s.Workers), true, starts, s.MaxIterations, totalWeight(c), len(c))
 	if err != nil {
 		return ParetoNBD{}, nil, err
 	}

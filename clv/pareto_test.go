@@ -117,3 +117,26 @@ func TestTricomiU(t *testing.T) {
 		}
 	}
 }
+
+// The analytic gradient of the likelihood agrees with central differences,
+// on both branches (α > β, α < β) and at t_x = T.
+func TestParetoNBDGradient(t *testing.T) {
+	for _, m := range []clv.ParetoNBD{paretoRef, {R: 0.8, Alpha: 20, S: 1.3, Beta: 6}, {R: 2, Alpha: 3, S: 0.4, Beta: 30}} {
+		for _, d := range []clv.RFM{{X: 0, T: 38.86}, {X: 2, TX: 30.43, T: 38.86}, {X: 7, TX: 35, T: 77.86}, {X: 4, TX: 20, T: 20}} {
+			got := clv.ParetoGradient(m, d.X, d.TX, d.T)
+			p := m.Params()
+			for i := range p {
+				h := 1e-6 * p[i]
+				q := append([]float64(nil), p...)
+				q[i] += h
+				up := clv.ParetoNBD{R: q[0], Alpha: q[1], S: q[2], Beta: q[3]}.LogLikelihood(d.X, d.TX, d.T)
+				q[i] -= 2 * h
+				down := clv.ParetoNBD{R: q[0], Alpha: q[1], S: q[2], Beta: q[3]}.LogLikelihood(d.X, d.TX, d.T)
+				want := (up - down) / (2 * h)
+				if math.Abs(got[i]-want) > 1e-5*math.Max(1, math.Abs(want)) {
+					t.Errorf("%v %v: ∂/∂%d = %.8g, numerical %.8g", m, d, i, got[i], want)
+				}
+			}
+		}
+	}
+}

@@ -119,3 +119,38 @@ func scaledHypergeo(e, A, B, c, z float64) float64 {
 	}
 	return math.NaN()
 }
+
+// hyp2f1Deriv sums 2F1(a, b; c; z) like hyp2f1 and, in the same loop, its
+// partial derivatives with respect to a, b, c and z: the n-th term tₙ has
+// ∂tₙ/∂a = tₙ Σ_{k<n} 1/(a+k) (likewise b), ∂tₙ/∂c = −tₙ Σ_{k<n} 1/(c+k)
+// and ∂tₙ/∂z = n tₙ / z.
+func hyp2f1Deriv(a, b, c, z float64) (h, ha, hb, hc, hz float64, ok bool) {
+	if z == 0 {
+		return 1, 0, 0, 0, a * b / c, true
+	}
+	if c <= 0 && c == math.Floor(c) {
+		return 0, 0, 0, 0, 0, false
+	}
+	h, term := 1.0, 1.0
+	var sa, sb, sc float64
+	for n := 0; n < 20000; n++ {
+		fn := float64(n)
+		ratio := (a + fn) * (b + fn) / ((c + fn) * (fn + 1)) * z
+		term *= ratio
+		sa += 1 / (a + fn)
+		sb += 1 / (b + fn)
+		sc += 1 / (c + fn)
+		h += term
+		ha += term * sa
+		hb += term * sb
+		hc -= term * sc
+		hz += (fn + 1) * term
+		if term == 0 || (math.Abs(term) < 1e-16*math.Abs(h) && math.Abs(ratio) < 1 && n > 1) {
+			if !finite(h) || !finite(ha) || !finite(hb) || !finite(hc) || !finite(hz) {
+				return 0, 0, 0, 0, 0, false
+			}
+			return h, ha, hb, hc, hz / z, true
+		}
+	}
+	return 0, 0, 0, 0, 0, false
+}
