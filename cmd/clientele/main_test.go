@@ -338,3 +338,47 @@ func TestFitScoreReport(t *testing.T) {
 		})
 	}
 }
+
+// The switching report on the worked example (Rust, Lemon & Zeithaml 2004):
+// shares of customer equity and the what-if of brand A.
+func TestReportSwitching(t *testing.T) {
+	out, errOut, err := run(t, storetest.SQLiteDSN(t), "report", "switching", "--survey", "testdata/rlz-survey.csv",
+		"--market", "testdata/rlz-market.json", "--what-if", "brand=A,driver=value,delta=0.2,spend=5000000@0;5000000@1", "--format", "json")
+	if err != nil {
+		t.Fatalf("report switching: %v\n%s", err, errOut)
+	}
+	var res struct {
+		Brands []struct {
+			Brand string  `json:"brand"`
+			Share float64 `json:"share"`
+			CE    float64 `json:"customer_equity"`
+		} `json:"brands"`
+		WhatIf struct {
+			DeltaCE          float64            `json:"delta_ce"`
+			ROI              float64            `json:"roi"`
+			SharesAfter      map[string]float64 `json:"shares_after"`
+			PortfolioDeltaCE float64            `json:"portfolio_delta_ce"`
+		} `json:"what_if"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := map[string]float64{"A": 0.349322, "B": 0.435057, "C": 0.215621}
+	for _, b := range res.Brands {
+		if d := b.Share - want[b.Brand]; d > 5e-7 || d < -5e-7 {
+			t.Errorf("share of %s = %.6f, want %.6f", b.Brand, b.Share, want[b.Brand])
+		}
+	}
+	if d := res.WhatIf.ROI - 0.763975; d > 5e-7 || d < -5e-7 {
+		t.Errorf("ROI = %.6f, want 0.763975", res.WhatIf.ROI)
+	}
+	if d := res.WhatIf.PortfolioDeltaCE - 5360188; d > 1 || d < -1 {
+		t.Errorf("portfolio ΔCE = %.0f, want 5,360,188", res.WhatIf.PortfolioDeltaCE)
+	}
+	// Without coefficients and without a chosen column, nothing to estimate from.
+	bare := filepath.Join(t.TempDir(), "m.json")
+	os.WriteFile(bare, []byte(`{"brands":[{"name":"A","contribution":100},{"name":"B","contribution":90},{"name":"C","contribution":80}],"discount_rate":0.1,"horizon_years":3,"market_size":1000}`), 0o644)
+	if _, errOut, err := run(t, storetest.SQLiteDSN(t), "report", "switching", "--survey", "testdata/rlz-survey.csv", "--market", bare); err == nil || !strings.Contains(errOut, "chosen") {
+		t.Errorf("no coefficients, no choices: %v %s", err, errOut)
+	}
+}
