@@ -1,0 +1,344 @@
+// Package segment defines segments of customers with CEL expressions
+// (cel.dev/cel-go) over each customer's profile, accounts, CLV score, RFM
+// quintiles and recent spend, type-checked when saved, and computes their
+// membership with its history.
+package segment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/ext"
+
+	"clientele"
+	"clientele/internal/store"
+)
+
+// Customer is the `customer` variable of a definition.
+type Customer struct {
+	ID          string         `cel:"id"`
+	Name        string         `cel:"name"`
+	City        string         `cel:"city"`
+	HouseholdID string         `cel:"household_id"`
+	Age         int64          `cel:"age"` // −1 when the birth date is unknown
+	TenureDays  int64          `cel:"tenure_days"`
+	Attributes  map[string]any `cel:"attributes"`
+}
+
+// Account is the `account` variable: the customer's cards.
+type Account struct {
+	Tier          string `cel:"tier"` // highest tier of the open primary accounts, "" without one
+	Cards         int64  `cel:"cards"`
+	Supplementary int64  `cel:"supplementary_cards"`
+}
+
+// CLV is the `clv` variable: the latest score (zeros when not scored).
+type CLV struct {
+	Scored            bool    `cel:"scored"`
+	Value             float64 `cel:"value"`
+	PAlive            float64 `cel:"p_alive"`
+	ExpectedPurchases float64 `cel:"expected_purchases"`
+	ExpectedSpend     float64 `cel:"expected_spend"`
+}
+
+// RFM is the `rfm` variable: recency, frequency and monetary quintiles,
+// 1 (lowest fifth) to 5 (highest fifth; for recency, the most recent); 0 for
+// customers without a purchase.
+type RFM struct {
+	R     int64 `cel:"r"`
+	F     int64 `cel:"f"`
+	M     int64 `cel:"m"`
+	Score int64 `cel:"score"` // 100r + 10f + m, e.g. 555
+}
+
+// Activity is the `activity` variable.
+type Activity struct {
+	Transactions    int64              `cel:"transactions"`
+	Revenue         float64            `cel:"revenue"`
+	DaysSinceLast   int64              `cel:"days_since_last"` // −1 without a purchase
+	SpendByCategory map[string]float64 `cel:"spend_by_category"`
+	SpendByBrand    map[string]float64 `cel:"spend_by_brand"`
+}
+
+// Variables documents what a definition can use.
+const Variables = `customer.{id, name, city, household_id, age, tenure_days, attributes}
+account.{tier, cards, supplementary_cards}
+clv.{scored, value, p_alive, expected_purchases, expected_spend}
+rfm.{r, f, m, score}
+activity.{transactions, revenue, days_since_last, spend_by_category, spend_by_brand}`
+
+var (
+	envOnce sync.Once
+	env     *cel.Env
+	envErr  error
+)
+
+func celEnv() (*cel.Env, error) {
+	envOnce.Do(func() {
+		env, envErr = cel.NewEnv(
+			ext.NativeTypes(types.ParseStructTags(true),
+				reflect.TypeOf(&Customer{}), reflect.TypeOf(&Account{}), reflect.TypeOf(&CLV{}),
+				reflect.TypeOf(&RFM{}), reflect.TypeOf(&Activity{})),
+			cel.Variable("customer", cel.ObjectType("segment.Customer")),
+			cel.Variable("account", cel.ObjectType("segment.Account")),
+			cel.Variable("clv", cel.ObjectType("segment.CLV")),
+			cel.Variable("rfm", cel.ObjectType("segment.RFM")),
+			cel.Variable("activity", cel.ObjectType("segment.Activity")),
+			ext.Strings(),
+		)
+	})
+	return env, envErr
+}
+
+// Program is a compiled, type-checked definition.
+type Program struct {
+	Expr string
+	prg  cel.Program
+}
+
+// Compile parses and type-checks a definition; the error of a bad one names
+// the line, column and reason.
+func Compile(expr string) (*Program, error) {
+	e, err := celEnv()
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(expr) == "" {
+		return nil, clientele.Errorf(clientele.EINVALID, "empty segment definition")
+	}
+	ast, iss := e.Compile(expr)
+	if iss.Err() != nil {
+		var details []clientele.FieldError
+		for _, x := range iss.Errors() {
+			loc := x.Location
+			details = append(details, clientele.FieldError{Field: "expr", Reason: fmt.Sprintf("line %d, column %d: %s", loc.Line(), loc.Column()+1, x.Message)})
+		}
+		return nil, &clientele.Error{Code: clientele.EINVALID, Message: "invalid segment definition:\n" + iss.String(), Details: details}
+	}
+	if ast.OutputType() != cel.BoolType {
+		return nil, clientele.Errorf(clientele.EINVALID, "a segment definition must be true or false for a customer; %q gives %s", expr, ast.OutputType())
+	}
+	prg, err := e.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "segment definition: %v", err)
+	}
+	return &Program{Expr: expr, prg: prg}, nil
+}
+
+// Input is one customer's variables.
+type Input struct {
+	ID       string
+	Customer *Customer
+	Account  *Account
+	CLV      *CLV
+	RFM      *RFM
+	Activity *Activity
+}
+
+// Match evaluates the definition for one customer. A definition that fails
+// at run time (a missing map key, a division by zero) does not match.
+func (p *Program) Match(in *Input) (bool, error) {
+	out, _, err := p.prg.Eval(map[string]any{"customer": in.Customer, "account": in.Account, "clv": in.CLV, "rfm": in.RFM, "activity": in.Activity})
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.Value().(bool)
+	return ok && b, nil
+}
+
+// Inputs builds every customer's variables from the database as of now:
+// revenue and spend in cur, spend by category and brand over the last
+// window.
+func Inputs(ctx context.Context, db *store.DB, cur clientele.Currency, window time.Duration, now time.Time) ([]*Input, error) {
+	feats, err := db.CustomerFeatures(ctx, cur, now.Add(-window))
+	if err != nil {
+		return nil, err
+	}
+	scale, err := cur.Scale()
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "%v", err)
+	}
+	minor := math.Pow10(scale)
+	ins := make([]*Input, len(feats))
+	for i, f := range feats {
+		age := int64(-1)
+		if a, ok := f.Customer.Age(now); ok {
+			age = int64(a)
+		}
+		in := &Input{ID: f.Customer.ID,
+			Customer: &Customer{ID: f.Customer.ID, Name: f.Customer.Name, City: f.Customer.City, HouseholdID: f.Customer.HouseholdID,
+				Age: age, TenureDays: int64(now.Sub(f.Customer.CreatedAt).Hours() / 24), Attributes: f.Customer.Attributes},
+			Account: &Account{Tier: f.Tier, Cards: f.Cards, Supplementary: f.Supplementary},
+			CLV: &CLV{Scored: f.Scored, Value: float64(f.CLV) / minor, PAlive: f.ProbAlive, ExpectedPurchases: f.ExpectedPurchases,
+				ExpectedSpend: float64(f.ExpectedSpend) / minor},
+			Activity: &Activity{Transactions: f.Transactions, Revenue: float64(f.Revenue) / minor, DaysSinceLast: -1,
+				SpendByCategory: map[string]float64{}, SpendByBrand: map[string]float64{}},
+			RFM: &RFM{},
+		}
+		if in.Customer.Attributes == nil {
+			in.Customer.Attributes = map[string]any{}
+		}
+		if !f.Last.IsZero() {
+			in.Activity.DaysSinceLast = int64(now.Sub(f.Last).Hours() / 24)
+		}
+		for k, v := range f.SpendByCategory {
+			in.Activity.SpendByCategory[k] = float64(v) / minor
+		}
+		for k, v := range f.SpendByBrand {
+			in.Activity.SpendByBrand[k] = float64(v) / minor
+		}
+		ins[i] = in
+	}
+	rfmQuintiles(ins)
+	return ins, nil
+}
+
+// rfmQuintiles sets each buyer's recency, frequency and monetary quintile
+// among the buyers: equal values share the quintile of their first rank.
+func rfmQuintiles(ins []*Input) {
+	var buyers []*Input
+	for _, in := range ins {
+		if in.Activity.Transactions > 0 {
+			buyers = append(buyers, in)
+		}
+	}
+	n := len(buyers)
+	if n == 0 {
+		return
+	}
+	assign := func(key func(*Input) float64, set func(*Input, int64)) {
+		sorted := slices.Clone(buyers)
+		slices.SortStableFunc(sorted, func(a, b *Input) int {
+			ka, kb := key(a), key(b)
+			switch {
+			case ka < kb:
+				return -1
+			case ka > kb:
+				return 1
+			}
+			return 0
+		})
+		q := int64(1)
+		for i, in := range sorted {
+			if i == 0 || key(in) != key(sorted[i-1]) {
+				q = int64(i*5/n) + 1
+			}
+			set(in, q)
+		}
+	}
+	// Recency: fewer days since the last purchase is better.
+	assign(func(in *Input) float64 { return -float64(in.Activity.DaysSinceLast) }, func(in *Input, q int64) { in.RFM.R = q })
+	assign(func(in *Input) float64 { return float64(in.Activity.Transactions) }, func(in *Input, q int64) { in.RFM.F = q })
+	assign(func(in *Input) float64 { return in.Activity.Revenue }, func(in *Input, q int64) { in.RFM.M = q })
+	for _, in := range buyers {
+		in.RFM.Score = 100*in.RFM.R + 10*in.RFM.F + in.RFM.M
+	}
+}
+
+// Result summarises a membership computation.
+type Result struct {
+	Segment string
+	Members int
+	Joined  int
+	Left    int
+	Errors  int    // customers whose evaluation failed (counted as not members)
+	Example string // the first evaluation error, if any
+}
+
+// Refresh computes the membership of the segments (all when names is
+// empty) for every customer, and records who joined and who left.
+func Refresh(ctx context.Context, db *store.DB, ins []*Input, names []string, now time.Time) ([]Result, error) {
+	segs, err := db.Segments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, s := range segs {
+		if len(names) > 0 && !slices.Contains(names, s.Name) {
+			continue
+		}
+		prg, err := Compile(s.Definition)
+		if err != nil {
+			return nil, fmt.Errorf("segment %s: %w", s.Name, err)
+		}
+		match := make([]bool, len(ins))
+		errs := make([]error, len(ins))
+		workers := runtime.GOMAXPROCS(0)
+		chunk := (len(ins) + workers - 1) / workers
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo, hi := w*chunk, min((w+1)*chunk, len(ins))
+			if lo >= hi {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := lo; i < hi; i++ {
+					match[i], errs[i] = prg.Match(ins[i])
+				}
+			}()
+		}
+		wg.Wait()
+		current := map[string]bool{}
+		after := ""
+		for {
+			page, err := db.SegmentMembers(ctx, s.ID, after, 100000)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range page {
+				current[id] = true
+			}
+			if len(page) < 100000 {
+				break
+			}
+			after = page[len(page)-1]
+		}
+		r := Result{Segment: s.Name}
+		var changes []store.MembershipChange
+		for i, in := range ins {
+			if errs[i] != nil {
+				r.Errors++
+				if r.Example == "" {
+					r.Example = fmt.Sprintf("customer %s: %v", in.ID, errs[i])
+				}
+			}
+			if match[i] {
+				r.Members++
+			}
+			switch {
+			case match[i] && !current[in.ID]:
+				changes = append(changes, store.MembershipChange{CustomerID: in.ID, Joined: true})
+				r.Joined++
+			case !match[i] && current[in.ID]:
+				changes = append(changes, store.MembershipChange{CustomerID: in.ID})
+				r.Left++
+			}
+		}
+		if err := db.ApplyMembership(ctx, s.ID, changes, s.Definition, now); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// RFMPresets are the customary RFM segments, created by
+// `clientele segments create --preset rfm`.
+var RFMPresets = []struct{ Name, Expr string }{
+	{"rfm-champions", "rfm.r >= 4 && rfm.f >= 4 && rfm.m >= 4"},
+	{"rfm-loyal", "rfm.f >= 4 && rfm.r >= 3 && !(rfm.r >= 4 && rfm.m >= 4)"},
+	{"rfm-new", "rfm.r == 5 && rfm.f <= 2"},
+	{"rfm-at-risk", "rfm.r <= 2 && rfm.f >= 3"},
+	{"rfm-hibernating", "rfm.r <= 2 && rfm.f <= 2 && activity.transactions > 0"},
+}
