@@ -382,3 +382,39 @@ func TestReportSwitching(t *testing.T) {
 		t.Errorf("no coefficients, no choices: %v %s", err, errOut)
 	}
 }
+
+// Segments through the binary: a bad definition is rejected with its
+// position; a good one gets members, an owner and the RFM presets.
+func TestSegmentsCLI(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "seg.db")
+	sim := filepath.Join(dir, "sim")
+	if _, errOut, err := run(t, db, "simulate", "--customers", "2000", "--out", sim); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, errOut)
+	}
+	if _, errOut, err := run(t, db, "import", sim); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut)
+	}
+	if _, errOut, err := run(t, db, "users", "create", "--name", "yuna", "--role", "customer_manager"); err != nil {
+		t.Fatalf("users create: %v\n%s", err, errOut)
+	}
+	_, errOut, err := run(t, db, "segments", "create", "--name", "bad", "--expr", "customer.aeg >= 65")
+	if err == nil || !strings.Contains(errOut, "line 1, column 9: undefined field 'aeg'") || !strings.Contains(errOut, "customer.aeg >= 65\n            ^") {
+		t.Errorf("bad definition: %v\n%s", err, errOut)
+	}
+	out, errOut, err := run(t, db, "segments", "create", "--name", "retirees", "--expr", "customer.age >= 65", "--owner", "yuna")
+	if err != nil || !strings.Contains(out, "retirees") {
+		t.Fatalf("create: %v %s\n%s", err, out, errOut)
+	}
+	if _, errOut, err := run(t, db, "segments", "create", "--preset", "rfm"); err != nil {
+		t.Fatalf("preset: %v\n%s", err, errOut)
+	}
+	out, _, err = run(t, db, "segments", "list")
+	if err != nil || !strings.Contains(out, "yuna") || !strings.Contains(out, "rfm-champions") {
+		t.Errorf("list: %v\n%s", err, out)
+	}
+	out, _, err = run(t, db, "segments", "members", "retirees", "--limit", "3")
+	if err != nil || len(strings.Fields(out)) != 3 {
+		t.Errorf("members: %v\n%s", err, out)
+	}
+}

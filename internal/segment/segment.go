@@ -117,12 +117,18 @@ func Compile(expr string) (*Program, error) {
 	}
 	ast, iss := e.Compile(expr)
 	if iss.Err() != nil {
-		var details []clientele.FieldError
+		// "line L, column C: reason", then the line with a caret under C.
+		var b strings.Builder
+		b.WriteString("invalid segment definition")
+		lines := strings.Split(expr, "\n")
 		for _, x := range iss.Errors() {
-			loc := x.Location
-			details = append(details, clientele.FieldError{Field: "expr", Reason: fmt.Sprintf("line %d, column %d: %s", loc.Line(), loc.Column()+1, x.Message)})
+			line, col := x.Location.Line(), x.Location.Column()
+			fmt.Fprintf(&b, "\n  line %d, column %d: %s", line, col+1, x.Message)
+			if line >= 1 && line <= len(lines) {
+				fmt.Fprintf(&b, "\n    %s\n    %s^", lines[line-1], strings.Repeat(" ", max(col, 0)))
+			}
 		}
-		return nil, &clientele.Error{Code: clientele.EINVALID, Message: "invalid segment definition:\n" + iss.String(), Details: details}
+		return nil, clientele.Errorf(clientele.EINVALID, "%s", b.String())
 	}
 	if ast.OutputType() != cel.BoolType {
 		return nil, clientele.Errorf(clientele.EINVALID, "a segment definition must be true or false for a customer; %q gives %s", expr, ast.OutputType())

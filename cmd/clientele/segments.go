@@ -1,0 +1,249 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"clientele"
+	"clientele/internal/segment"
+	"clientele/internal/store"
+)
+
+func newUsersCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "users", Short: "Users: the owners of segments"}
+	var name, role string
+	create := &cobra.Command{
+		Use:   "create --name NAME --role ROLE",
+		Short: "Create a user (roles: " + strings.Join(store.Roles, ", ") + ")",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			u, err := db.CreateUser(cmd.Context(), name, role)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "user %d: %s (%s)\n", u.ID, u.Name, u.Role)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "user name (required)")
+	create.Flags().StringVar(&role, "role", "customer_manager", "role")
+	create.MarkFlagRequired("name")
+	cmd.AddCommand(create)
+	return cmd
+}
+
+func newSegmentsCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "segments",
+		Short: "Segments of customers defined by expressions, with owners and membership",
+		Long: `Segments are defined by CEL expressions over each customer's variables:
+
+` + segment.Variables + `
+
+for example  customer.age >= 65,  clv.value >= 2000.0 || account.tier == "platinum",
+"baby" in activity.spend_by_category,  rfm.r >= 4 && rfm.f >= 4.
+A definition is type-checked when the segment is created; membership is
+computed for every customer (and recomputed by 'segments refresh'), and each
+join and leave is kept in the customer's history.`,
+	}
+	var name, expr, owner, level, preset string
+	var window time.Duration
+	var refreshNow bool
+	create := &cobra.Command{
+		Use:   "create --name NAME --expr EXPR [--owner USER] | create --preset rfm",
+		Short: "Create a segment (its definition is checked first) and compute its members",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var defs []store.Segment
+			switch {
+			case preset == "rfm":
+				for _, p := range segment.RFMPresets {
+					defs = append(defs, store.Segment{Name: p.Name, Definition: p.Expr, Owner: owner, Level: level})
+				}
+			case preset != "":
+				return clientele.Errorf(clientele.EINVALID, "--preset %q: the only preset is rfm", preset)
+			case name == "" || expr == "":
+				return clientele.Errorf(clientele.EINVALID, "give --name and --expr (or --preset rfm)")
+			default:
+				defs = []store.Segment{{Name: name, Definition: expr, Owner: owner, Level: level}}
+			}
+			for _, d := range defs {
+				if _, err := segment.Compile(d.Definition); err != nil {
+					return err
+				}
+			}
+			db, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var names []string
+			for _, d := range defs {
+				s, err := db.CreateSegment(ctx, d)
+				if err != nil {
+					return err
+				}
+				names = append(names, s.Name)
+				fmt.Fprintf(a.stdout, "segment %d: %s = %s\n", s.ID, s.Name, s.Definition)
+			}
+			if !refreshNow {
+				return nil
+			}
+			return a.refreshSegments(cmd, db, names, window)
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "segment name")
+	create.Flags().StringVar(&expr, "expr", "", "definition: a CEL expression that is true for members")
+	create.Flags().StringVar(&owner, "owner", "", "owning user (a customer manager)")
+	create.Flags().StringVar(&level, "level", "customer_group", "customer_group or key_account")
+	create.Flags().StringVar(&preset, "preset", "", "create ready-made segments: rfm")
+	create.Flags().BoolVar(&refreshNow, "refresh", true, "compute the members now")
+	create.Flags().DurationVar(&window, "window", 365*24*time.Hour, "window of activity.spend_by_category and spend_by_brand")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List segments with owners and member counts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			segs, err := db.Segments(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var rows [][]string
+			for _, s := range segs {
+				computed := "never"
+				if !s.ComputedAt.IsZero() {
+					computed = s.ComputedAt.In(a.loc).Format(time.DateTime)
+				}
+				rows = append(rows, []string{s.Name, strconv.FormatInt(s.Members, 10), or(s.Owner, "-"), s.Level, computed, s.Definition})
+			}
+			return writeTable(a.stdout, []string{"SEGMENT", "MEMBERS", "OWNER", "LEVEL", "COMPUTED", "DEFINITION"}, rows)
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a segment",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			s, err := db.SegmentByName(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return writeTable(a.stdout, []string{"FIELD", "VALUE"}, [][]string{
+				{"name", s.Name}, {"definition", s.Definition}, {"owner", or(s.Owner, "-")}, {"level", s.Level},
+				{"members", strconv.FormatInt(s.Members, 10)}, {"created", s.CreatedAt.In(a.loc).Format(time.DateTime)},
+			})
+		},
+	}
+	del := &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a segment with its members and history",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return db.DeleteSegment(cmd.Context(), args[0])
+		},
+	}
+	var limit int
+	var after string
+	members := &cobra.Command{
+		Use:   "members NAME",
+		Short: "List a segment's members (customer ids)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			s, err := db.SegmentByName(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			ids, err := db.SegmentMembers(cmd.Context(), s.ID, after, limit)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				fmt.Fprintln(a.stdout, id)
+			}
+			return nil
+		},
+	}
+	members.Flags().IntVar(&limit, "limit", 100, "at most this many")
+	members.Flags().StringVar(&after, "after", "", "start after this customer id")
+	refresh := &cobra.Command{
+		Use:   "refresh [NAME…]",
+		Short: "Recompute the membership of segments (all by default)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return a.refreshSegments(cmd, db, args, window)
+		},
+	}
+	refresh.Flags().DurationVar(&window, "window", 365*24*time.Hour, "window of activity.spend_by_category and spend_by_brand")
+	cmd.AddCommand(create, list, show, del, members, refresh)
+	return cmd
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func (a *app) refreshSegments(cmd *cobra.Command, db *store.DB, names []string, window time.Duration) error {
+	ctx := cmd.Context()
+	start := time.Now()
+	ins, err := segment.Inputs(ctx, db, clientele.Currency(a.currency), window, time.Now())
+	if err != nil {
+		return err
+	}
+	res, err := segment.Refresh(ctx, db, ins, names, time.Now())
+	if err != nil {
+		return err
+	}
+	var rows [][]string
+	for _, r := range res {
+		row := []string{r.Segment, strconv.Itoa(r.Members), strconv.Itoa(r.Joined), strconv.Itoa(r.Left), strconv.Itoa(r.Errors)}
+		rows = append(rows, row)
+	}
+	if err := writeTable(a.stdout, []string{"SEGMENT", "MEMBERS", "JOINED", "LEFT", "ERRORS"}, rows); err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.Example != "" {
+			fmt.Fprintf(a.stdout, "%s: evaluation failed for %d customers (counted as not members), e.g. %s\n", r.Segment, r.Errors, r.Example)
+		}
+	}
+	fmt.Fprintf(a.stdout, "%d customers evaluated in %.1fs\n", len(ins), time.Since(start).Seconds())
+	return nil
+}
