@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -416,5 +417,69 @@ func TestSegmentsCLI(t *testing.T) {
 	out, _, err = run(t, db, "segments", "members", "retirees", "--limit", "3")
 	if err != nil || len(strings.Fields(out)) != 3 {
 		t.Errorf("members: %v\n%s", err, out)
+	}
+}
+
+// The equity and segment reports agree with the scores they come from.
+func TestEquityReports(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "eq.db")
+	sim := filepath.Join(dir, "sim")
+	for _, args := range [][]string{
+		{"simulate", "--customers", "2000", "--out", sim, "--seed", "3"},
+		{"import", sim},
+		{"fit", "--model", "bgnbd", "--spend", "gammagamma", "--unit", "week", "--calibration-end", "2024-12-28"},
+		{"score", "--horizon", "52"},
+		{"segments", "create", "--name", "everyone", "--expr", "true"},
+		{"segments", "create", "--name", "platinum", "--expr", `account.tier == "platinum"`},
+	} {
+		if _, errOut, err := run(t, db, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut)
+		}
+	}
+	out, errOut, err := run(t, db, "report", "equity", "--competitor", "rival=1000", "--format", "json")
+	if err != nil {
+		t.Fatalf("report equity: %v\n%s", err, errOut)
+	}
+	var eq struct {
+		CE    float64 `json:"customer_equity"`
+		Top1  float64 `json:"top_1pct_share"`
+		Top20 float64 `json:"top_20pct_share"`
+		Share float64 `json:"share_of_customer_equity"`
+	}
+	if err := json.Unmarshal([]byte(out), &eq); err != nil {
+		t.Fatal(err)
+	}
+	// With loss-making customers (negative CLV) the top 20 % may hold more
+	// than 100 % of customer equity; the order of the shares still holds.
+	if !(eq.CE > 0 && eq.Top1 > 0 && eq.Top1 < eq.Top20) {
+		t.Errorf("equity: %+v", eq)
+	}
+	if want := eq.CE / (eq.CE + 1000); math.Abs(eq.Share-want) > 1e-12 {
+		t.Errorf("share %v, want %v", eq.Share, want)
+	}
+	out, _, err = run(t, db, "report", "segments", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seg struct {
+		Segments []struct {
+			Segment string  `json:"segment"`
+			Members int64   `json:"members"`
+			Value   float64 `json:"segment_lifetime_value"`
+			MeanCLV float64 `json:"mean_clv"`
+		} `json:"segments"`
+	}
+	if err := json.Unmarshal([]byte(out), &seg); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range seg.Segments {
+		// Segment lifetime value = mean CLV × customers in the segment.
+		if math.Abs(s.Value-s.MeanCLV*float64(s.Members)) > 0.01*float64(s.Members) {
+			t.Errorf("%s: value %.2f, mean %.2f × %d", s.Segment, s.Value, s.MeanCLV, s.Members)
+		}
+		if s.Segment == "everyone" && (s.Members != 2000 || math.Abs(s.Value-eq.CE) > 0.005) {
+			t.Errorf("everyone: %+v, customer equity %.2f", s, eq.CE)
+		}
 	}
 }

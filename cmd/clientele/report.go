@@ -15,7 +15,7 @@ import (
 )
 
 func newReportCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "report", Short: "Reports: validation of a model run against its holdout period"}
+	cmd := &cobra.Command{Use: "report", Short: "Reports: validation, customer equity, segments, brand switching"}
 	var runID int64
 	var format, out, plotFormat string
 	validation := &cobra.Command{
@@ -86,7 +86,7 @@ Figure 1), the holdout chart and the frequency/recency P(alive) heat map.`,
 	validation.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	validation.Flags().StringVar(&out, "out", "", "directory for the plots")
 	validation.Flags().StringVar(&plotFormat, "plot-format", "png", "plot format: png or svg")
-	cmd.AddCommand(validation, newSwitchingCmd(a))
+	cmd.AddCommand(validation, newSwitchingCmd(a), newEquityReportCmd(a), newSegmentsReportCmd(a))
 	return cmd
 }
 

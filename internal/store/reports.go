@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// RunEquity is the customer equity of one scoring run.
+type RunEquity struct {
+	RunID     int64
+	Model     string
+	CreatedAt time.Time
+	Currency  string
+	Customers int64
+	Equity    int64 // Σ CLV, minor units
+	MeanAlive float64
+}
+
+// EquityByRun returns Σ CLV for every model run that scored customers, the
+// oldest first: customer equity over time.
+func (db *DB) EquityByRun(ctx context.Context) ([]RunEquity, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT r.id, r.model, r.created_at, r.currency, count(*), CAST(sum(s.clv) AS BIGINT), CAST(avg(s.p_alive) AS DOUBLE PRECISION)
+		FROM scores s JOIN model_runs r ON r.id = s.run_id
+		GROUP BY r.id, r.model, r.created_at, r.currency ORDER BY r.id`)
+	if err != nil {
+		return nil, fmt.Errorf("equity by run: %w", err)
+	}
+	defer rows.Close()
+	var out []RunEquity
+	for rows.Next() {
+		var e RunEquity
+		if err := rows.Scan(&e.RunID, &e.Model, timeCol{&e.CreatedAt}, &e.Currency, &e.Customers, &e.Equity, &e.MeanAlive); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RunCLVs returns the CLV (minor units) of every customer scored by run id.
+func (db *DB) RunCLVs(ctx context.Context, runID int64) ([]int64, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT clv FROM scores WHERE run_id = $1`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("CLVs of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// SegmentValue is one row of the segment report.
+type SegmentValue struct {
+	Segment    string
+	Owner      string
+	Level      string
+	Members    int64
+	Scored     int64
+	Value      int64 // segment lifetime value: Σ CLV of the members, minor units
+	MeanCLV    float64
+	MeanAlive  float64
+	Definition string
+}
+
+// SegmentValues returns, for every segment, its members and their value
+// under run runID.
+func (db *DB) SegmentValues(ctx context.Context, runID int64) ([]SegmentValue, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT s.name, coalesce(u.name, ''), s.level, s.definition,
+			count(m.customer_id), count(sc.customer_id), CAST(coalesce(sum(sc.clv), 0) AS BIGINT),
+			CAST(coalesce(avg(sc.clv), 0) AS DOUBLE PRECISION), CAST(coalesce(avg(sc.p_alive), 0) AS DOUBLE PRECISION)
+		FROM segments s
+		LEFT JOIN users u ON u.id = s.owner_id
+		LEFT JOIN segment_members m ON m.segment_id = s.id
+		LEFT JOIN scores sc ON sc.customer_id = m.customer_id AND sc.run_id = $1
+		GROUP BY s.id, s.name, u.name, s.level, s.definition
+		ORDER BY coalesce(sum(sc.clv), 0) DESC, s.name`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("segment values: %w", err)
+	}
+	defer rows.Close()
+	var out []SegmentValue
+	for rows.Next() {
+		var v SegmentValue
+		if err := rows.Scan(&v.Segment, &v.Owner, &v.Level, &v.Definition, &v.Members, &v.Scored, &v.Value, &v.MeanCLV, &v.MeanAlive); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,64 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"clientele/internal/store"
+	"clientele/internal/store/storetest"
+)
+
+func TestEquityAndSegmentValues(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			run, err := b.DB.CreateRun(ctx, store.Run{Source: "database", Model: "bgnbd", Unit: "week", CalibrationEnd: "2024-01-31",
+				TimeZone: "UTC", Currency: "USD", Params: map[string]float64{"r": 1}, StdErrors: map[string]float64{"r": 0.1}, Customers: 3, Converged: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			scores := []store.Score{{CustomerID: "a", ProbAlive: 0.5, CLV: 1000}, {CustomerID: "b", ProbAlive: 0.7, CLV: 3000}, {CustomerID: "c", ProbAlive: 0.9, CLV: -500}}
+			if err := b.DB.Write(ctx, func(w *store.Writer) error { return w.Scores(ctx, run, scores) }); err != nil {
+				t.Fatal(err)
+			}
+			eq, err := b.DB.EquityByRun(ctx)
+			if err != nil || len(eq) != 1 || eq[0].Equity != 3500 || eq[0].Customers != 3 {
+				t.Fatalf("equity by run: %+v, %v", eq, err)
+			}
+			if d := eq[0].MeanAlive - 0.7; d > 1e-12 || d < -1e-12 {
+				t.Errorf("mean P(alive) %v", eq[0].MeanAlive)
+			}
+			if _, err := b.DB.CreateUser(ctx, "kim", "customer_manager"); err != nil {
+				t.Fatal(err)
+			}
+			s, err := b.DB.CreateSegment(ctx, store.Segment{Name: "ab", Definition: "true", Owner: "kim"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.DB.CreateSegment(ctx, store.Segment{Name: "empty", Definition: "false"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.DB.ApplyMembership(ctx, s.ID, []store.MembershipChange{{CustomerID: "a", Joined: true}, {CustomerID: "b", Joined: true}}, "true", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			vals, err := b.DB.SegmentValues(ctx, run)
+			if err != nil || len(vals) != 2 {
+				t.Fatalf("segment values: %+v, %v", vals, err)
+			}
+			if v := vals[0]; v.Segment != "ab" || v.Owner != "kim" || v.Members != 2 || v.Value != 4000 || v.MeanCLV != 2000 {
+				t.Errorf("ab: %+v", v)
+			}
+			if v := vals[1]; v.Segment != "empty" || v.Members != 0 || v.Value != 0 {
+				t.Errorf("empty: %+v", v)
+			}
+			clvs, err := b.DB.RunCLVs(ctx, run)
+			if err != nil || len(clvs) != 3 {
+				t.Errorf("CLVs: %v, %v", clvs, err)
+			}
+			if _, err := b.DB.CreateSegment(ctx, store.Segment{Name: "ab", Definition: "true"}); err == nil {
+				t.Error("a second segment named ab was created")
+			}
+		})
+	}
+}
