@@ -483,3 +483,57 @@ func TestEquityReports(t *testing.T) {
 		}
 	}
 }
+
+// Profitability on the simulated retailer: the loss leaders (sold below
+// cost) show with negative margins beside their buyers' positive CLV, and
+// customer profit is margin minus the cost of calls.
+func TestReportProfitability(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	sim := filepath.Join(dir, "sim")
+	for _, args := range [][]string{
+		{"simulate", "--customers", "2000", "--out", sim, "--seed", "5"},
+		{"import", sim},
+		{"fit", "--model", "bgnbd", "--unit", "week", "--calibration-end", "2024-12-28"},
+		{"score", "--horizon", "52"},
+	} {
+		if _, errOut, err := run(t, db, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut)
+		}
+	}
+	out, errOut, err := run(t, db, "report", "profitability", "--call-cost", "4.50", "--format", "json")
+	if err != nil {
+		t.Fatalf("report profitability: %v\n%s", err, errOut)
+	}
+	var res struct {
+		Products []struct {
+			SKU           string
+			Margin        int64
+			BuyersMeanCLV float64
+		} `json:"products"`
+		Worst []struct {
+			Margin, CostToServe, Profit int64
+			Calls                       int64
+		} `json:"least_profitable"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%.500s", err, out)
+	}
+	leaders := map[string]bool{}
+	for _, p := range res.Products {
+		if p.Margin < 0 {
+			leaders[p.SKU] = true
+			if p.BuyersMeanCLV <= 0 {
+				t.Errorf("%s: buyers' mean CLV %v", p.SKU, p.BuyersMeanCLV)
+			}
+		}
+	}
+	if !leaders["GRO-MILK"] || !leaders["GRO-BREAD"] {
+		t.Errorf("loss leaders found: %v, want GRO-MILK and GRO-BREAD among them", leaders)
+	}
+	for _, c := range res.Worst {
+		if c.Profit != c.Margin-c.CostToServe || c.CostToServe != 450*c.Calls {
+			t.Errorf("customer profit %+v", c)
+		}
+	}
+}

@@ -474,26 +474,41 @@ func (g *gen) transaction(id string, j int, at time.Time, homeStore, tier, cardN
 	n := 1 + min(rng.IntN(3), rng.IntN(4))
 	var list int64
 	regularStart := len(lines)
+	share := float64(target) / float64(n)
 	for range n {
-		p := &catalogue[regular[rng.IntN(len(regular))]]
+		// A product that 1 to 12 units of reach the line's share of the
+		// target (else the closest tried), so that prices stay near list.
+		var p *product
+		best := math.Inf(1)
+		for range 16 {
+			c := &catalogue[regular[rng.IntN(len(regular))]]
+			price := float64(c.price)
+			if price <= 1.3*share && 12*price >= share {
+				p = c
+				break
+			}
+			if d := math.Abs(math.Log(price / share)); d < best {
+				p, best = c, d
+			}
+		}
 		lines = append(lines, line{p, 1, p.price})
 		list += p.price
 	}
 	// Quantities bring the list total near the target; a price factor
-	// (promotions, premium variants; usually within ±30 %) closes the gap,
-	// so that the regular part of the basket is the Gamma-Gamma draw.
-	share := float64(target) / float64(n)
+	// within ±30 % (promotions, premium variants) closes the gap, so that
+	// the regular part of the basket is the Gamma-Gamma draw but for the
+	// rare basket the factor cannot close.
 	list = 0
 	for i := regularStart; i < len(lines); i++ {
 		q := int64(math.Round(share / float64(lines[i].p.price)))
 		lines[i].qty = min(max(q, 1), 12)
 		list += lines[i].qty * lines[i].p.price
 	}
-	f := float64(target) / float64(list)
+	f := math.Min(math.Max(float64(target)/float64(list), 0.7), 1.3)
 	var amount, margin, regularSum int64
 	for i := range lines {
-		l := &lines[i]
-		if i >= regularStart {
+		// Loss leaders keep their (promotional) list price.
+		if l := &lines[i]; i >= regularStart && l.p.price >= l.p.cost {
 			l.price = max(int64(math.Round(float64(l.p.price)*f)), 1)
 		}
 	}
@@ -502,7 +517,7 @@ func (g *gen) transaction(id string, j int, at time.Time, homeStore, tier, cardN
 	for i := regularStart; i < len(lines); i++ {
 		regularSum += lines[i].qty * lines[i].price
 	}
-	if last := &lines[len(lines)-1]; last.qty == 1 && last.price+target-regularSum > 0 {
+	if last := &lines[len(lines)-1]; last.qty == 1 && last.p.price >= last.p.cost && math.Abs(float64(target-regularSum)) < 0.3*float64(last.price) {
 		last.price += target - regularSum
 	}
 	for i := range lines {
