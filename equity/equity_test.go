@@ -190,3 +190,16 @@ func TestMarkov(t *testing.T) {
 		}
 	}
 }
+
+func TestTransitionsAndProjection(t *testing.T) {
+	P := equity.TransitionMatrix([][]float64{{8, 2}, {1, 3}, {0, 0}}[:2])
+	checkNear(t, "P[0][1]", P[0][1], 0.2, 1e-15)
+	checkNear(t, "P[1][0]", P[1][0], 0.25, 1e-15)
+	if P := equity.TransitionMatrix([][]float64{{0, 0}, {1, 1}}); P[0][0] != 1 || P[0][1] != 0 {
+		t.Errorf("a state never left stays put: %v", P)
+	}
+	proj := equity.Project(P, []float64{1, 0}, 200)
+	// The stationary distribution of [[0.8, 0.2], [0.25, 0.75]]: π0 = 0.25/0.45.
+	checkNear(t, "stationary", proj[199][0], 0.25/0.45, 1e-12)
+	checkNear(t, "first step", proj[0][1], 0.2, 1e-15)
+}

@@ -537,3 +537,71 @@ func TestReportProfitability(t *testing.T) {
 		}
 	}
 }
+
+// Brand migration on the simulated retailer: the transition matrix is
+// stochastic, the recommended moves go to the highest-margin brand, and the
+// portfolio's ΔCE is the sum of the gains.
+func TestReportMigration(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "m.db")
+	sim := filepath.Join(dir, "sim")
+	for _, args := range [][]string{
+		{"simulate", "--customers", "3000", "--out", sim, "--seed", "8"},
+		{"import", sim},
+		{"fit", "--model", "bgnbd", "--spend", "gammagamma", "--unit", "week", "--calibration-end", "2024-12-28"},
+		{"score", "--horizon", "52"},
+	} {
+		if _, errOut, err := run(t, db, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut)
+		}
+	}
+	out, errOut, err := run(t, db, "report", "migration", "--category", "grocery", "--top", "1000000", "--format", "json")
+	if err != nil {
+		t.Fatalf("report migration: %v\n%s", err, errOut)
+	}
+	var m struct {
+		Periods int
+		Brands  []struct {
+			Brand      string  `json:"brand"`
+			MarginRate float64 `json:"margin_rate"`
+			Customers  int     `json:"customers"`
+		} `json:"brands"`
+		Matrix [][]float64 `json:"transition_matrix"`
+		Recs   []struct {
+			To   string  `json:"to"`
+			Gain float64 `json:"gain"`
+		} `json:"recommendations"`
+		Portfolio float64 `json:"portfolio_delta_ce"`
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("%v\n%.500s", err, out)
+	}
+	if m.Periods != 4 || len(m.Brands) != 3 {
+		t.Fatalf("periods %d, brands %+v", m.Periods, m.Brands)
+	}
+	best := m.Brands[0]
+	for _, b := range m.Brands {
+		if b.MarginRate > best.MarginRate {
+			best = b
+		}
+	}
+	for i, row := range m.Matrix {
+		s := 0.0
+		for _, p := range row {
+			s += p
+		}
+		if math.Abs(s-1) > 1e-9 {
+			t.Errorf("row %d sums to %v", i, s)
+		}
+	}
+	sum := 0.0
+	for i, r := range m.Recs {
+		if r.To != best.Brand || r.Gain <= 0 || (i > 0 && r.Gain > m.Recs[i-1].Gain) {
+			t.Fatalf("recommendation %d: %+v (best brand %s)", i, r, best.Brand)
+		}
+		sum += r.Gain
+	}
+	if len(m.Recs) == 0 || math.Abs(sum-m.Portfolio) > 1e-6*math.Max(1, m.Portfolio) {
+		t.Errorf("%d recommendations summing to %v, portfolio ΔCE %v", len(m.Recs), sum, m.Portfolio)
+	}
+}

@@ -86,7 +86,7 @@ Figure 1), the holdout chart and the frequency/recency P(alive) heat map.`,
 	validation.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	validation.Flags().StringVar(&out, "out", "", "directory for the plots")
 	validation.Flags().StringVar(&plotFormat, "plot-format", "png", "plot format: png or svg")
-	cmd.AddCommand(validation, newSwitchingCmd(a), newEquityReportCmd(a), newSegmentsReportCmd(a), newProfitabilityCmd(a))
+	cmd.AddCommand(validation, newSwitchingCmd(a), newEquityReportCmd(a), newSegmentsReportCmd(a), newProfitabilityCmd(a), newMigrationCmd(a))
 	return cmd
 }
 

@@ -1,9 +1,15 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"testing"
 	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"clientele"
 
 	"clientele/internal/store"
 	"clientele/internal/store/storetest"
@@ -58,6 +64,55 @@ func TestEquityAndSegmentValues(t *testing.T) {
 			}
 			if _, err := b.DB.CreateSegment(ctx, store.Segment{Name: "ab", Definition: "true"}); err == nil {
 				t.Error("a second segment named ab was created")
+			}
+		})
+	}
+}
+
+// Periods of brand spend are counted the same way on both backends.
+func TestCategoryBrandSpend(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+			err := b.DB.Write(ctx, func(w *store.Writer) error {
+				if _, err := w.Products(ctx, []clientele.Product{
+					{SKU: "A1", Category: "coffee", Brand: "Acme", Price: 500, UnitCost: 300, Currency: "USD"},
+					{SKU: "B1", Category: "coffee", Brand: "Best", Price: 500, UnitCost: 400, Currency: "USD"},
+				}); err != nil {
+					return err
+				}
+				tx := func(id string, day int, sku string, qty int64) clientele.Transaction {
+					t := clientele.Transaction{ID: id, CustomerID: "c", Time: start.AddDate(0, 0, day), Currency: "USD",
+						Lines: []clientele.Line{{SKU: sku, Quantity: qty, UnitPrice: 500}}}
+					t.Complete()
+					return t
+				}
+				_, err := w.Transactions(ctx, []clientele.Transaction{tx("1", 0, "A1", 2), tx("2", 9, "B1", 1), tx("3", 10, "B1", 3), tx("4", 25, "A1", 1)}, nil)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []store.BrandSpend
+			err = b.DB.CategoryBrandSpend(ctx, "coffee", "USD", start, start.AddDate(0, 0, 30), 10*24*time.Hour, func(s store.BrandSpend) error {
+				got = append(got, s)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.SortFunc(got, func(x, y store.BrandSpend) int {
+				return cmp.Compare(x.Period*10+int64(len(x.Brand)), y.Period*10+int64(len(y.Brand)))
+			})
+			want := []store.BrandSpend{
+				{CustomerID: "c", Period: 0, Brand: "Acme", Spend: 1000, Margin: 400},
+				{CustomerID: "c", Period: 0, Brand: "Best", Spend: 500, Margin: 100},
+				{CustomerID: "c", Period: 1, Brand: "Best", Spend: 1500, Margin: 300},
+				{CustomerID: "c", Period: 2, Brand: "Acme", Spend: 500, Margin: 200},
+			}
+			if diff := gocmp.Diff(want, got); diff != "" {
+				t.Errorf("brand spend (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"clientele"
+)
+
+// BrandSpend is a customer's spend and margin on one brand of a category in
+// one period.
+type BrandSpend struct {
+	CustomerID string
+	Period     int64 // 0 for the first period
+	Brand      string
+	Owner      string
+	Spend      int64 // minor units
+	Margin     int64 // minor units, at the products' unit costs
+}
+
+// CategoryBrandSpend returns, for the periods of length period starting at
+// start until end, every customer's spend on each brand of category.
+func (db *DB) CategoryBrandSpend(ctx context.Context, category string, cur clientele.Currency, start, end time.Time, period time.Duration,
+	fn func(BrandSpend) error) error {
+	if period <= 0 {
+		return clientele.Errorf(clientele.EINVALID, "the period must be positive")
+	}
+	periodExpr := "(t.time - $2) / $4"
+	plen := any(period.Microseconds())
+	if db.dialect == Postgres {
+		periodExpr = "CAST(floor(extract(epoch FROM (t.time - $2)) / $4) AS BIGINT)"
+		plen = period.Seconds()
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT l.customer_id, `+periodExpr+`, p.brand, coalesce(b.owner, ''),
+			CAST(sum(l.quantity * l.unit_price) AS BIGINT), CAST(sum(l.quantity * (l.unit_price - p.unit_cost)) AS BIGINT)
+		FROM transaction_lines l
+		JOIN transactions t ON t.customer_id = l.customer_id AND t.id = l.transaction_id
+		JOIN products p ON p.sku = l.sku
+		LEFT JOIN brands b ON b.name = p.brand
+		WHERE p.category = $1 AND t.time >= $2 AND t.time < $3 AND t.currency = $5 AND p.brand <> ''
+		GROUP BY l.customer_id, `+periodExpr+`, p.brand, b.owner
+		ORDER BY l.customer_id`, category, db.ts(start), db.ts(end), plen, string(cur))
+	if err != nil {
+		return fmt.Errorf("category brand spend: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s BrandSpend
+		if err := rows.Scan(&s.CustomerID, &s.Period, &s.Brand, &s.Owner, &s.Spend, &s.Margin); err != nil {
+			return fmt.Errorf("category brand spend: %w", err)
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CustomerValue is what a migration needs of a customer's score and
+// spending.
+type CustomerValue struct {
+	DERT          float64
+	ExpectedSpend int64 // minor units per transaction
+	TotalSpend    int64 // all categories, in the window
+}
+
+// CustomerValues returns the score (run runID) and the total spend since
+// start of every scored customer.
+func (db *DB) CustomerValues(ctx context.Context, runID int64, cur clientele.Currency, start time.Time) (map[string]CustomerValue, error) {
+	out := map[string]CustomerValue{}
+	rows, err := db.r.QueryContext(ctx, `SELECT customer_id, dert, expected_spend FROM scores WHERE run_id = $1`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("customer values: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var v CustomerValue
+		if err := rows.Scan(&id, &v.DERT, &v.ExpectedSpend); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out[id] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = db.r.QueryContext(ctx, `SELECT customer_id, CAST(sum(amount) AS BIGINT) FROM transactions
+		WHERE time >= $1 AND currency = $2 GROUP BY customer_id`, db.ts(start), string(cur))
+	if err != nil {
+		return nil, fmt.Errorf("customer values: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var total int64
+		if err := rows.Scan(&id, &total); err != nil {
+			return nil, err
+		}
+		if v, ok := out[id]; ok {
+			v.TotalSpend = total
+			out[id] = v
+		}
+	}
+	return out, rows.Err()
+}
