@@ -2,8 +2,6 @@ package clv
 
 import (
 	"math"
-	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/mathext"
 )
@@ -86,94 +84,69 @@ func (c *bgnbdX) ll(m BGNBD, tx, T float64, grad []float64) float64 {
 	return c.a0 + lse
 }
 
-// timeTable maps each row's t_x and T to an index into the distinct values,
-// so that a likelihood pass takes log(α + t) once per distinct time rather
-// than once per row: summaries in days have only hundreds of them.
-type timeTable struct {
-	vals   []float64
-	tx, tt []int32 // per row
-	logs   []float64
-	invs   []float64
+// timedRow is a row with the indexes of its t_x and T among the distinct
+// times of the data, so that a likelihood pass takes log(α + t) once per
+// distinct time rather than once per row: summaries in days have only
+// hundreds of them.
+type timedRow struct {
+	RFM
+	tx, tt int32
 }
 
-func newTimeTable(data []RFM) *timeTable {
+// withTimes indexes the rows' times and returns the distinct times.
+func withTimes(data []RFM) ([]timedRow, []float64) {
 	idx := map[float64]int32{}
-	tb := &timeTable{tx: make([]int32, len(data)), tt: make([]int32, len(data))}
+	var vals []float64
 	get := func(v float64) int32 {
 		i, ok := idx[v]
 		if !ok {
-			i = int32(len(tb.vals))
+			i = int32(len(vals))
 			idx[v] = i
-			tb.vals = append(tb.vals, v)
+			vals = append(vals, v)
 		}
 		return i
 	}
+	rows := make([]timedRow, len(data))
 	for i, d := range data {
-		tb.tx[i], tb.tt[i] = get(d.TX), get(d.T)
+		rows[i] = timedRow{RFM: d, tx: get(d.TX), tt: get(d.T)}
 	}
-	tb.logs = make([]float64, len(tb.vals))
-	tb.invs = make([]float64, len(tb.vals))
-	return tb
+	return rows, vals
 }
 
-// bgnbdTableLL is bgnbdLL over data with a time table, summed on workers.
-func bgnbdTableLL(data []RFM, tb *timeTable, workers int) func(p, grad []float64) float64 {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	if len(data) < 2000 {
-		workers = 1
-	}
-	chunk := (len(data) + workers - 1) / workers
-	return func(p, grad []float64) float64 {
+// bgnbdTimedLL is the BG/NBD log-likelihood of rows whose times are indexes
+// into times, summed on workers.
+func bgnbdTimedLL(rows []timedRow, times []float64, workers int) func(p, grad []float64) float64 {
+	return parallelLL(func(p []float64, rows []timedRow, grad []float64) float64 {
 		m := BGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3]}
-		for i, v := range tb.vals {
-			tb.logs[i] = math.Log(m.Alpha + v)
-			tb.invs[i] = 1 / (m.Alpha + v)
+		logs := make([]float64, len(times))
+		invs := make([]float64, len(times))
+		for i, v := range times {
+			logs[i] = math.Log(m.Alpha + v)
+			invs[i] = 1 / (m.Alpha + v)
 		}
-		sums := make([]float64, workers)
-		grads := make([][4]float64, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			lo, hi := w*chunk, min((w+1)*chunk, len(data))
-			if lo >= hi {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sums[w] = bgnbdRows(m, data, tb, lo, hi, grad != nil, &grads[w])
-			}()
-		}
-		wg.Wait()
-		total := 0.0
+		var g [4]float64
+		total := bgnbdRows(m, rows, logs, invs, grad != nil, &g)
 		if grad != nil {
-			clear(grad)
-		}
-		for w := range workers {
-			total += sums[w]
-			if grad != nil {
-				for i := range 4 {
-					grad[i] += grads[w][i]
-				}
+			for i := range g {
+				grad[i] += g[i]
 			}
 		}
 		return total
-	}
+	}, rows, workers)
 }
 
-func bgnbdRows(m BGNBD, data []RFM, tb *timeTable, lo, hi int, withGrad bool, g *[4]float64) float64 {
+func bgnbdRows(m BGNBD, rows []timedRow, logs, invs []float64, withGrad bool, g *[4]float64) float64 {
 	var c bgnbdX
 	c.x = -1
 	total := 0.0
 	ra := m.R / m.Alpha
-	for i := lo; i < hi; i++ {
-		d := &data[i]
+	for i := range rows {
+		d := &rows[i]
 		if d.X != c.x {
 			c.set(m, d.X)
 		}
 		w := d.weight()
-		lT, iT := tb.logs[tb.tt[i]], tb.invs[tb.tt[i]]
+		lT, iT := logs[d.tt], invs[d.tt]
 		b1 := c.b1c - c.rx*lT
 		if c.x == 0 {
 			total += w * (c.a0 + b1)
@@ -185,7 +158,7 @@ func bgnbdRows(m BGNBD, data []RFM, tb *timeTable, lo, hi int, withGrad bool, g 
 			}
 			continue
 		}
-		lTx, iTx := tb.logs[tb.tx[i]], tb.invs[tb.tx[i]]
+		lTx, iTx := logs[d.tx], invs[d.tx]
 		b2 := c.b2c - c.rx*lTx
 		// log(e^b1 + e^b2), and the weight of the first term.
 		var lse, w1 float64
@@ -226,7 +199,8 @@ func FitBGNBD(data []RFM, s *Settings) (BGNBD, *Fit, error) {
 		all = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, 1} },
 			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, 3} })
 	}
-	f, err := maximise(bgnbdNames, bgnbdTableLL(c, newTimeTable(c), s.Workers), true, all, s.MaxIterations, totalWeight(c), len(c))
+	rows, times := withTimes(c)
+	f, err := maximise(bgnbdNames, bgnbdTimedLL(rows, times, s.Workers), true, all, s.MaxIterations, totalWeight(c), len(c))
 	if err != nil {
 		return BGNBD{}, nil, err
 	}

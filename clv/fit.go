@@ -132,13 +132,10 @@ type Fit struct {
 	Evaluations   int
 }
 
-// llFunc returns the weighted log-likelihood of data at the natural
-// parameters p, and adds its gradient with respect to p into grad when grad
-// is not nil.
-type llFunc func(p []float64, data []RFM, grad []float64) float64
-
-// parallelLL sums ll over data split into chunks, one per worker.
-func parallelLL(ll llFunc, data []RFM, workers int) func(p, grad []float64) float64 {
+// parallelLL sums ll over rows split into chunks, one per worker: ll returns
+// the weighted log-likelihood of its rows at the natural parameters p and,
+// when grad is not nil, adds its gradient with respect to p into grad.
+func parallelLL[T any](ll func(p []float64, rows []T, grad []float64) float64, data []T, workers int) func(p, grad []float64) float64 {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -147,10 +144,10 @@ func parallelLL(ll llFunc, data []RFM, workers int) func(p, grad []float64) floa
 	}
 	chunk := (len(data) + workers - 1) / workers
 	return func(p, grad []float64) float64 {
+		if grad != nil {
+			clear(grad)
+		}
 		if workers == 1 {
-			if grad != nil {
-				clear(grad)
-			}
 			return ll(p, data, grad)
 		}
 		sums := make([]float64, workers)
@@ -172,9 +169,6 @@ func parallelLL(ll llFunc, data []RFM, workers int) func(p, grad []float64) floa
 		}
 		wg.Wait()
 		total := 0.0
-		if grad != nil {
-			clear(grad)
-		}
 		for w := range workers {
 			total += sums[w]
 			for i := range grads[w] {
