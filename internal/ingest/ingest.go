@@ -528,7 +528,9 @@ func DirFiles(dir string) ([]DirFile, error) {
 		for _, e := range entries {
 			name := e.Name()
 			base := strings.SplitN(name, ".", 2)[0]
-			if e.IsDir() || base != string(k) || strings.HasSuffix(name, ".rejected") || strings.HasSuffix(name, ".txt") && k != Transactions {
+			// Reject files of an earlier import (FILE.rejected, FILE.rejected.txt)
+			// are not data; .txt is a transactions layout (CDNOW) only.
+			if e.IsDir() || base != string(k) || strings.Contains(name, ".rejected") || strings.HasSuffix(name, ".txt") && k != Transactions {
 				continue
 			}
 			out = append(out, DirFile{Kind: k, Path: filepath.Join(dir, name)})

@@ -300,3 +300,22 @@ func TestImportDirAllOrNothing(t *testing.T) {
 		t.Errorf("customers = %d after a rejected directory, want 0", s.Customers)
 	}
 }
+
+// A directory's reject files from an earlier import are not imported.
+func TestDirFilesSkipsRejects(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"customers.csv", "transactions.csv", "transactions.csv.rejected", "transactions.csv.rejected.txt", "truth.json", "notes.txt"} {
+		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644)
+	}
+	files, err := ingest.DirFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range files {
+		got = append(got, filepath.Base(f.Path))
+	}
+	if diff := cmp.Diff([]string{"customers.csv", "transactions.csv"}, got); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
