@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ currency; repeat for each), the firm's share of the market's customer equity.`,
 			}
 			latest := runs[len(runs)-1]
 			scale, _ := clientele.Currency(latest.Currency).Scale()
-			major := func(minor int64) float64 { return float64(minor) / float64(pow10(scale)) }
+			major := func(minor int64) float64 { return float64(minor) / math.Pow10(scale) }
 			clvs, err := db.RunCLVs(ctx, latest.RunID)
 			if err != nil {
 				return err
@@ -143,14 +144,6 @@ currency; repeat for each), the firm's share of the market's customer equity.`,
 	return cmd
 }
 
-func pow10(n int) int64 {
-	p := int64(1)
-	for range n {
-		p *= 10
-	}
-	return p
-}
-
 func newSegmentsReportCmd(a *app) *cobra.Command {
 	var format string
 	var runID int64
@@ -177,7 +170,7 @@ func newSegmentsReportCmd(a *app) *cobra.Command {
 				return err
 			}
 			scale, _ := run.Currency.Scale()
-			div := float64(pow10(scale))
+			div := math.Pow10(scale)
 			var rows [][]string
 			var js []map[string]any
 			for _, v := range vals {

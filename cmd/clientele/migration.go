@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -73,7 +74,7 @@ moved. The window defaults to the two years before the last transaction.`,
 				return err
 			}
 			scale, _ := opt.Currency.Scale()
-			div := float64(pow10(scale))
+			div := math.Pow10(scale)
 			if format == "json" {
 				recs := []map[string]any{}
 				for _, r := range m.Recommended {

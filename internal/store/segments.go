@@ -246,3 +246,23 @@ type HistoryEntry struct {
 	Segment, Change, Reason string
 	At                      time.Time
 }
+
+// CustomerSegments returns the names of the segments the customer is a
+// member of.
+func (db *DB) CustomerSegments(ctx context.Context, customerID string) ([]string, error) {
+	rows, err := db.query(ctx, `SELECT s.name FROM segment_members m JOIN segments s ON s.id = m.segment_id
+		WHERE m.customer_id = $1 ORDER BY s.name`, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("segments of %s: %w", customerID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -104,6 +105,9 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/identities/{kind}/{value}", s.identity},
 		{"POST", "/api/v1/transactions", s.postTransactions},
 		{"POST", "/api/v1/events", s.postEvents},
+		{"GET", "/api/v1/segments", s.listSegments},
+		{"GET", "/api/v1/segments/{name}/members", s.segmentMembers},
+		{"GET", "/api/v1/reports/equity", s.equityReport},
 	}
 }
 
@@ -430,8 +434,19 @@ type accountJSON struct {
 	Currency      string      `json:"currency"`
 }
 
+type scoreJSON struct {
+	RunID             int64       `json:"run_id"`
+	ProbAlive         float64     `json:"p_alive"`
+	ExpectedPurchases float64     `json:"expected_purchases"`
+	ExpectedSpend     json.Number `json:"expected_spend"`
+	CLV               json.Number `json:"clv"`
+	Currency          string      `json:"currency"`
+}
+
 type view360JSON struct {
 	Customer     clientele.CustomerJSON      `json:"customer"`
+	Score        *scoreJSON                  `json:"score"`
+	Segments     []string                    `json:"segments"`
 	Identities   []identityJSON              `json:"identities"`
 	Accounts     []accountJSON               `json:"accounts"`
 	Totals       totalsJSON                  `json:"totals"`
@@ -480,7 +495,99 @@ func (s *Server) customer360(r *http.Request) (any, error) {
 	for i := range v.Events {
 		out.Events = append(out.Events, v.Events[i].JSON(s.cfg.Location))
 	}
+	// The customer's value and segments: what an agent needs to route and
+	// serve the caller.
+	if sc, runID, err := s.db.CustomerScore(r.Context(), v.Customer.ID, 0); err == nil {
+		cur := clientele.Currency(s.cfg.Currency)
+		if run, err := s.db.Run(r.Context(), runID); err == nil {
+			cur = run.Currency
+		}
+		scale, _ := cur.Scale()
+		out.Score = &scoreJSON{RunID: runID, ProbAlive: sc.ProbAlive, ExpectedPurchases: sc.ExpectedPurchases,
+			ExpectedSpend: json.Number(clientele.FormatAmount(sc.ExpectedSpend, scale)), CLV: json.Number(clientele.FormatAmount(sc.CLV, scale)), Currency: string(cur)}
+	} else if clientele.ErrorCode(err) != clientele.ENOTFOUND {
+		return nil, err
+	}
+	if out.Segments, err = s.db.CustomerSegments(r.Context(), v.Customer.ID); err != nil {
+		return nil, err
+	}
+	if out.Segments == nil {
+		out.Segments = []string{}
+	}
 	return out, nil
+}
+
+type segmentJSON struct {
+	Name       string `json:"name"`
+	Definition string `json:"definition"`
+	Owner      string `json:"owner,omitempty"`
+	Level      string `json:"level"`
+	Members    int64  `json:"members"`
+	ComputedAt any    `json:"computed_at"`
+}
+
+func (s *Server) listSegments(r *http.Request) (any, error) {
+	segs, err := s.db.Segments(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := []segmentJSON{}
+	for _, g := range segs {
+		out = append(out, segmentJSON{Name: g.Name, Definition: g.Definition, Owner: g.Owner, Level: g.Level, Members: g.Members, ComputedAt: s.timeOrNil(g.ComputedAt)})
+	}
+	return map[string]any{"items": out}, nil
+}
+
+func (s *Server) segmentMembers(r *http.Request) (any, error) {
+	limit, err := intParam(r, "limit", 100, 1, 10000)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.db.SegmentByName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.db.SegmentMembers(r.Context(), g.ID, r.URL.Query().Get("cursor"), limit+1)
+	if err != nil {
+		return nil, err
+	}
+	out := page[string]{Items: ids}
+	if len(ids) > limit {
+		out.Items = ids[:limit]
+		out.Next = ids[limit-1]
+	}
+	if out.Items == nil {
+		out.Items = []string{}
+	}
+	return out, nil
+}
+
+func (s *Server) equityReport(r *http.Request) (any, error) {
+	runs, err := s.db.EquityByRun(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	hist := []map[string]any{}
+	for _, e := range runs {
+		scale, _ := clientele.Currency(e.Currency).Scale()
+		hist = append(hist, map[string]any{"run_id": e.RunID, "model": e.Model, "at": s.timeOrNil(e.CreatedAt), "customers": e.Customers,
+			"customer_equity": json.Number(clientele.FormatAmount(e.Equity, scale)), "currency": e.Currency, "mean_p_alive": e.MeanAlive})
+	}
+	segs := []map[string]any{}
+	if len(runs) > 0 {
+		last := runs[len(runs)-1]
+		vals, err := s.db.SegmentValues(r.Context(), last.RunID)
+		if err != nil {
+			return nil, err
+		}
+		scale, _ := clientele.Currency(last.Currency).Scale()
+		div := math.Pow10(scale)
+		for _, v := range vals {
+			segs = append(segs, map[string]any{"segment": v.Segment, "owner": v.Owner, "members": v.Members,
+				"segment_lifetime_value": json.Number(clientele.FormatAmount(v.Value, scale)), "mean_clv": v.MeanCLV / div, "mean_p_alive": v.MeanAlive})
+		}
+	}
+	return map[string]any{"runs": hist, "segments": segs}, nil
 }
 
 func (s *Server) customerTransactions(r *http.Request) (any, error) {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -260,5 +261,65 @@ func TestBatchLimits(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(b), `clientele_ingested_items_total{kind="event",status="error"} 1`) {
 		t.Errorf("metrics do not count the bad event:\n%.2000s", b)
+	}
+}
+
+// The 360 view carries the customer's CLV score and segments; segments and
+// the equity report are served for the dashboard.
+func TestScoreSegmentsAndEquity(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			c, _ := start(t, b.DB)
+			if code, _ := c.do("PUT", "/api/v1/customers/c1", `{"name":"Ann"}`); code != 201 {
+				t.Fatalf("put customer: %d", code)
+			}
+			code, v := c.do("GET", "/api/v1/customers/c1/360", "")
+			if code != 200 || v["score"] != nil || len(v["segments"].([]any)) != 0 {
+				t.Fatalf("360 before scoring: %d %v %v", code, v["score"], v["segments"])
+			}
+			run, err := b.DB.CreateRun(ctx, store.Run{Source: "database", Model: "bgnbd", Unit: "week", TimeZone: "UTC", Currency: "USD",
+				Params: map[string]float64{"r": 1}, StdErrors: map[string]float64{}, Customers: 1, Converged: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = b.DB.Write(ctx, func(w *store.Writer) error {
+				return w.Scores(ctx, run, []store.Score{{CustomerID: "c1", ProbAlive: 0.8, ExpectedPurchases: 3, ExpectedSpend: 2500, DERT: 2.5, CLV: 12345}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seg, err := b.DB.CreateSegment(ctx, store.Segment{Name: "vip", Definition: "clv.value > 100.0"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.DB.ApplyMembership(ctx, seg.ID, []store.MembershipChange{{CustomerID: "c1", Joined: true}}, "test", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			_, v = c.do("GET", "/api/v1/customers/c1/360", "")
+			score, _ := v["score"].(map[string]any)
+			if score == nil || score["clv"] != 123.45 || score["p_alive"] != 0.8 || score["expected_spend"] != 25.0 {
+				t.Errorf("360 score: %v", v["score"])
+			}
+			if fmt.Sprint(v["segments"]) != "[vip]" {
+				t.Errorf("360 segments: %v", v["segments"])
+			}
+			code, v = c.do("GET", "/api/v1/segments", "")
+			if code != 200 || len(v["items"].([]any)) != 1 {
+				t.Errorf("segments: %d %v", code, v)
+			}
+			code, v = c.do("GET", "/api/v1/segments/vip/members", "")
+			if code != 200 || fmt.Sprint(v["items"]) != "[c1]" {
+				t.Errorf("members: %d %v", code, v)
+			}
+			if code, _ := c.do("GET", "/api/v1/segments/nope/members", ""); code != 404 {
+				t.Errorf("unknown segment: %d", code)
+			}
+			code, v = c.do("GET", "/api/v1/reports/equity", "")
+			runs, _ := v["runs"].([]any)
+			if code != 200 || len(runs) != 1 || runs[0].(map[string]any)["customer_equity"] != 123.45 {
+				t.Errorf("equity report: %d %v", code, v)
+			}
+		})
 	}
 }
