@@ -183,7 +183,7 @@ func (db *DB) CustomerScore(ctx context.Context, customerID string, runID int64)
 	q += ` ORDER BY run_id DESC LIMIT 1`
 	s := Score{CustomerID: customerID}
 	var run int64
-	err := db.r.QueryRowContext(ctx, q, args...).Scan(&run, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.DERT, &s.CLV)
+	err := db.queryRow(ctx, q, args...).Scan(&run, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.DERT, &s.CLV)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, clientele.Errorf(clientele.ENOTFOUND, "customer %q has no score", customerID)
 	}

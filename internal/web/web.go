@@ -38,6 +38,8 @@ type Server struct {
 	metrics metrics
 	tokens  tokenCache
 	handler http.Handler
+
+	runCurrencies sync.Map // model run id → currency
 }
 
 type metrics struct {
@@ -498,9 +500,9 @@ func (s *Server) customer360(r *http.Request) (any, error) {
 	// The customer's value and segments: what an agent needs to route and
 	// serve the caller.
 	if sc, runID, err := s.db.CustomerScore(r.Context(), v.Customer.ID, 0); err == nil {
-		cur := clientele.Currency(s.cfg.Currency)
-		if run, err := s.db.Run(r.Context(), runID); err == nil {
-			cur = run.Currency
+		cur, err := s.runCurrency(r.Context(), runID)
+		if err != nil {
+			return nil, err
 		}
 		scale, _ := cur.Scale()
 		out.Score = &scoreJSON{RunID: runID, ProbAlive: sc.ProbAlive, ExpectedPurchases: sc.ExpectedPurchases,
@@ -515,6 +517,20 @@ func (s *Server) customer360(r *http.Request) (any, error) {
 		out.Segments = []string{}
 	}
 	return out, nil
+}
+
+// runCurrency returns the currency of a model run; runs never change, so
+// the answer is kept.
+func (s *Server) runCurrency(ctx context.Context, runID int64) (clientele.Currency, error) {
+	if c, ok := s.runCurrencies.Load(runID); ok {
+		return c.(clientele.Currency), nil
+	}
+	run, err := s.db.Run(ctx, runID)
+	if err != nil {
+		return "", err
+	}
+	s.runCurrencies.Store(runID, run.Currency)
+	return run.Currency, nil
 }
 
 type segmentJSON struct {
