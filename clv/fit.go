@@ -63,24 +63,65 @@ func CheckRFM(data []RFM) error {
 // models' likelihoods depend on nothing else, so fits on the collapsed data
 // are the same and cost less. The result is ordered by X (the likelihoods
 // cache the terms of each x), and within one X by first appearance, so that
-// the same input always gives the same sums.
+// the same input always gives the same sums. Large inputs are merged on all
+// cores, each worker on its share of the rows, and the shares merged in
+// order.
 func Collapse(data []RFM) []RFM {
-	// Keys are the values' bit patterns: integers hash faster than floats
-	// (the inputs are checked, so there is no NaN; −0 does not occur).
-	type key struct{ x, tx, t uint64 }
-	index := make(map[key]int32, len(data)/4)
-	var out []RFM
+	workers := runtime.GOMAXPROCS(0)
+	if len(data) < 200_000 {
+		workers = 1
+	}
+	chunk := (len(data) + workers - 1) / workers
+	parts := make([]collapsed, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w] = collapseRows(data[min(w*chunk, len(data)):min((w+1)*chunk, len(data))], nil)
+		}()
+	}
+	wg.Wait()
+	all := parts[0]
+	for _, p := range parts[1:] {
+		all = collapseRows(p.rows, &all)
+	}
+	return sortByX(all.rows)
+}
+
+// rfmKey is a row's bit patterns: integers hash faster than floats (the
+// inputs are checked, so there is no NaN; −0 does not occur).
+type rfmKey struct{ x, tx, t uint64 }
+
+type collapsed struct {
+	index map[rfmKey]int32
+	rows  []RFM
+}
+
+// collapseRows merges data into into (a new set when nil), in order.
+func collapseRows(data []RFM, into *collapsed) collapsed {
+	c := collapsed{}
+	if into != nil {
+		c = *into
+	} else {
+		c.index = make(map[rfmKey]int32, len(data)/4)
+	}
 	for _, d := range data {
-		k := key{math.Float64bits(d.X), math.Float64bits(d.TX), math.Float64bits(d.T)}
-		if i, ok := index[k]; ok {
-			out[i].W += d.weight()
+		k := rfmKey{math.Float64bits(d.X), math.Float64bits(d.TX), math.Float64bits(d.T)}
+		if i, ok := c.index[k]; ok {
+			c.rows[i].W += d.weight()
 			continue
 		}
-		index[k] = int32(len(out))
+		c.index[k] = int32(len(c.rows))
 		d.W = d.weight()
-		out = append(out, d)
+		c.rows = append(c.rows, d)
 	}
-	// A stable counting sort by X, which is a small whole number.
+	return c
+}
+
+// sortByX orders rows by X with a stable counting sort (X is a small whole
+// number), falling back to a stable comparison sort for huge X.
+func sortByX(out []RFM) []RFM {
 	maxX := 0
 	for _, d := range out {
 		maxX = max(maxX, int(d.X))

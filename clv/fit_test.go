@@ -51,3 +51,34 @@ func TestCollapseFit(t *testing.T) {
 		checkNear(t, a.Names[i], b.Params[i], a.Params[i], 1e-9)
 	}
 }
+
+// Collapsing on several workers gives exactly what one worker gives.
+func TestCollapseParallelDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	data := make([]clv.RFM, 300_000)
+	for i := range data {
+		x := float64(rng.IntN(5))
+		d := clv.RFM{X: x, T: float64(rng.IntN(50) + 50)}
+		if x > 0 {
+			d.TX = float64(rng.IntN(50))
+		}
+		data[i] = d
+	}
+	a := clv.Collapse(data)
+	b := clv.Collapse(append([]clv.RFM(nil), data...))
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Fatalf("two collapses differ:\n%s", diff)
+	}
+	total := 0.0
+	for _, d := range a {
+		total += d.W
+	}
+	if total != float64(len(data)) {
+		t.Errorf("weights sum to %v, want %d", total, len(data))
+	}
+	for i := 1; i < len(a); i++ {
+		if a[i].X < a[i-1].X {
+			t.Fatalf("row %d out of x order", i)
+		}
+	}
+}

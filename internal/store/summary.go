@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"sync"
@@ -110,7 +111,17 @@ func (db *DB) Summaries(ctx context.Context, opt SummaryOptions, fn func(Custome
 		dayExpr = "((time AT TIME ZONE $1)::date - DATE '1970-01-01')"
 	}
 	args = append(args, zone, db.ts(until), end, string(opt.Currency))
-	q := `WITH d AS (
+	q := summarySQLite(dayExpr)
+	if db.dialect == Postgres {
+		q = summaryPostgres(dayExpr)
+	}
+	return db.scanSummaries(ctx, q, args, fn)
+}
+
+// summarySQLite computes the summaries portably: days per customer, the
+// first day per customer, and the two joined to sum the repeat days.
+func summarySQLite(dayExpr string) string {
+	return `WITH d AS (
 		SELECT customer_id, ` + dayExpr + ` AS day,
 			sum(CASE WHEN currency = $4 THEN amount ELSE 0 END) AS amount,
 			sum(CASE WHEN currency = $4 THEN coalesce(margin, 0) ELSE 0 END) AS margin,
@@ -131,8 +142,54 @@ func (db *DB) Summaries(ctx context.Context, opt SummaryOptions, fn func(Custome
 	FROM f JOIN d ON d.customer_id = f.customer_id
 	GROUP BY f.customer_id, f.first, f.last, f.days
 	ORDER BY f.customer_id`
-	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
+}
+
+// summaryPostgres computes the summaries in one aggregation over the days:
+// the first day's amount is the second element of the smallest
+// [day, amount] array (arrays compare element by element), so no join of
+// the customers back onto their days is needed. On 27.7M transactions of
+// 10M customers, `clientele fit` took 122 s with it, 215 s with the join.
+func summaryPostgres(dayExpr string) string {
+	const cal = "FILTER (WHERE day <= $3)"
+	return `WITH d AS (
+		SELECT customer_id, ` + dayExpr + ` AS day,
+			sum(CASE WHEN currency = $4 THEN amount ELSE 0 END) AS amount,
+			sum(CASE WHEN currency = $4 THEN coalesce(margin, 0) ELSE 0 END) AS margin,
+			count(*) AS n, count(margin) AS nm
+		FROM transactions WHERE time < $2
+		GROUP BY customer_id, ` + dayExpr + `
+	)
+	SELECT customer_id, min(day) ` + cal + `, count(*) ` + cal + ` - 1,
+		max(day) ` + cal + ` - min(day) ` + cal + `, $3 - min(day) ` + cal + `,
+		CAST(sum(amount) ` + cal + ` - (min(ARRAY[CAST(day AS BIGINT), CAST(amount AS BIGINT)]) ` + cal + `)[2] AS BIGINT),
+		CAST(sum(amount) ` + cal + ` AS BIGINT), CAST(sum(margin) ` + cal + ` AS BIGINT),
+		CAST(sum(n) ` + cal + ` AS BIGINT), CAST(sum(nm) ` + cal + ` AS BIGINT),
+		count(*) FILTER (WHERE day > $3)
+	FROM d GROUP BY customer_id HAVING min(day) <= $3
+	ORDER BY customer_id`
+}
+
+// scanSummaries runs a summary query and calls fn for each customer.
+func (db *DB) scanSummaries(ctx context.Context, q string, args []any, fn func(CustomerSummary) error) error {
+	// On PostgreSQL the grouping runs in a read-only transaction with room
+	// to hash in memory: with the default work_mem (4 MB) the aggregates of
+	// tens of millions of transactions spill to disk.
+	var rows *sql.Rows
+	var err error
+	if db.dialect == Postgres {
+		tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return fmt.Errorf("summaries: %w", err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '512MB'"); err != nil {
+			return fmt.Errorf("summaries: %w", err)
+		}
+		rows, err = tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("summaries: %w", err)
+		}
+	} else if rows, err = db.r.QueryContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("summaries: %w", err)
 	}
 	defer rows.Close()

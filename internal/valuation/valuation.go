@@ -94,18 +94,24 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 		return nil, clientele.Errorf(clientele.EINVALID, "%v", err)
 	}
 	start := time.Now()
-	sums, err := customers(ctx, db, opt.CalibrationEnd, opt.HoldoutEnd, opt.Location, opt.Currency)
+	// Stream the summaries into the models' rows: a fit never holds more
+	// than one small row per customer.
+	unit := UnitDays[opt.Unit]
+	var data []clv.RFM
+	var spend []clv.Spend
+	err = db.Summaries(ctx, store.SummaryOptions{CalibrationEnd: opt.CalibrationEnd, HoldoutEnd: opt.HoldoutEnd, Location: opt.Location, Currency: opt.Currency},
+		func(s store.CustomerSummary) error {
+			data = append(data, rfm(s, unit))
+			if s.Repeat > 0 && s.RepeatSpend > 0 {
+				spend = append(spend, clv.Spend{X: float64(s.Repeat), M: float64(s.RepeatSpend) / float64(s.Repeat) / math.Pow10(scale)})
+			}
+			return nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	unit := UnitDays[opt.Unit]
-	data := make([]clv.RFM, len(sums))
-	var spend []clv.Spend
-	for i, s := range sums {
-		data[i] = rfm(s, unit)
-		if s.Repeat > 0 && s.RepeatSpend > 0 {
-			spend = append(spend, clv.Spend{X: float64(s.Repeat), M: float64(s.RepeatSpend) / float64(s.Repeat) / math.Pow10(scale)})
-		}
+	if len(data) == 0 {
+		return nil, clientele.Errorf(clientele.EINVALID, "no customer made a first purchase on or before %s", opt.CalibrationEnd.Format(time.DateOnly))
 	}
 	res, err := fitData(opt.Model, opt.Spend, data, spend)
 	if err != nil {
