@@ -11,6 +11,7 @@ import (
 	"clientele"
 	"clientele/internal/ingest"
 	"clientele/internal/simulate"
+	"clientele/internal/store"
 	"clientele/internal/valuation"
 )
 
@@ -49,42 +50,38 @@ starts from a new database at DIR/clientele.db.`,
 				return err
 			}
 			a.dsn = dbPath
-			db, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			fmt.Fprintf(a.stdout, "Importing %d transactions into %s …\n", truth.Transactions, dbPath)
-			sums, err := ingest.Dir(ctx, db, simDir, ingest.Options{Currency: clientele.Currency(a.currency), Location: a.loc})
-			if err != nil {
-				return err
-			}
-			for _, s := range sums {
-				a.printSummary(s)
-			}
-			// Fit BG/NBD with Gamma-Gamma spend on everything up to the last
-			// simulated day, then score every customer over a year.
-			fmt.Fprintln(a.stdout, "Fitting BG/NBD and Gamma-Gamma, scoring customers …")
-			res, err := valuation.Fit(ctx, db, valuation.FitOptions{Model: "bgnbd", Spend: "gammagamma", Unit: "week",
-				CalibrationEnd: truth.End.AddDate(0, 0, -1), Location: a.loc, Currency: clientele.Currency(a.currency)})
-			if err != nil {
-				return err
-			}
-			if err := a.printFit(res, "table"); err != nil {
-				return err
-			}
-			scored, err := valuation.Score(ctx, db, valuation.ScoreOptions{RunID: res.Run.ID, Horizon: 52, DiscountRate: 0.15})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "Scored %d customers: customer equity %s over 52 weeks, mean CLV %.2f, mean P(alive) %.3f\n",
-				scored.Customers, scored.CustomerEquity, scored.MeanCLV, scored.MeanProbAlive)
-			token, err := db.CreateToken(ctx, "demo")
-			if err != nil {
-				return err
-			}
-			return a.serve(ctx, db, addr, func(bound string) {
-				fmt.Fprintf(a.stdout, `
+			return a.withDB(ctx, func(db *store.DB) error {
+				fmt.Fprintf(a.stdout, "Importing %d transactions into %s …\n", truth.Transactions, dbPath)
+				sums, err := ingest.Dir(ctx, db, simDir, ingest.Options{Currency: clientele.Currency(a.currency), Location: a.loc})
+				if err != nil {
+					return err
+				}
+				for _, s := range sums {
+					a.printSummary(s)
+				}
+				// Fit BG/NBD with Gamma-Gamma spend on everything up to the last
+				// simulated day, then score every customer over a year.
+				fmt.Fprintln(a.stdout, "Fitting BG/NBD and Gamma-Gamma, scoring customers …")
+				res, err := valuation.Fit(ctx, db, valuation.FitOptions{Model: "bgnbd", Spend: "gammagamma", Unit: "week",
+					CalibrationEnd: truth.End.AddDate(0, 0, -1), Location: a.loc, Currency: clientele.Currency(a.currency)})
+				if err != nil {
+					return err
+				}
+				if err := a.printFit(res, "table"); err != nil {
+					return err
+				}
+				scored, err := valuation.Score(ctx, db, valuation.ScoreOptions{RunID: res.Run.ID, Horizon: 52, DiscountRate: 0.15})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Scored %d customers: customer equity %s over 52 weeks, mean CLV %.2f, mean P(alive) %.3f\n",
+					scored.Customers, scored.CustomerEquity, scored.MeanCLV, scored.MeanProbAlive)
+				token, err := db.CreateToken(ctx, "demo")
+				if err != nil {
+					return err
+				}
+				return a.serve(ctx, db, addr, func(bound string) {
+					fmt.Fprintf(a.stdout, `
 Clientele demo is ready (built in %.1fs).
 
   API:      http://%s/api/v1
@@ -97,6 +94,7 @@ Try:
 Database: %s  (use it later with: clientele --db %s serve)
 Press Ctrl-C to stop.
 `, time.Since(start).Seconds(), bound, bound, token, token, bound, dbPath, dbPath)
+				})
 			})
 		},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clientele"
+	"clientele/internal/store"
 	"clientele/internal/valuation"
 )
 
@@ -47,34 +48,32 @@ accounts' open and close dates:
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			var res *valuation.Result
-			switch {
-			case survival != "":
-				res, err = valuation.FitSurvivalFile(ctx, db, survival)
-			case model == "sbg":
-				res, err = valuation.FitAccounts(ctx, db, unit, time.Now())
-			case summary != "":
-				res, err = valuation.FitFile(ctx, db, summary, model, spend)
-			default:
-				var ce, he time.Time
-				if ce, err = a.parseDate("calibration-end", calEnd); err != nil {
+			return a.withDB(ctx, func(db *store.DB) error {
+				var res *valuation.Result
+				var err error
+				switch {
+				case survival != "":
+					res, err = valuation.FitSurvivalFile(ctx, db, survival)
+				case model == "sbg":
+					res, err = valuation.FitAccounts(ctx, db, unit, time.Now())
+				case summary != "":
+					res, err = valuation.FitFile(ctx, db, summary, model, spend)
+				default:
+					var ce, he time.Time
+					if ce, err = a.parseDate("calibration-end", calEnd); err != nil {
+						return err
+					}
+					if he, err = a.parseDate("holdout-end", holdEnd); err != nil {
+						return err
+					}
+					res, err = valuation.Fit(ctx, db, valuation.FitOptions{Model: model, Spend: spend, Unit: unit, CalibrationEnd: ce,
+						HoldoutEnd: he, Location: a.loc, Currency: clientele.Currency(a.currency)})
+				}
+				if err != nil {
 					return err
 				}
-				if he, err = a.parseDate("holdout-end", holdEnd); err != nil {
-					return err
-				}
-				res, err = valuation.Fit(ctx, db, valuation.FitOptions{Model: model, Spend: spend, Unit: unit, CalibrationEnd: ce,
-					HoldoutEnd: he, Location: a.loc, Currency: clientele.Currency(a.currency)})
-			}
-			if err != nil {
-				return err
-			}
-			return a.printFit(res, format)
+				return a.printFit(res, format)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -150,31 +149,28 @@ each customer's margin share of spend from the data, or --margin.`,
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
 			}
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			s, err := valuation.Score(cmd.Context(), db, opt)
-			if err != nil {
-				return err
-			}
-			scale, _ := s.CustomerEquity.Currency.Scale()
-			if format == "json" {
-				return writeJSON(a.stdout, map[string]any{"run_id": s.RunID, "customers": s.Customers,
-					"customer_equity": json.Number(clientele.FormatAmount(s.CustomerEquity.Minor, scale)), "currency": s.CustomerEquity.Currency,
-					"mean_clv": s.MeanCLV, "mean_p_alive": s.MeanProbAlive, "expected_purchases": s.ExpectedPurchase,
-					"margin_share": s.MarginShare, "seconds": s.Seconds})
-			}
-			return writeTable(a.stdout, []string{"SCORE", "VALUE"}, [][]string{
-				{"model run", fmt.Sprint(s.RunID)},
-				{"customers scored", fmt.Sprint(s.Customers)},
-				{"customer equity (Σ CLV)", s.CustomerEquity.String()},
-				{"mean CLV", fmt.Sprintf("%.2f", s.MeanCLV)},
-				{"mean P(alive)", fmt.Sprintf("%.4f", s.MeanProbAlive)},
-				{"expected purchases", fmt.Sprintf("%.1f", s.ExpectedPurchase)},
-				{"margin share of spend", fmt.Sprintf("%.4f", s.MarginShare)},
-				{"seconds", fmt.Sprintf("%.2f", s.Seconds)},
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				s, err := valuation.Score(cmd.Context(), db, opt)
+				if err != nil {
+					return err
+				}
+				scale, _ := s.CustomerEquity.Currency.Scale()
+				if format == "json" {
+					return writeJSON(a.stdout, map[string]any{"run_id": s.RunID, "customers": s.Customers,
+						"customer_equity": json.Number(clientele.FormatAmount(s.CustomerEquity.Minor, scale)), "currency": s.CustomerEquity.Currency,
+						"mean_clv": s.MeanCLV, "mean_p_alive": s.MeanProbAlive, "expected_purchases": s.ExpectedPurchase,
+						"margin_share": s.MarginShare, "seconds": s.Seconds})
+				}
+				return writeTable(a.stdout, []string{"SCORE", "VALUE"}, [][]string{
+					{"model run", fmt.Sprint(s.RunID)},
+					{"customers scored", fmt.Sprint(s.Customers)},
+					{"customer equity (Σ CLV)", s.CustomerEquity.String()},
+					{"mean CLV", fmt.Sprintf("%.2f", s.MeanCLV)},
+					{"mean P(alive)", fmt.Sprintf("%.4f", s.MeanProbAlive)},
+					{"expected purchases", fmt.Sprintf("%.1f", s.ExpectedPurchase)},
+					{"margin share of spend", fmt.Sprintf("%.4f", s.MarginShare)},
+					{"seconds", fmt.Sprintf("%.2f", s.Seconds)},
+				})
 			})
 		},
 	}

@@ -92,6 +92,16 @@ func (a *app) setup() error {
 	return nil
 }
 
+// withDB opens the database for the duration of fn.
+func (a *app) withDB(ctx context.Context, fn func(db *store.DB) error) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
+
 func (a *app) open(ctx context.Context) (*store.DB, error) {
 	db, err := store.Open(ctx, a.dsn, nil)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clientele"
+	"clientele/internal/store"
 	"clientele/internal/valuation"
 )
 
@@ -33,97 +34,95 @@ moved. The window defaults to the two years before the last transaction.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if opt.Start, err = a.parseDate("from", from); err != nil {
-				return err
-			}
-			if opt.End, err = a.parseDate("to", to); err != nil {
-				return err
-			}
-			if opt.End.IsZero() {
-				st, err := db.Stats(ctx)
+			return a.withDB(ctx, func(db *store.DB) error {
+				var err error
+				if opt.Start, err = a.parseDate("from", from); err != nil {
+					return err
+				}
+				if opt.End, err = a.parseDate("to", to); err != nil {
+					return err
+				}
+				if opt.End.IsZero() {
+					st, err := db.Stats(ctx)
+					if err != nil {
+						return err
+					}
+					if st.Last.IsZero() {
+						return clientele.Errorf(clientele.ENOTFOUND, "no transactions")
+					}
+					opt.End = st.Last.Truncate(24 * time.Hour)
+				}
+				opt.End = opt.End.AddDate(0, 0, 1)
+				if opt.Start.IsZero() {
+					opt.Start = opt.End.AddDate(-2, 0, 0)
+				}
+				// Whole periods only, the last ending at the window's end: a
+				// partial last period would hide most customers' current brand.
+				if opt.Period <= 0 {
+					return clientele.Errorf(clientele.EINVALID, "--period must be positive")
+				}
+				n := int64(opt.End.Sub(opt.Start) / opt.Period)
+				if n < 2 {
+					return clientele.Errorf(clientele.EINVALID, "the window holds %d whole periods of %s; migration needs two", n, opt.Period)
+				}
+				opt.Start = opt.End.Add(-time.Duration(n) * opt.Period)
+				opt.Currency = clientele.Currency(a.currency)
+				m, err := valuation.BrandMigration(ctx, db, opt)
 				if err != nil {
 					return err
 				}
-				if st.Last.IsZero() {
-					return clientele.Errorf(clientele.ENOTFOUND, "no transactions")
+				scale, _ := opt.Currency.Scale()
+				div := math.Pow10(scale)
+				if format == "json" {
+					recs := []map[string]any{}
+					for _, r := range m.Recommended {
+						recs = append(recs, map[string]any{"customer_id": r.CustomerID, "from": r.From, "to": r.To, "gain": r.Gain / div})
+					}
+					var brands []map[string]any
+					for i, b := range m.Brands {
+						brands = append(brands, map[string]any{"brand": b.Brand, "owner": b.Owner, "margin_rate": b.MarginRate, "spend": float64(b.Spend) / div,
+							"customers": b.Customers, "share": m.Current[i], "delta_ce": m.BrandDeltaCE[b.Brand] / div})
+					}
+					owners := map[string]float64{}
+					for o, v := range m.OwnerDeltaCE {
+						owners[o] = v / div
+					}
+					return writeJSON(a.stdout, map[string]any{"category": m.Category, "periods": m.Periods, "run_id": m.RunID, "brands": brands,
+						"transition_counts": m.Counts, "transition_matrix": m.Matrix, "projection": m.Projection, "recommendations": recs,
+						"owner_delta_ce": owners, "portfolio_delta_ce": m.PortfolioDelta / div, "currency": opt.Currency})
 				}
-				opt.End = st.Last.Truncate(24 * time.Hour)
-			}
-			opt.End = opt.End.AddDate(0, 0, 1)
-			if opt.Start.IsZero() {
-				opt.Start = opt.End.AddDate(-2, 0, 0)
-			}
-			// Whole periods only, the last ending at the window's end: a
-			// partial last period would hide most customers' current brand.
-			if opt.Period <= 0 {
-				return clientele.Errorf(clientele.EINVALID, "--period must be positive")
-			}
-			n := int64(opt.End.Sub(opt.Start) / opt.Period)
-			if n < 2 {
-				return clientele.Errorf(clientele.EINVALID, "the window holds %d whole periods of %s; migration needs two", n, opt.Period)
-			}
-			opt.Start = opt.End.Add(-time.Duration(n) * opt.Period)
-			opt.Currency = clientele.Currency(a.currency)
-			m, err := valuation.BrandMigration(ctx, db, opt)
-			if err != nil {
-				return err
-			}
-			scale, _ := opt.Currency.Scale()
-			div := math.Pow10(scale)
-			if format == "json" {
-				recs := []map[string]any{}
-				for _, r := range m.Recommended {
-					recs = append(recs, map[string]any{"customer_id": r.CustomerID, "from": r.From, "to": r.To, "gain": r.Gain / div})
-				}
-				var brands []map[string]any
+				fmt.Fprintf(a.stdout, "category %s: %d periods of %.0f days from %s; scores of run %d\n\n", m.Category, m.Periods, opt.Period.Hours()/24,
+					opt.Start.Format(time.DateOnly), m.RunID)
+				var rows [][]string
 				for i, b := range m.Brands {
-					brands = append(brands, map[string]any{"brand": b.Brand, "owner": b.Owner, "margin_rate": b.MarginRate, "spend": float64(b.Spend) / div,
-						"customers": b.Customers, "share": m.Current[i], "delta_ce": m.BrandDeltaCE[b.Brand] / div})
+					rows = append(rows, []string{b.Brand, or(b.Owner, "-"), fmt.Sprintf("%.1f %%", 100*b.MarginRate), strconv.Itoa(b.Customers),
+						fmt.Sprintf("%.1f %%", 100*m.Current[i]), fmt.Sprintf("%.1f %%", 100*m.Projection[len(m.Projection)-1][i]),
+						fmt.Sprintf("%.2f", m.BrandDeltaCE[b.Brand]/div)})
 				}
-				owners := map[string]float64{}
-				for o, v := range m.OwnerDeltaCE {
-					owners[o] = v / div
+				head := []string{"BRAND", "OWNER", "MARGIN", "CUSTOMERS", "SHARE NOW", fmt.Sprintf("SHARE IN %d PERIODS", len(m.Projection)), "ΔCE IF MOVED"}
+				if err := writeTable(a.stdout, head, rows); err != nil {
+					return err
 				}
-				return writeJSON(a.stdout, map[string]any{"category": m.Category, "periods": m.Periods, "run_id": m.RunID, "brands": brands,
-					"transition_counts": m.Counts, "transition_matrix": m.Matrix, "projection": m.Projection, "recommendations": recs,
-					"owner_delta_ce": owners, "portfolio_delta_ce": m.PortfolioDelta / div, "currency": opt.Currency})
-			}
-			fmt.Fprintf(a.stdout, "category %s: %d periods of %.0f days from %s; scores of run %d\n\n", m.Category, m.Periods, opt.Period.Hours()/24,
-				opt.Start.Format(time.DateOnly), m.RunID)
-			var rows [][]string
-			for i, b := range m.Brands {
-				rows = append(rows, []string{b.Brand, or(b.Owner, "-"), fmt.Sprintf("%.1f %%", 100*b.MarginRate), strconv.Itoa(b.Customers),
-					fmt.Sprintf("%.1f %%", 100*m.Current[i]), fmt.Sprintf("%.1f %%", 100*m.Projection[len(m.Projection)-1][i]),
-					fmt.Sprintf("%.2f", m.BrandDeltaCE[b.Brand]/div)})
-			}
-			head := []string{"BRAND", "OWNER", "MARGIN", "CUSTOMERS", "SHARE NOW", fmt.Sprintf("SHARE IN %d PERIODS", len(m.Projection)), "ΔCE IF MOVED"}
-			if err := writeTable(a.stdout, head, rows); err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, "\ntransition matrix (row: main brand in a period; column: in the next)")
-			mh := append([]string{"FROM \\ TO"}, brandNames(m)...)
-			var mrows [][]string
-			for i, row := range m.Matrix {
-				r := []string{m.Brands[i].Brand}
-				for _, p := range row {
-					r = append(r, fmt.Sprintf("%.3f", p))
+				fmt.Fprintln(a.stdout, "\ntransition matrix (row: main brand in a period; column: in the next)")
+				mh := append([]string{"FROM \\ TO"}, brandNames(m)...)
+				var mrows [][]string
+				for i, row := range m.Matrix {
+					r := []string{m.Brands[i].Brand}
+					for _, p := range row {
+						r = append(r, fmt.Sprintf("%.3f", p))
+					}
+					mrows = append(mrows, r)
 				}
-				mrows = append(mrows, r)
-			}
-			if err := writeTable(a.stdout, mh, mrows); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "\ncustomers worth moving (portfolio ΔCE if all moved: %.2f %s)\n", m.PortfolioDelta/div, opt.Currency)
-			var rrows [][]string
-			for _, r := range m.Recommended {
-				rrows = append(rrows, []string{r.CustomerID, r.From, r.To, fmt.Sprintf("%.2f", r.Gain/div)})
-			}
-			return writeTable(a.stdout, []string{"CUSTOMER", "FROM", "TO", "GAIN"}, rrows)
+				if err := writeTable(a.stdout, mh, mrows); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "\ncustomers worth moving (portfolio ΔCE if all moved: %.2f %s)\n", m.PortfolioDelta/div, opt.Currency)
+				var rrows [][]string
+				for _, r := range m.Recommended {
+					rrows = append(rrows, []string{r.CustomerID, r.From, r.To, fmt.Sprintf("%.2f", r.Gain/div)})
+				}
+				return writeTable(a.stdout, []string{"CUSTOMER", "FROM", "TO", "GAIN"}, rrows)
+			})
 		},
 	}
 	f := cmd.Flags()

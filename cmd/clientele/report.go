@@ -11,6 +11,7 @@ import (
 	"clientele/equity"
 	"clientele/internal/ingest"
 	"clientele/internal/report"
+	"clientele/internal/store"
 	"clientele/internal/valuation"
 )
 
@@ -34,52 +35,49 @@ Figure 1), the holdout chart and the frequency/recency P(alive) heat map.`,
 			if err := checkFormat(plotFormat, "png", "svg"); err != nil {
 				return err
 			}
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			v, err := valuation.Validate(cmd.Context(), db, runID)
-			if err != nil {
-				return err
-			}
-			var plots []string
-			if out != "" {
-				if err := os.MkdirAll(out, 0o755); err != nil {
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				v, err := valuation.Validate(cmd.Context(), db, runID)
+				if err != nil {
 					return err
 				}
-				for name, draw := range map[string]func(*valuation.Validation, string) error{
-					"tracking": report.Tracking, "holdout": report.Holdout, "palive": report.Alive} {
-					p := filepath.Join(out, fmt.Sprintf("run%d-%s.%s", v.Run.ID, name, plotFormat))
-					if err := draw(v, p); err != nil {
-						return fmt.Errorf("plot %s: %w", name, err)
+				var plots []string
+				if out != "" {
+					if err := os.MkdirAll(out, 0o755); err != nil {
+						return err
 					}
-					plots = append(plots, p)
+					for name, draw := range map[string]func(*valuation.Validation, string) error{
+						"tracking": report.Tracking, "holdout": report.Holdout, "palive": report.Alive} {
+						p := filepath.Join(out, fmt.Sprintf("run%d-%s.%s", v.Run.ID, name, plotFormat))
+						if err := draw(v, p); err != nil {
+							return fmt.Errorf("plot %s: %w", name, err)
+						}
+						plots = append(plots, p)
+					}
 				}
-			}
-			if format == "json" {
-				return writeJSON(a.stdout, map[string]any{"run_id": v.Run.ID, "model": v.Run.Model, "customers": v.Customers,
-					"holdout_length": v.HoldoutLength, "unit": v.Run.Unit, "actual_total": v.ActualTotal, "predicted_total": v.PredictedTotal,
-					"mae": v.MAE, "rmse": v.RMSE, "correlation": v.Corr, "by_frequency": v.ByFrequency, "tracking": v.Tracking, "plots": plots})
-			}
-			fmt.Fprintf(a.stdout, "model run %d (%s), %d customers, holdout %.1f %ss\n", v.Run.ID, v.Run.Model, v.Customers, v.HoldoutLength, v.Run.Unit)
-			var rows [][]string
-			for _, r := range v.ByFrequency {
-				x := fmt.Sprint(r.X)
-				if r.OrMore {
-					x += "+"
+				if format == "json" {
+					return writeJSON(a.stdout, map[string]any{"run_id": v.Run.ID, "model": v.Run.Model, "customers": v.Customers,
+						"holdout_length": v.HoldoutLength, "unit": v.Run.Unit, "actual_total": v.ActualTotal, "predicted_total": v.PredictedTotal,
+						"mae": v.MAE, "rmse": v.RMSE, "correlation": v.Corr, "by_frequency": v.ByFrequency, "tracking": v.Tracking, "plots": plots})
 				}
-				rows = append(rows, []string{x, fmt.Sprint(r.Customers), fmt.Sprintf("%.3f", r.Actual), fmt.Sprintf("%.3f", r.Predicted)})
-			}
-			if err := writeTable(a.stdout, []string{"FREQUENCY", "CUSTOMERS", "ACTUAL", "PREDICTED"}, rows); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "holdout purchases: actual %.0f, predicted %.1f; per customer MAE %.4f, RMSE %.4f, correlation %.4f\n",
-				v.ActualTotal, v.PredictedTotal, v.MAE, v.RMSE, v.Corr)
-			for _, p := range plots {
-				fmt.Fprintln(a.stdout, "wrote", p)
-			}
-			return nil
+				fmt.Fprintf(a.stdout, "model run %d (%s), %d customers, holdout %.1f %ss\n", v.Run.ID, v.Run.Model, v.Customers, v.HoldoutLength, v.Run.Unit)
+				var rows [][]string
+				for _, r := range v.ByFrequency {
+					x := fmt.Sprint(r.X)
+					if r.OrMore {
+						x += "+"
+					}
+					rows = append(rows, []string{x, fmt.Sprint(r.Customers), fmt.Sprintf("%.3f", r.Actual), fmt.Sprintf("%.3f", r.Predicted)})
+				}
+				if err := writeTable(a.stdout, []string{"FREQUENCY", "CUSTOMERS", "ACTUAL", "PREDICTED"}, rows); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "holdout purchases: actual %.0f, predicted %.1f; per customer MAE %.4f, RMSE %.4f, correlation %.4f\n",
+					v.ActualTotal, v.PredictedTotal, v.MAE, v.RMSE, v.Corr)
+				for _, p := range plots {
+					fmt.Fprintln(a.stdout, "wrote", p)
+				}
+				return nil
+			})
 		},
 	}
 	validation.Flags().Int64Var(&runID, "run", 0, "model run id (default: the latest)")

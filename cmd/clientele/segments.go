@@ -21,17 +21,14 @@ func newUsersCmd(a *app) *cobra.Command {
 		Short: "Create a user (roles: " + strings.Join(store.Roles, ", ") + ")",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			u, err := db.CreateUser(cmd.Context(), name, role)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "user %d: %s (%s)\n", u.ID, u.Name, u.Role)
-			return nil
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				u, err := db.CreateUser(cmd.Context(), name, role)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "user %d: %s (%s)\n", u.ID, u.Name, u.Role)
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "user name (required)")
@@ -82,24 +79,21 @@ join and leave is kept in the customer's history.`,
 					return err
 				}
 			}
-			db, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			var names []string
-			for _, d := range defs {
-				s, err := db.CreateSegment(ctx, d)
-				if err != nil {
-					return err
+			return a.withDB(ctx, func(db *store.DB) error {
+				var names []string
+				for _, d := range defs {
+					s, err := db.CreateSegment(ctx, d)
+					if err != nil {
+						return err
+					}
+					names = append(names, s.Name)
+					fmt.Fprintf(a.stdout, "segment %d: %s = %s\n", s.ID, s.Name, s.Definition)
 				}
-				names = append(names, s.Name)
-				fmt.Fprintf(a.stdout, "segment %d: %s = %s\n", s.ID, s.Name, s.Definition)
-			}
-			if !refreshNow {
-				return nil
-			}
-			return a.refreshSegments(cmd, db, names, window)
+				if !refreshNow {
+					return nil
+				}
+				return a.refreshSegments(cmd, db, names, window)
+			})
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "segment name")
@@ -115,24 +109,21 @@ join and leave is kept in the customer's history.`,
 		Short: "List segments with owners and member counts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			segs, err := db.Segments(cmd.Context())
-			if err != nil {
-				return err
-			}
-			var rows [][]string
-			for _, s := range segs {
-				computed := "never"
-				if !s.ComputedAt.IsZero() {
-					computed = s.ComputedAt.In(a.loc).Format(time.DateTime)
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				segs, err := db.Segments(cmd.Context())
+				if err != nil {
+					return err
 				}
-				rows = append(rows, []string{s.Name, strconv.FormatInt(s.Members, 10), or(s.Owner, "-"), s.Level, computed, s.Definition})
-			}
-			return writeTable(a.stdout, []string{"SEGMENT", "MEMBERS", "OWNER", "LEVEL", "COMPUTED", "DEFINITION"}, rows)
+				var rows [][]string
+				for _, s := range segs {
+					computed := "never"
+					if !s.ComputedAt.IsZero() {
+						computed = s.ComputedAt.In(a.loc).Format(time.DateTime)
+					}
+					rows = append(rows, []string{s.Name, strconv.FormatInt(s.Members, 10), or(s.Owner, "-"), s.Level, computed, s.Definition})
+				}
+				return writeTable(a.stdout, []string{"SEGMENT", "MEMBERS", "OWNER", "LEVEL", "COMPUTED", "DEFINITION"}, rows)
+			})
 		},
 	}
 	show := &cobra.Command{
@@ -140,18 +131,15 @@ join and leave is kept in the customer's history.`,
 		Short: "Show a segment",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			s, err := db.SegmentByName(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return writeTable(a.stdout, []string{"FIELD", "VALUE"}, [][]string{
-				{"name", s.Name}, {"definition", s.Definition}, {"owner", or(s.Owner, "-")}, {"level", s.Level},
-				{"members", strconv.FormatInt(s.Members, 10)}, {"created", s.CreatedAt.In(a.loc).Format(time.DateTime)},
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				s, err := db.SegmentByName(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return writeTable(a.stdout, []string{"FIELD", "VALUE"}, [][]string{
+					{"name", s.Name}, {"definition", s.Definition}, {"owner", or(s.Owner, "-")}, {"level", s.Level},
+					{"members", strconv.FormatInt(s.Members, 10)}, {"created", s.CreatedAt.In(a.loc).Format(time.DateTime)},
+				})
 			})
 		},
 	}
@@ -160,12 +148,9 @@ join and leave is kept in the customer's history.`,
 		Short: "Delete a segment with its members and history",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			return db.DeleteSegment(cmd.Context(), args[0])
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				return db.DeleteSegment(cmd.Context(), args[0])
+			})
 		},
 	}
 	var limit int
@@ -175,23 +160,20 @@ join and leave is kept in the customer's history.`,
 		Short: "List a segment's members (customer ids)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			s, err := db.SegmentByName(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			ids, err := db.SegmentMembers(cmd.Context(), s.ID, after, limit)
-			if err != nil {
-				return err
-			}
-			for _, id := range ids {
-				fmt.Fprintln(a.stdout, id)
-			}
-			return nil
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				s, err := db.SegmentByName(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				ids, err := db.SegmentMembers(cmd.Context(), s.ID, after, limit)
+				if err != nil {
+					return err
+				}
+				for _, id := range ids {
+					fmt.Fprintln(a.stdout, id)
+				}
+				return nil
+			})
 		},
 	}
 	members.Flags().IntVar(&limit, "limit", 100, "at most this many")
@@ -200,12 +182,9 @@ join and leave is kept in the customer's history.`,
 		Use:   "refresh [NAME…]",
 		Short: "Recompute the membership of segments (all by default)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			return a.refreshSegments(cmd, db, args, window)
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				return a.refreshSegments(cmd, db, args, window)
+			})
 		},
 	}
 	refresh.Flags().DurationVar(&window, "window", 365*24*time.Hour, "window of activity.spend_by_category and spend_by_brand")

@@ -22,12 +22,9 @@ func newServeCmd(a *app) *cobra.Command {
 		Short: "Serve the HTTP API (every route needs a token from `clientele token create`)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			return a.serve(cmd.Context(), db, addr, nil)
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				return a.serve(cmd.Context(), db, addr, nil)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", env("CLIENTELE_ADDR", "127.0.0.1:8080"), "address to listen on (CLIENTELE_ADDR); loopback by default")

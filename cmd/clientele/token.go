@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clientele"
+	"clientele/internal/store"
 )
 
 func newTokenCmd(a *app) *cobra.Command {
@@ -18,17 +19,14 @@ func newTokenCmd(a *app) *cobra.Command {
 		Short: "Create an API token and print it once (only its hash is stored)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			secret, err := db.CreateToken(cmd.Context(), name)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, secret)
-			return nil
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				secret, err := db.CreateToken(cmd.Context(), name)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout, secret)
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "what the token is for (required)")
@@ -38,28 +36,25 @@ func newTokenCmd(a *app) *cobra.Command {
 		Short: "List API tokens (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			toks, err := db.Tokens(cmd.Context())
-			if err != nil {
-				return err
-			}
-			var rows [][]string
-			for _, t := range toks {
-				used := "never"
-				if !t.LastUsed.IsZero() {
-					used = t.LastUsed.In(a.loc).Format(time.DateTime)
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				toks, err := db.Tokens(cmd.Context())
+				if err != nil {
+					return err
 				}
-				state := "active"
-				if t.Revoked {
-					state = "revoked"
+				var rows [][]string
+				for _, t := range toks {
+					used := "never"
+					if !t.LastUsed.IsZero() {
+						used = t.LastUsed.In(a.loc).Format(time.DateTime)
+					}
+					state := "active"
+					if t.Revoked {
+						state = "revoked"
+					}
+					rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.Name, t.CreatedAt.In(a.loc).Format(time.DateTime), used, state})
 				}
-				rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.Name, t.CreatedAt.In(a.loc).Format(time.DateTime), used, state})
-			}
-			return writeTable(a.stdout, []string{"ID", "NAME", "CREATED", "LAST USED", "STATE"}, rows)
+				return writeTable(a.stdout, []string{"ID", "NAME", "CREATED", "LAST USED", "STATE"}, rows)
+			})
 		},
 	}
 	revoke := &cobra.Command{
@@ -71,12 +66,9 @@ func newTokenCmd(a *app) *cobra.Command {
 			if err != nil {
 				return clientele.Errorf(clientele.EINVALID, "token id %q is not a number (see `clientele token list`)", args[0])
 			}
-			db, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			return db.RevokeToken(cmd.Context(), id)
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				return db.RevokeToken(cmd.Context(), id)
+			})
 		},
 	}
 	cmd.AddCommand(create, list, revoke)
