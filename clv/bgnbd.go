@@ -184,20 +184,9 @@ func bgnbdRows(m BGNBD, rows []timedRow, logs, invs []float64, withGrad bool, g 
 // FitBGNBD fits the BG/NBD model by maximum likelihood. data may hold one
 // row per customer or weighted rows; identical rows are collapsed first.
 func FitBGNBD(data []RFM, s *Settings) (BGNBD, *Fit, error) {
-	if s == nil {
-		s = &Settings{}
-	}
-	if err := CheckRFM(data); err != nil {
+	s, c, all, err := prepareRFM(data, s, func([]RFM) ([]float64, []float64) { return []float64{1, 1}, []float64{0.5, 3} })
+	if err != nil {
 		return BGNBD{}, nil, err
-	}
-	c := Collapse(data)
-	starts := s.Init
-	var all [][]float64
-	if starts != nil {
-		all = [][]float64{starts}
-	} else {
-		all = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, 1} },
-			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, 3} })
 	}
 	rows, times := withTimes(c)
 	f, err := maximise(bgnbdNames, bgnbdTimedLL(rows, times, s.Workers), true, all, s.MaxIterations, totalWeight(c), len(c))
@@ -205,17 +194,6 @@ func FitBGNBD(data []RFM, s *Settings) (BGNBD, *Fit, error) {
 		return BGNBD{}, nil, err
 	}
 	return BGNBD{R: f.Params[0], Alpha: f.Params[1], A: f.Params[2], B: f.Params[3]}, f, nil
-}
-
-// rateStarts proposes starting points from the data's purchase rate: a
-// gamma with shape r = 1 and mean x̄/T̄, then a flatter one; each model
-// adds its dropout parameters.
-func rateStarts(c []RFM, first, second func(r, alpha float64) []float64) [][]float64 {
-	rate := meanOf(c, func(d RFM) float64 { return d.X }) / meanOf(c, func(d RFM) float64 { return d.T })
-	if !(rate > 0) {
-		rate = 0.01
-	}
-	return [][]float64{first(1, 1/rate), second(0.5, 0.5/rate), first(2, 2/rate), {1, 1, 1, 1}}
 }
 
 // ExpectedPurchases returns E[X(t)], the expected number of repeat

@@ -146,6 +146,31 @@ func sortByX(out []RFM) []RFM {
 	return sorted
 }
 
+// prepareRFM readies data for a continuous-time purchase model: it checks
+// and collapses the rows and picks the starting points — s.Init when
+// given, else purchase rates from the data (a gamma with shape 1 and mean
+// x̄/T̄, a flatter one, a tighter one) combined with the model's two
+// proposals for its dropout parameters, dropout(collapsed rows).
+func prepareRFM(data []RFM, s *Settings, dropout func([]RFM) (first, second []float64)) (*Settings, []RFM, [][]float64, error) {
+	if s == nil {
+		s = &Settings{}
+	}
+	if err := CheckRFM(data); err != nil {
+		return nil, nil, nil, err
+	}
+	c := Collapse(data)
+	if s.Init != nil {
+		return s, c, [][]float64{s.Init}, nil
+	}
+	rate := meanOf(c, func(d RFM) float64 { return d.X }) / meanOf(c, func(d RFM) float64 { return d.T })
+	if !(rate > 0) {
+		rate = 0.01
+	}
+	d1, d2 := dropout(c)
+	with := func(r, alpha float64, d []float64) []float64 { return append([]float64{r, alpha}, d...) }
+	return s, c, [][]float64{with(1, 1/rate, d1), with(0.5, 0.5/rate, d2), with(2, 2/rate, d1), {1, 1, 1, 1}}, nil
+}
+
 // Settings tune a fit; nil means the defaults.
 type Settings struct {
 	// Init is the starting point in the model's parameter order; nil means

@@ -130,19 +130,9 @@ func mbgnbdLL(p []float64, data []RFM, grad []float64) float64 {
 
 // FitMBGNBD fits the MBG/NBD model by maximum likelihood.
 func FitMBGNBD(data []RFM, s *Settings) (MBGNBD, *Fit, error) {
-	if s == nil {
-		s = &Settings{}
-	}
-	if err := CheckRFM(data); err != nil {
+	s, c, starts, err := prepareRFM(data, s, func([]RFM) ([]float64, []float64) { return []float64{1, 1}, []float64{0.5, 3} })
+	if err != nil {
 		return MBGNBD{}, nil, err
-	}
-	c := Collapse(data)
-	var starts [][]float64
-	if s.Init != nil {
-		starts = [][]float64{s.Init}
-	} else {
-		starts = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, 1} },
-			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, 3} })
 	}
 	f, err := maximise(mbgnbdNames, parallelLL(mbgnbdLL, c, s.Workers), true, starts, s.MaxIterations, totalWeight(c), len(c))
 	if err != nil {

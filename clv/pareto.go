@@ -274,20 +274,12 @@ func numericGradient(f func([]float64) float64, p, grad []float64) {
 
 // FitParetoNBD fits the Pareto/NBD model by maximum likelihood.
 func FitParetoNBD(data []RFM, s *Settings) (ParetoNBD, *Fit, error) {
-	if s == nil {
-		s = &Settings{}
-	}
-	if err := CheckRFM(data); err != nil {
-		return ParetoNBD{}, nil, err
-	}
-	c := Collapse(data)
-	var starts [][]float64
-	if s.Init != nil {
-		starts = [][]float64{s.Init}
-	} else {
+	s, c, starts, err := prepareRFM(data, s, func(c []RFM) ([]float64, []float64) {
 		meanT := meanOf(c, func(d RFM) float64 { return d.T })
-		starts = rateStarts(c, func(r, alpha float64) []float64 { return []float64{r, alpha, 1, meanT} },
-			func(r, alpha float64) []float64 { return []float64{r, alpha, 0.5, meanT / 2} })
+		return []float64{1, meanT}, []float64{0.5, meanT / 2}
+	})
+	if err != nil {
+		return ParetoNBD{}, nil, err
 	}
 	f, err := maximise(paretoNames, parallelLL(paretoLL, c, s.Workers), true, starts, s.MaxIterations, totalWeight(c), len(c))
 	if err != nil {
