@@ -482,6 +482,37 @@ func TestEquityReports(t *testing.T) {
 			t.Errorf("everyone: %+v, customer equity %.2f", s, eq.CE)
 		}
 	}
+	// HTML with the charts inline, and the charts as files.
+	charts := filepath.Join(dir, "charts")
+	for _, c := range []struct {
+		report string
+		want   []string
+	}{
+		{"equity", []string{"<h1>Customer equity</h1>", "customer equity at every scoring run"}},
+		{"segments", []string{"<td>platinum</td>", "<td>everyone</td>"}},
+	} {
+		out, errOut, err := run(t, db, "report", c.report, "--format", "html", "--out", charts, "--plot-format", "svg")
+		if err != nil {
+			t.Fatalf("report %s: %v\n%s", c.report, err, errOut)
+		}
+		if n := strings.Count(out, "<svg"); n == 0 || !strings.HasPrefix(out, "<!DOCTYPE html>") {
+			t.Errorf("report %s --format html: %d charts in\n%.300s", c.report, n, out)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("report %s --format html lacks %q", c.report, w)
+			}
+		}
+	}
+	for _, name := range []string{"equity", "concentration", "distribution", "segments"} {
+		if st, err := os.Stat(filepath.Join(charts, name+".svg")); err != nil || st.Size() < 1000 {
+			t.Errorf("chart %s: %v", name, err)
+		}
+	}
+	out, _, err = run(t, db, "report", "segments", "--format", "csv")
+	if err != nil || !strings.HasPrefix(out, "SEGMENT,OWNER,LEVEL,MEMBERS,") || strings.Count(out, "\n") != 3 {
+		t.Errorf("segments as CSV: %v\n%s", err, out)
+	}
 }
 
 // Profitability on the simulated retailer: the loss leaders (sold below
@@ -507,13 +538,16 @@ func TestReportProfitability(t *testing.T) {
 	}
 	var res struct {
 		Products []struct {
-			SKU           string
-			Margin        int64
-			BuyersMeanCLV float64
+			SKU           string  `json:"sku"`
+			Margin        float64 `json:"margin"`
+			BuyersMeanCLV float64 `json:"buyers_mean_clv"`
+			LossLeader    bool    `json:"loss_leader"`
 		} `json:"products"`
 		Worst []struct {
-			Margin, CostToServe, Profit int64
-			Calls                       int64
+			Margin      float64 `json:"margin"`
+			CostToServe float64 `json:"cost_to_serve"`
+			Profit      float64 `json:"profit"`
+			Calls       int64   `json:"calls"`
 		} `json:"least_profitable"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
@@ -521,7 +555,10 @@ func TestReportProfitability(t *testing.T) {
 	}
 	leaders := map[string]bool{}
 	for _, p := range res.Products {
-		if p.Margin < 0 {
+		if p.LossLeader != (p.Margin < 0) {
+			t.Errorf("%s: margin %v, loss leader %v", p.SKU, p.Margin, p.LossLeader)
+		}
+		if p.LossLeader {
 			leaders[p.SKU] = true
 			if p.BuyersMeanCLV <= 0 {
 				t.Errorf("%s: buyers' mean CLV %v", p.SKU, p.BuyersMeanCLV)
@@ -532,7 +569,7 @@ func TestReportProfitability(t *testing.T) {
 		t.Errorf("loss leaders found: %v, want GRO-MILK and GRO-BREAD among them", leaders)
 	}
 	for _, c := range res.Worst {
-		if c.Profit != c.Margin-c.CostToServe || c.CostToServe != 450*c.Calls {
+		if math.Abs(c.Profit-(c.Margin-c.CostToServe)) > 0.005 || math.Abs(c.CostToServe-4.5*float64(c.Calls)) > 0.005 {
 			t.Errorf("customer profit %+v", c)
 		}
 	}
@@ -603,5 +640,20 @@ func TestReportMigration(t *testing.T) {
 	}
 	if len(m.Recs) == 0 || math.Abs(sum-m.Portfolio) > 1e-6*math.Max(1, m.Portfolio) {
 		t.Errorf("%d recommendations summing to %v, portfolio ΔCE %v", len(m.Recs), sum, m.Portfolio)
+	}
+	// The heat map and the projection, as PNG files beside the table.
+	charts := filepath.Join(dir, "charts")
+	out, errOut, err = run(t, db, "report", "migration", "--category", "grocery", "--out", charts)
+	if err != nil || !strings.Contains(out, "transition matrix") || !strings.Contains(out, "wrote "+filepath.Join(charts, "transitions.png")) {
+		t.Errorf("report migration --out: %v\n%s%s", err, out, errOut)
+	}
+	for _, name := range []string{"transitions", "projection"} {
+		if b, err := os.ReadFile(filepath.Join(charts, name+".png")); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Errorf("chart %s: %v", name, err)
+		}
+	}
+	if _, errOut, err := run(t, db, "report", "migration", "--category", "grocery", "--period", "8760h", "--from", "2024-01-01"); err == nil ||
+		!strings.Contains(errOut, "whole periods") {
+		t.Errorf("a window of one period: %v\n%s", err, errOut)
 	}
 }

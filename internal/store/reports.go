@@ -95,3 +95,13 @@ func (db *DB) SegmentValues(ctx context.Context, runID int64) ([]SegmentValue, e
 	}
 	return out, rows.Err()
 }
+
+// RunEquity returns Σ CLV (minor units) over the customers scored by run id.
+func (db *DB) RunEquity(ctx context.Context, runID int64) (int64, error) {
+	var ce int64
+	err := db.r.QueryRowContext(ctx, `SELECT CAST(coalesce(sum(clv), 0) AS BIGINT) FROM scores WHERE run_id = $1`, runID).Scan(&ce)
+	if err != nil {
+		return 0, fmt.Errorf("customer equity of run %d: %w", runID, err)
+	}
+	return ce, nil
+}

@@ -1,0 +1,171 @@
+package report
+
+import (
+	"bytes"
+	"embed"
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"clientele"
+)
+
+// A Document is the readable form of a report: notes, tables and charts.
+// The same document is written as text, CSV, HTML (with the charts inline
+// as SVG) and its charts as PNG or SVG files, so that the command line, the
+// API and the dashboard show the same report.
+type Document struct {
+	Title  string
+	Notes  []string
+	Tables []Table
+	Charts []Chart
+}
+
+// A Table is a headed grid of cells, already formatted.
+type Table struct {
+	Heading string
+	Header  []string
+	Rows    [][]string
+}
+
+// A Chart is a named plot; Name is its file name without the extension.
+type Chart struct {
+	Name          string
+	Title         string
+	Width, Height vg.Length
+	Plot          *plot.Plot
+}
+
+// WriteTo writes the chart as format "svg", "png" or "pdf".
+func (c Chart) WriteTo(w io.Writer, format string) error {
+	switch format {
+	case "svg", "png", "pdf":
+	default:
+		return clientele.Errorf(clientele.EINVALID, "chart format %q: want svg, png or pdf", format)
+	}
+	wt, err := c.Plot.WriterTo(c.Width, c.Height, format)
+	if err != nil {
+		return fmt.Errorf("chart %s: %w", c.Name, err)
+	}
+	_, err = wt.WriteTo(w)
+	return err
+}
+
+// Chart returns the chart named name.
+func (d *Document) Chart(name string) (Chart, bool) {
+	for _, c := range d.Charts {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Chart{}, false
+}
+
+// WriteText writes the notes and then every table, aligned.
+func (d *Document) WriteText(w io.Writer) error {
+	for _, n := range d.Notes {
+		fmt.Fprintln(w, n)
+	}
+	for i, t := range d.Tables {
+		if i > 0 || len(d.Notes) > 0 {
+			fmt.Fprintln(w)
+		}
+		if t.Heading != "" {
+			fmt.Fprintln(w, t.Heading)
+		}
+		if err := WriteTable(w, t.Header, t.Rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteCSV writes the first table, the report's main one, as CSV.
+func (d *Document) WriteCSV(w io.Writer) error {
+	if len(d.Tables) == 0 {
+		return nil
+	}
+	cw := csv.NewWriter(w)
+	cw.Write(d.Tables[0].Header)
+	cw.WriteAll(d.Tables[0].Rows)
+	return cw.Error()
+}
+
+// SaveCharts writes every chart into dir as NAME.format and returns the
+// paths written.
+func (d *Document) SaveCharts(dir, format string) ([]string, error) {
+	switch format {
+	case "svg", "png", "pdf":
+	default:
+		return nil, clientele.Errorf(clientele.EINVALID, "chart format %q: want svg, png or pdf", format)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, c := range d.Charts {
+		path := filepath.Join(dir, c.Name+"."+format)
+		f, err := os.Create(path)
+		if err != nil {
+			return paths, err
+		}
+		err = c.WriteTo(f, format)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return paths, fmt.Errorf("%s: %w", path, err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+//go:embed report.html.tmpl
+var templates embed.FS
+
+var page = template.Must(template.New("report.html.tmpl").ParseFS(templates, "report.html.tmpl"))
+
+// WriteHTML writes the document as one self-contained HTML page, its charts
+// drawn inline as SVG.
+func (d *Document) WriteHTML(w io.Writer) error {
+	type chart struct {
+		Title string
+		SVG   template.HTML
+	}
+	var charts []chart
+	for _, c := range d.Charts {
+		var b bytes.Buffer
+		if err := c.WriteTo(&b, "svg"); err != nil {
+			return err
+		}
+		// gonum/plot writes a whole SVG document; the page wants the
+		// element alone.
+		svg := b.String()
+		if i := strings.Index(svg, "<svg"); i >= 0 {
+			svg = svg[i:]
+		}
+		// The SVG is drawn by gonum/plot from our own data, whose text it
+		// escapes: it is trusted markup.
+		charts = append(charts, chart{Title: c.Title, SVG: template.HTML(svg)})
+	}
+	return page.Execute(w, map[string]any{"Title": d.Title, "Notes": d.Notes, "Tables": d.Tables, "Charts": charts})
+}
+
+// WriteTable writes rows under a header, aligned.
+func WriteTable(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,225 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"clientele"
+	"clientele/internal/store"
+	"clientele/internal/valuation"
+)
+
+// MigrationOptions describe a brand-migration report.
+type MigrationOptions struct {
+	Category string
+	// From and To bound the window (To inclusive). A zero To is the day of
+	// the last transaction, a zero From two years before To. The window
+	// holds whole periods only, the last ending with To: From moves forward
+	// to the start of the first whole period.
+	From, To time.Time
+	Period   time.Duration // default half a year (26 weeks)
+	Horizon  int           // periods to project; default 4
+	Top      int           // customers to list; default 20
+	Currency clientele.Currency
+}
+
+// MigrationBrand is one brand of the category.
+type MigrationBrand struct {
+	Brand      string  `json:"brand"`
+	Owner      string  `json:"owner"`
+	MarginRate float64 `json:"margin_rate"`
+	Spend      float64 `json:"spend"`
+	Customers  int     `json:"customers"` // whose main brand it is in the last period
+	Share      float64 `json:"share"`     // of those customers
+	DeltaCE    float64 `json:"delta_ce"`  // if every recommended customer moved
+}
+
+// MigrationMove is a customer worth moving to a higher-margin brand.
+type MigrationMove struct {
+	CustomerID string  `json:"customer_id"`
+	From       string  `json:"from"`
+	To         string  `json:"to"`
+	Gain       float64 `json:"gain"`
+}
+
+// MigrationReport is the brand-migration report of a category; amounts in
+// major units.
+type MigrationReport struct {
+	Category         string             `json:"category"`
+	From             string             `json:"from"`
+	To               string             `json:"to"`
+	PeriodDays       float64            `json:"period_days"`
+	Periods          int                `json:"periods"`
+	RunID            int64              `json:"run_id"`
+	Currency         string             `json:"currency"`
+	Brands           []MigrationBrand   `json:"brands"`
+	TransitionCounts [][]float64        `json:"transition_counts"`
+	TransitionMatrix [][]float64        `json:"transition_matrix"`
+	Projection       [][]float64        `json:"projection"`
+	Recommendations  []MigrationMove    `json:"recommendations"`
+	OwnerDeltaCE     map[string]float64 `json:"owner_delta_ce"`
+	PortfolioDeltaCE float64            `json:"portfolio_delta_ce"`
+}
+
+// Migration builds the brand-migration report of a category.
+func Migration(ctx context.Context, db *store.DB, opt MigrationOptions) (*MigrationReport, error) {
+	if opt.Period == 0 {
+		opt.Period = 26 * 7 * 24 * time.Hour
+	}
+	if opt.Period < 24*time.Hour {
+		return nil, clientele.Errorf(clientele.EINVALID, "period %s: must be a day or longer", opt.Period)
+	}
+	if opt.Horizon <= 0 {
+		opt.Horizon = 4
+	}
+	if opt.Top <= 0 {
+		opt.Top = 20
+	}
+	if opt.To.IsZero() {
+		st, err := db.Stats(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if st.Last.IsZero() {
+			return nil, clientele.Errorf(clientele.ENOTFOUND, "no transactions")
+		}
+		opt.To = st.Last
+	}
+	end := opt.To.Truncate(24*time.Hour).AddDate(0, 0, 1)
+	if opt.From.IsZero() {
+		opt.From = end.AddDate(-2, 0, 0)
+	}
+	// Whole periods only, the last ending at the window's end: a partial
+	// last period would hide most customers' current brand.
+	n := int64(end.Sub(opt.From) / opt.Period)
+	if n < 2 {
+		return nil, clientele.Errorf(clientele.EINVALID, "the window holds %d whole periods of %.0f days; migration needs two", max(n, 0), opt.Period.Hours()/24)
+	}
+	start := end.Add(-time.Duration(n) * opt.Period)
+	m, err := valuation.BrandMigration(ctx, db, valuation.MigrationOptions{Category: opt.Category, Start: start, End: end, Period: opt.Period,
+		Currency: opt.Currency, Horizon: opt.Horizon, Top: opt.Top})
+	if err != nil {
+		return nil, err
+	}
+	div := math.Pow10(scaleOf(opt.Currency))
+	r := &MigrationReport{Category: m.Category, From: start.Format(time.DateOnly), To: end.AddDate(0, 0, -1).Format(time.DateOnly),
+		PeriodDays: opt.Period.Hours() / 24, Periods: m.Periods, RunID: m.RunID, Currency: string(opt.Currency),
+		TransitionCounts: m.Counts, TransitionMatrix: m.Matrix, Projection: m.Projection, Recommendations: []MigrationMove{},
+		OwnerDeltaCE: map[string]float64{}, PortfolioDeltaCE: m.PortfolioDelta / div}
+	for i, b := range m.Brands {
+		r.Brands = append(r.Brands, MigrationBrand{Brand: b.Brand, Owner: b.Owner, MarginRate: b.MarginRate, Spend: float64(b.Spend) / div,
+			Customers: b.Customers, Share: m.Current[i], DeltaCE: m.BrandDeltaCE[b.Brand] / div})
+	}
+	for _, rec := range m.Recommended {
+		r.Recommendations = append(r.Recommendations, MigrationMove{CustomerID: rec.CustomerID, From: rec.From, To: rec.To, Gain: rec.Gain / div})
+	}
+	for o, v := range m.OwnerDeltaCE {
+		r.OwnerDeltaCE[o] = v / div
+	}
+	return r, nil
+}
+
+// Document is the brand table, the transition matrix, the customers worth
+// moving, and the charts "transitions" (heat map of the matrix) and
+// "projection" (each brand's share over the projected periods).
+func (r *MigrationReport) Document() (*Document, error) {
+	d := &Document{Title: "Brand migration: " + r.Category}
+	d.Notes = append(d.Notes, fmt.Sprintf("category %s: %d periods of %.0f days from %s to %s; scores of run %d",
+		r.Category, r.Periods, r.PeriodDays, r.From, r.To, r.RunID),
+		fmt.Sprintf("portfolio ΔCE if every customer listed and beyond moved to the highest-margin brand: %.2f %s", r.PortfolioDeltaCE, r.Currency))
+	h := len(r.Projection)
+	bt := Table{Heading: "brands", Header: []string{"BRAND", "OWNER", "MARGIN", "CUSTOMERS", "SHARE NOW", fmt.Sprintf("SHARE IN %d PERIODS", h), "ΔCE IF MOVED"}}
+	var names []string
+	for i, b := range r.Brands {
+		names = append(names, b.Brand)
+		later := b.Share
+		if h > 0 {
+			later = r.Projection[h-1][i]
+		}
+		bt.Rows = append(bt.Rows, []string{b.Brand, or(b.Owner, "-"), fmt.Sprintf("%.1f %%", 100*b.MarginRate), fmt.Sprint(b.Customers),
+			fmt.Sprintf("%.1f %%", 100*b.Share), fmt.Sprintf("%.1f %%", 100*later), fmt.Sprintf("%.2f", b.DeltaCE)})
+	}
+	mt := Table{Heading: "transition matrix (row: main brand in a period; column: in the next)", Header: append([]string{"FROM \\ TO"}, names...)}
+	for i, row := range r.TransitionMatrix {
+		cells := []string{names[i]}
+		for _, p := range row {
+			cells = append(cells, fmt.Sprintf("%.3f", p))
+		}
+		mt.Rows = append(mt.Rows, cells)
+	}
+	rt := Table{Heading: "customers worth moving", Header: []string{"CUSTOMER", "FROM", "TO", "GAIN"}}
+	for _, m := range r.Recommendations {
+		rt.Rows = append(rt.Rows, []string{m.CustomerID, m.From, m.To, fmt.Sprintf("%.2f", m.Gain)})
+	}
+	d.Tables = append(d.Tables, bt, mt, rt)
+
+	heat := plot.New()
+	heat.Title.Text = fmt.Sprintf("Brand transitions in %s between periods (blue 0 → red 1)", r.Category)
+	heat.X.Label.Text = "main brand in the next period"
+	heat.Y.Label.Text = "main brand in a period"
+	pal := moreland.SmoothBlueRed()
+	pal.SetMin(0)
+	pal.SetMax(1)
+	hm := plotter.NewHeatMap(matrixGrid(r.TransitionMatrix), pal.Palette(100))
+	hm.Min, hm.Max = 0, 1
+	heat.Add(hm)
+	var cells plotter.XYs
+	var texts []string
+	for i, row := range r.TransitionMatrix {
+		for j, p := range row {
+			cells = append(cells, plotter.XY{X: float64(j), Y: float64(i)})
+			texts = append(texts, fmt.Sprintf("%.2f", p))
+		}
+	}
+	if len(cells) > 0 {
+		labels, err := plotter.NewLabels(plotter.XYLabels{XYs: cells, Labels: texts})
+		if err != nil {
+			return nil, err
+		}
+		heat.Add(labels)
+	}
+	heat.NominalX(names...)
+	heat.NominalY(names...)
+	side := vg.Length(len(names))*vg.Inch + 2*vg.Inch
+	d.Charts = append(d.Charts, Chart{Name: "transitions", Title: heat.Title.Text, Width: side + vg.Inch, Height: side, Plot: heat})
+
+	proj := plot.New()
+	proj.Title.Text = fmt.Sprintf("Projected brand shares in %s (Markov chain)", r.Category)
+	proj.X.Label.Text = "periods from now"
+	proj.Y.Label.Text = "share of customers"
+	for i, b := range r.Brands {
+		pts := plotter.XYs{{X: 0, Y: b.Share}}
+		for k, s := range r.Projection {
+			pts = append(pts, plotter.XY{X: float64(k + 1), Y: s[i]})
+		}
+		l, p, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, err
+		}
+		c := plotutil.Color(i)
+		l.Color, p.Color = c, c
+		proj.Add(l, p)
+		proj.Legend.Add(b.Brand, l, p)
+	}
+	proj.Add(plotter.NewGrid())
+	proj.Y.Min = 0
+	proj.Legend.Top = true
+	d.Charts = append(d.Charts, Chart{Name: "projection", Title: proj.Title.Text, Width: 8 * vg.Inch, Height: 4.5 * vg.Inch, Plot: proj})
+	return d, nil
+}
+
+// matrixGrid shows a square matrix as a heat map, row i at y = i.
+type matrixGrid [][]float64
+
+func (m matrixGrid) Dims() (c, r int)   { return len(m), len(m) }
+func (m matrixGrid) Z(c, r int) float64 { return m[r][c] }
+func (m matrixGrid) X(c int) float64    { return float64(c) }
+func (m matrixGrid) Y(r int) float64    { return float64(r) }

@@ -1,0 +1,115 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"clientele/internal/store"
+)
+
+// SegmentRow is one segment of the segment report. Amounts are in major
+// units of the run's currency.
+type SegmentRow struct {
+	Segment    string `json:"segment"`
+	Owner      string `json:"owner"`
+	Level      string `json:"level"`
+	Definition string `json:"definition"`
+	Members    int64  `json:"members"`
+	Scored     int64  `json:"scored"`
+	// SegmentLifetimeValue is mean CLV × members: Σ CLV of the members.
+	SegmentLifetimeValue float64 `json:"segment_lifetime_value"`
+	MeanCLV              float64 `json:"mean_clv"`
+	MeanPAlive           float64 `json:"mean_p_alive"`
+	// ShareOfEquity is the segment's value over the run's customer equity;
+	// segments overlap, so the shares need not sum to one.
+	ShareOfEquity float64 `json:"share_of_customer_equity"`
+}
+
+// SegmentsReport values every segment with the scores of one run.
+type SegmentsReport struct {
+	RunID          int64        `json:"run_id"`
+	Currency       string       `json:"currency"`
+	CustomerEquity float64      `json:"customer_equity"`
+	Segments       []SegmentRow `json:"segments"`
+}
+
+// Segments values every segment with the scores of run runID (0: the
+// latest run).
+func Segments(ctx context.Context, db *store.DB, runID int64) (*SegmentsReport, error) {
+	run, err := db.Run(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := db.SegmentValues(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	ce, err := db.RunEquity(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	r := &SegmentsReport{RunID: run.ID, Currency: string(run.Currency), CustomerEquity: major(ce, run.Currency), Segments: []SegmentRow{}}
+	for _, v := range vals {
+		row := SegmentRow{Segment: v.Segment, Owner: v.Owner, Level: v.Level, Definition: v.Definition, Members: v.Members, Scored: v.Scored,
+			SegmentLifetimeValue: major(v.Value, run.Currency), MeanCLV: v.MeanCLV / math.Pow10(scaleOf(run.Currency)), MeanPAlive: v.MeanAlive}
+		if ce != 0 {
+			row.ShareOfEquity = float64(v.Value) / float64(ce)
+		}
+		r.Segments = append(r.Segments, row)
+	}
+	return r, nil
+}
+
+// Document is the segment table and the chart "segments" (segment lifetime
+// value of each segment).
+func (r *SegmentsReport) Document() (*Document, error) {
+	d := &Document{Title: "Segments"}
+	d.Notes = append(d.Notes, fmt.Sprintf("scores of run %d; customer equity %.2f %s", r.RunID, r.CustomerEquity, r.Currency))
+	t := Table{Header: []string{"SEGMENT", "OWNER", "LEVEL", "MEMBERS", "SEGMENT VALUE (" + r.Currency + ")", "SHARE OF CE", "MEAN CLV", "MEAN P(ALIVE)"}}
+	for _, s := range r.Segments {
+		t.Rows = append(t.Rows, []string{s.Segment, or(s.Owner, "-"), s.Level, fmt.Sprint(s.Members), fmt.Sprintf("%.2f", s.SegmentLifetimeValue),
+			fmt.Sprintf("%.1f %%", 100*s.ShareOfEquity), fmt.Sprintf("%.2f", s.MeanCLV), fmt.Sprintf("%.4f", s.MeanPAlive)})
+	}
+	d.Tables = append(d.Tables, t)
+	if len(r.Segments) == 0 {
+		return d, nil
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Segment lifetime value (%s, run %d)", r.Currency, r.RunID)
+	p.X.Label.Text = "segment lifetime value"
+	// Highest value at the top: a horizontal bar chart draws its first bar
+	// at the bottom.
+	rows := slices.Clone(r.Segments)
+	slices.Reverse(rows)
+	var vals plotter.Values
+	var names []string
+	for _, s := range rows {
+		vals = append(vals, s.SegmentLifetimeValue)
+		names = append(names, s.Segment)
+	}
+	bars, err := plotter.NewBarChart(vals, vg.Points(14))
+	if err != nil {
+		return nil, err
+	}
+	bars.Horizontal = true
+	bars.Color = actualColor
+	bars.LineStyle.Width = 0
+	p.Add(plotter.NewGrid(), bars)
+	p.NominalY(names...)
+	h := vg.Length(len(names))*vg.Points(20) + 1.5*vg.Inch
+	d.Charts = append(d.Charts, Chart{Name: "segments", Title: p.Title.Text, Width: 8 * vg.Inch, Height: h, Plot: p})
+	return d, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
