@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -110,6 +109,10 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/segments", s.listSegments},
 		{"GET", "/api/v1/segments/{name}/members", s.segmentMembers},
 		{"GET", "/api/v1/reports/equity", s.equityReport},
+		{"GET", "/api/v1/reports/segments", s.segmentsReport},
+		{"GET", "/api/v1/reports/profitability", s.profitabilityReport},
+		{"GET", "/api/v1/reports/migration", s.migrationReport},
+		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.reportChart},
 	}
 }
 
@@ -160,6 +163,14 @@ func (s *Server) adapt(f apiFunc) http.Handler {
 		v, err := f(r)
 		if err != nil {
 			s.writeError(w, r, err)
+			return
+		}
+		if raw, ok := v.(rawBody); ok {
+			w.Header().Set("Content-Type", raw.contentType)
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			// A chart is an image: nothing in it may run or load.
+			w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+			w.Write(raw.b)
 			return
 		}
 		status := http.StatusOK
@@ -300,6 +311,9 @@ func (s *Server) healthz(r *http.Request) (any, error) {
 var openapiDoc []byte
 
 func (s *Server) openapi(r *http.Request) (any, error) { return json.RawMessage(openapiDoc), nil }
+
+// OpenAPI returns the OpenAPI document of the API.
+func OpenAPI() []byte { return openapiDoc }
 
 func (s *Server) stats(r *http.Request) (any, error) {
 	st, err := s.db.Stats(r.Context())
@@ -576,34 +590,6 @@ func (s *Server) segmentMembers(r *http.Request) (any, error) {
 		out.Items = []string{}
 	}
 	return out, nil
-}
-
-func (s *Server) equityReport(r *http.Request) (any, error) {
-	runs, err := s.db.EquityByRun(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	hist := []map[string]any{}
-	for _, e := range runs {
-		scale, _ := clientele.Currency(e.Currency).Scale()
-		hist = append(hist, map[string]any{"run_id": e.RunID, "model": e.Model, "at": s.timeOrNil(e.CreatedAt), "customers": e.Customers,
-			"customer_equity": json.Number(clientele.FormatAmount(e.Equity, scale)), "currency": e.Currency, "mean_p_alive": e.MeanAlive})
-	}
-	segs := []map[string]any{}
-	if len(runs) > 0 {
-		last := runs[len(runs)-1]
-		vals, err := s.db.SegmentValues(r.Context(), last.RunID)
-		if err != nil {
-			return nil, err
-		}
-		scale, _ := clientele.Currency(last.Currency).Scale()
-		div := math.Pow10(scale)
-		for _, v := range vals {
-			segs = append(segs, map[string]any{"segment": v.Segment, "owner": v.Owner, "members": v.Members,
-				"segment_lifetime_value": json.Number(clientele.FormatAmount(v.Value, scale)), "mean_clv": v.MeanCLV / div, "mean_p_alive": v.MeanAlive})
-		}
-	}
-	return map[string]any{"runs": hist, "segments": segs}, nil
 }
 
 func (s *Server) customerTransactions(r *http.Request) (any, error) {

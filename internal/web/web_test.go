@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"clientele/internal/report"
 	"clientele/internal/store"
 	"clientele/internal/store/storetest"
 	"clientele/internal/web"
@@ -29,6 +31,18 @@ type client struct {
 
 func (c client) do(method, path, body string) (int, map[string]any) {
 	c.t.Helper()
+	code, h, b := c.raw(method, path, body)
+	var v map[string]any
+	if strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(b, &v); err != nil {
+			c.t.Fatalf("%s %s: response is not a JSON object: %s", method, path, b)
+		}
+	}
+	return code, v
+}
+
+func (c client) raw(method, path, body string) (int, http.Header, []byte) {
+	c.t.Helper()
 	req, err := http.NewRequest(method, c.url+path, strings.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
@@ -41,14 +55,11 @@ func (c client) do(method, path, body string) (int, map[string]any) {
 		c.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var v map[string]any
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(b, &v); err != nil {
-			c.t.Fatalf("%s %s: response is not a JSON object: %s", method, path, b)
-		}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	return resp.StatusCode, v
+	return resp.StatusCode, resp.Header, b
 }
 
 func start(t *testing.T, db *store.DB) (client, *web.Server) {
@@ -315,11 +326,83 @@ func TestScoreSegmentsAndEquity(t *testing.T) {
 			if code, _ := c.do("GET", "/api/v1/segments/nope/members", ""); code != 404 {
 				t.Errorf("unknown segment: %d", code)
 			}
-			code, v = c.do("GET", "/api/v1/reports/equity", "")
-			runs, _ := v["runs"].([]any)
-			if code != 200 || len(runs) != 1 || runs[0].(map[string]any)["customer_equity"] != 123.45 {
+			code, v = c.do("GET", "/api/v1/reports/equity?competitor=rival=370.35", "")
+			runs, _ := v["history"].([]any)
+			if code != 200 || len(runs) != 1 || runs[0].(map[string]any)["customer_equity"] != 123.45 || v["share_of_customer_equity"] != 0.25 {
 				t.Errorf("equity report: %d %v", code, v)
 			}
+			if code, v := c.do("GET", "/api/v1/reports/equity?competitor=rival", ""); code != 400 || !strings.Contains(fmt.Sprint(v), "competitor") {
+				t.Errorf("bad competitor: %d %v", code, v)
+			}
+			code, v = c.do("GET", "/api/v1/reports/segments", "")
+			segs, _ := v["segments"].([]any)
+			if code != 200 || len(segs) != 1 || segs[0].(map[string]any)["segment_lifetime_value"] != 123.45 || segs[0].(map[string]any)["share_of_customer_equity"] != 1.0 {
+				t.Errorf("segments report: %d %v", code, v)
+			}
+			code, h, body := c.raw("GET", "/api/v1/reports/segments/charts/segments", "")
+			if code != 200 || h.Get("Content-Type") != "image/svg+xml" || !bytes.Contains(body, []byte("<svg")) || !bytes.Contains(body, []byte("vip")) {
+				t.Errorf("segments chart: %d %s %.200s", code, h.Get("Content-Type"), body)
+			}
+			code, h, body = c.raw("GET", "/api/v1/reports/equity/charts/concentration?format=png", "")
+			if code != 200 || h.Get("Content-Type") != "image/png" || !bytes.HasPrefix(body, []byte("\x89PNG")) {
+				t.Errorf("concentration chart: %d %s", code, h.Get("Content-Type"))
+			}
+			for path, want := range map[string]int{
+				"/api/v1/reports/equity/charts/nope":                    404,
+				"/api/v1/reports/nope/charts/equity":                    404,
+				"/api/v1/reports/equity/charts/equity?format=gif":       400,
+				"/api/v1/reports/migration":                             400, // no category
+				"/api/v1/reports/profitability?from=yesterday&top=0":    400,
+				"/api/v1/reports/profitability":                         404, // no transactions
+				"/api/v1/reports/migration?category=grocery&horizon=-1": 400,
+			} {
+				if code, v := c.do("GET", path, ""); code != want {
+					t.Errorf("GET %s: %d %v, want %d", path, code, v, want)
+				}
+			}
+			if code, v := c.do("POST", "/api/v1/transactions", `[{"id":"t1","customer_id":"c1","time":"2024-05-01T10:00:00Z","amount":20,"margin":"7.50"},
+				{"id":"t2","customer_id":"c1","time":"2024-06-01T10:00:00Z","amount":-5,"margin":"-1.25"}]`); code != 200 {
+				t.Fatalf("post transactions: %d %v", code, v)
+			}
+			code, v = c.do("GET", "/api/v1/reports/profitability?from=2024-01-01&to=2024-12-31", "")
+			best, _ := v["most_profitable"].([]any)
+			if code != 200 || v["margin"] != 6.25 || len(best) != 1 || best[0].(map[string]any)["returns"] != 1.0 || best[0].(map[string]any)["clv"] != 123.45 {
+				t.Errorf("profitability report: %d %v", code, v)
+			}
 		})
+	}
+}
+
+// The OpenAPI schemas of the reports name exactly the fields the report
+// types write.
+func TestOpenAPIReportSchemas(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(web.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]any{"EquityReport": report.EquityReport{}, "SegmentsReport": report.SegmentsReport{},
+		"ProfitabilityReport": report.ProfitabilityReport{}, "MigrationReport": report.MigrationReport{}} {
+		var fields []string
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ","); tag != "" && tag != "-" {
+				fields = append(fields, tag)
+			}
+		}
+		var documented []string
+		for p := range doc.Components.Schemas[name].Properties {
+			documented = append(documented, p)
+		}
+		sort.Strings(fields)
+		sort.Strings(documented)
+		if diff := cmp.Diff(fields, documented); diff != "" {
+			t.Errorf("%s (-type +schema):\n%s", name, diff)
+		}
 	}
 }

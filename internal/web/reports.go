@@ -1,0 +1,178 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"clientele"
+	"clientele/internal/report"
+)
+
+// documented is a report with a readable form and charts.
+type documented interface {
+	Document() (*report.Document, error)
+}
+
+// rawBody is a result written as it is, not as JSON.
+type rawBody struct {
+	contentType string
+	b           []byte
+}
+
+// params reads a request's query parameters, collecting every bad one.
+type params struct {
+	r       *http.Request
+	loc     *time.Location
+	details []clientele.FieldError
+}
+
+func (p *params) bad(name, reason string) {
+	p.details = append(p.details, clientele.FieldError{Field: name, Reason: reason})
+}
+
+func (p *params) err() error {
+	if len(p.details) == 0 {
+		return nil
+	}
+	return &clientele.Error{Code: clientele.EINVALID, Message: "invalid query parameter", Details: p.details}
+}
+
+func (p *params) str(name, def string) string {
+	if v := p.r.URL.Query().Get(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *params) integer(name string, def, lo, hi int) int {
+	n, err := intParam(p.r, name, def, lo, hi)
+	if err != nil {
+		p.details = append(p.details, clientele.ErrorDetails(err)...)
+	}
+	return n
+}
+
+// date reads a day, YYYY-MM-DD, in the server's zone; zero when absent.
+func (p *params) date(name string) time.Time {
+	v := p.r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.ParseInLocation(time.DateOnly, v, p.loc)
+	if err != nil {
+		p.bad(name, "must be a date, YYYY-MM-DD")
+	}
+	return t
+}
+
+func (p *params) amount(name string, scale int) int64 {
+	v := p.r.URL.Query().Get(name)
+	if v == "" {
+		return 0
+	}
+	a, err := clientele.ParseAmount(v, scale)
+	if err != nil || a < 0 {
+		p.bad(name, "must be an amount ≥ 0 with at most "+strconv.Itoa(scale)+" decimals")
+	}
+	return a
+}
+
+// buildReport builds the report named name from the request's query.
+func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
+	p := &params{r: r, loc: s.cfg.Location}
+	ctx := r.Context()
+	switch name {
+	case "equity":
+		competitors := map[string]float64{}
+		for _, c := range r.URL.Query()["competitor"] {
+			n, v, ok := strings.Cut(c, "=")
+			f, err := strconv.ParseFloat(v, 64)
+			if !ok || n == "" || err != nil || f < 0 {
+				p.bad("competitor", "must be NAME=CUSTOMER_EQUITY, the equity a number ≥ 0")
+				continue
+			}
+			competitors[n] = f
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		return report.Equity(ctx, s.db, competitors, s.cfg.Location)
+	case "segments":
+		run := p.integer("run", 0, 0, 1<<31-1)
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		return report.Segments(ctx, s.db, int64(run))
+	case "profitability":
+		scale, _ := s.cfg.Currency.Scale()
+		opt := report.ProfitabilityOptions{From: p.date("from"), To: p.date("to"), Currency: s.cfg.Currency,
+			CallType: p.str("call_type", "service_call"), CallCost: p.amount("call_cost", scale), ContactCost: p.amount("contact_cost", scale),
+			Top: p.integer("top", 10, 1, 1000)}
+		for _, t := range strings.Split(p.str("contact_types", "mailing,offer_sent,contact"), ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				opt.ContactTypes = append(opt.ContactTypes, t)
+			}
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		return report.Profitability(ctx, s.db, opt)
+	case "migration":
+		opt := report.MigrationOptions{Category: p.str("category", ""), From: p.date("from"), To: p.date("to"), Currency: s.cfg.Currency,
+			Period:  time.Duration(p.integer("period_days", 182, 1, 3660)) * 24 * time.Hour,
+			Horizon: p.integer("horizon", 4, 1, 100), Top: p.integer("top", 20, 1, 10000)}
+		if opt.Category == "" {
+			p.bad("category", "required: the product category whose brands to compare")
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		return report.Migration(ctx, s.db, opt)
+	}
+	return nil, clientele.Errorf(clientele.ENOTFOUND, "no report %q: equity, segments, profitability or migration", name)
+}
+
+func (s *Server) equityReport(r *http.Request) (any, error)   { return s.buildReport(r, "equity") }
+func (s *Server) segmentsReport(r *http.Request) (any, error) { return s.buildReport(r, "segments") }
+func (s *Server) profitabilityReport(r *http.Request) (any, error) {
+	return s.buildReport(r, "profitability")
+}
+func (s *Server) migrationReport(r *http.Request) (any, error) { return s.buildReport(r, "migration") }
+
+// reportChart draws one chart of a report, as SVG (the default) or PNG.
+func (s *Server) reportChart(r *http.Request) (any, error) {
+	format := r.URL.Query().Get("format")
+	types := map[string]string{"svg": "image/svg+xml", "png": "image/png", "": "image/svg+xml"}
+	ct, ok := types[format]
+	if !ok {
+		return nil, &clientele.Error{Code: clientele.EINVALID, Message: "invalid query parameter",
+			Details: []clientele.FieldError{{Field: "format", Reason: "must be svg or png"}}}
+	}
+	if format == "" {
+		format = "svg"
+	}
+	rep, err := s.buildReport(r, r.PathValue("report"))
+	if err != nil {
+		return nil, err
+	}
+	d, err := rep.Document()
+	if err != nil {
+		return nil, err
+	}
+	c, ok := d.Chart(r.PathValue("chart"))
+	if !ok {
+		var names []string
+		for _, c := range d.Charts {
+			names = append(names, c.Name)
+		}
+		return nil, clientele.Errorf(clientele.ENOTFOUND, "report %s has no chart %q (charts: %s)", r.PathValue("report"), r.PathValue("chart"), strings.Join(names, ", "))
+	}
+	var b bytes.Buffer
+	if err := c.WriteTo(&b, format); err != nil {
+		return nil, err
+	}
+	return rawBody{contentType: ct, b: b.Bytes()}, nil
+}
