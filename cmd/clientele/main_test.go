@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"clientele/internal/store/storetest"
 )
 
@@ -381,6 +383,48 @@ func TestReportSwitching(t *testing.T) {
 	os.WriteFile(bare, []byte(`{"brands":[{"name":"A","contribution":100},{"name":"B","contribution":90},{"name":"C","contribution":80}],"discount_rate":0.1,"horizon_years":3,"market_size":1000}`), 0o644)
 	if _, errOut, err := run(t, storetest.SQLiteDSN(t), "report", "switching", "--survey", "testdata/rlz-survey.csv", "--market", bare); err == nil || !strings.Contains(errOut, "chosen") {
 		t.Errorf("no coefficients, no choices: %v %s", err, errOut)
+	}
+
+	// Stored in the database, the survey gives the same report.
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			// A broken survey is rejected whole, with the line that is wrong.
+			broken := filepath.Join(t.TempDir(), "broken.csv")
+			os.WriteFile(broken, []byte("respondent_id,brand,value,last,frequency\nr1,A,4,1,2\nr1,B,x,0,2\n"), 0o644)
+			if _, errOut, err := run(t, db, "import", "survey", broken); err == nil || !strings.Contains(errOut, "line 3") {
+				t.Errorf("broken survey: %v\n%s", err, errOut)
+			}
+			if out, _, err := run(t, db, "import", "survey", "testdata/rlz-survey.csv", "--name", "rlz", "--market", "testdata/rlz-market.json"); err != nil ||
+				!strings.Contains(out, "survey rlz:") {
+				t.Fatalf("import survey: %v\n%s", err, out)
+			}
+			list, _, err := run(t, db, "surveys", "list", "--format", "json")
+			var surveys []struct {
+				Name      string `json:"name"`
+				HasMarket bool   `json:"has_market"`
+			}
+			if err != nil || json.Unmarshal([]byte(list), &surveys) != nil || len(surveys) != 1 || surveys[0].Name != "rlz" || !surveys[0].HasMarket {
+				t.Fatalf("surveys list: %v\n%s", err, list)
+			}
+			stored, errOut, err := run(t, db, "report", "switching", "--survey-name", "rlz",
+				"--what-if", "brand=A,driver=value,delta=0.2,spend=5000000@0;5000000@1", "--format", "json")
+			if err != nil {
+				t.Fatalf("report switching --survey-name: %v\n%s", err, errOut)
+			}
+			var fromFile, fromDB map[string]any
+			json.Unmarshal([]byte(out), &fromFile)
+			json.Unmarshal([]byte(stored), &fromDB)
+			if fromDB["survey"] != "rlz" {
+				t.Errorf("survey name: %v", fromDB["survey"])
+			}
+			delete(fromDB, "survey")
+			if diff := cmp.Diff(fromFile, fromDB); diff != "" {
+				t.Errorf("stored survey (-file +database):\n%s", diff)
+			}
+			if _, errOut, err := run(t, db, "report", "switching", "--survey-name", "nope"); err == nil || !strings.Contains(errOut, "no survey") {
+				t.Errorf("unknown survey: %v %s", err, errOut)
+			}
+		})
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"clientele"
-	"clientele/equity"
 	"clientele/internal/ingest"
 	"clientele/internal/report"
 	"clientele/internal/store"
@@ -89,14 +88,19 @@ Figure 1), the holdout chart and the frequency/recency P(alive) heat map.`,
 }
 
 func newSwitchingCmd(a *app) *cobra.Command {
-	var surveyPath, marketPath, whatIf, format string
+	var f reportFlags
+	var surveyPath, surveyName, marketPath, whatIf string
 	cmd := &cobra.Command{
-		Use:   "switching --survey SURVEY.csv --market MARKET.json [--what-if SPEC]",
+		Use:   "switching (--survey SURVEY.csv --market MARKET.json | --survey-name NAME [--market MARKET.json]) [--what-if SPEC]",
 		Short: "Customer equity and share of customer equity per brand from a brand-switching survey (Rust, Lemon & Zeithaml 2004)",
 		Long: `Estimate the brand-switching logit with inertia from a survey (or take its
 coefficients from MARKET.json), then compute each respondent's switching
 matrix and lifetime value to every brand, and each brand's customer equity and
 share of customer equity.
+
+The survey is a file (--survey) or one stored with ` + "`clientele import survey`" + `
+(--survey-name); a stored survey's market description is used unless
+--market gives another.
 
 SURVEY.csv has one row per respondent and brand:
   respondent_id,brand,<one column per driver>,last,frequency[,chosen]
@@ -109,100 +113,75 @@ the change in customer equity and the return, for the brand and for its
 owner's portfolio.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := f.check(); err != nil {
 				return err
 			}
-			if surveyPath == "" || marketPath == "" {
-				return clientele.Errorf(clientele.EINVALID, "give --survey and --market")
+			if (surveyPath == "") == (surveyName == "") {
+				return clientele.Errorf(clientele.EINVALID, "give one of --survey FILE and --survey-name NAME")
 			}
-			sf, err := os.Open(surveyPath)
-			if err != nil {
-				return clientele.Errorf(clientele.EINVALID, "%v", err)
-			}
-			defer sf.Close()
-			survey, err := ingest.ReadSurvey(sf)
-			if err != nil {
-				return fmt.Errorf("%s: %w", surveyPath, err)
-			}
-			mf, err := os.Open(marketPath)
-			if err != nil {
-				return clientele.Errorf(clientele.EINVALID, "%v", err)
-			}
-			defer mf.Close()
-			market, coef, err := ingest.ReadMarket(mf, survey)
-			if err != nil {
-				return fmt.Errorf("%s: %w", marketPath, err)
-			}
-			if err := equity.Validate(survey.Respondents, market, len(survey.Drivers)); err != nil {
-				return clientele.Errorf(clientele.EINVALID, "%s: %v", surveyPath, err)
-			}
-			coefJSON := map[string]any{}
-			if coef == nil {
-				est, se, ll, err := equity.Estimate(survey.Respondents, len(survey.Drivers))
+			var market []byte
+			if marketPath != "" {
+				b, err := os.ReadFile(marketPath)
 				if err != nil {
-					return clientele.Errorf(clientele.EINVALID, "estimate the switching model: %v (give coefficients in %s, or a chosen column)", err, marketPath)
+					return clientele.Errorf(clientele.EINVALID, "--market: %v", err)
 				}
-				coef = &est
-				drivers, ses := map[string]float64{}, map[string]float64{}
-				for i, d := range survey.Drivers {
-					drivers[d], ses[d] = est.Drivers[i], se.Drivers[i]
-				}
-				coefJSON = map[string]any{"inertia": est.Inertia, "drivers": drivers, "estimated": true,
-					"std_errors": map[string]any{"inertia": se.Inertia, "drivers": ses}, "log_likelihood": ll}
-			} else {
-				drivers := map[string]float64{}
-				for i, d := range survey.Drivers {
-					drivers[d] = coef.Drivers[i]
-				}
-				coefJSON = map[string]any{"inertia": coef.Inertia, "drivers": drivers, "estimated": false}
+				market = b
 			}
-			res := coef.Equity(survey.Respondents, market)
-			var brands []map[string]any
-			for j, b := range market.Brands {
-				brands = append(brands, map[string]any{"brand": b.Name, "owner": b.Owner, "mean_clv": res.MeanCLV[j],
-					"customer_equity": res.Equity[j], "share": res.Share[j]})
+			build := func(survey *ingest.Survey, market []byte, name string) error {
+				r, err := report.Switching(survey, market, whatIf)
+				if err != nil {
+					if marketPath != "" {
+						return fmt.Errorf("%s: %w", marketPath, err)
+					}
+					return err
+				}
+				r.Survey = name
+				return a.writeReport(f, r)
 			}
-			out := map[string]any{"respondents": len(survey.Respondents), "brands": brands, "coefficients": coefJSON}
-			var wr *equity.WhatIfResult
-			if whatIf != "" {
-				w, err := ingest.ParseWhatIf(whatIf, survey)
+			if surveyPath != "" {
+				if market == nil {
+					return clientele.Errorf(clientele.EINVALID, "--survey needs --market")
+				}
+				survey, err := readSurveyFile(surveyPath)
 				if err != nil {
 					return err
 				}
-				r, err := coef.Apply(survey.Respondents, market, w)
+				return build(survey, market, "")
+			}
+			ctx := cmd.Context()
+			return a.withDB(ctx, func(db *store.DB) error {
+				st, err := db.Survey(ctx, surveyName)
 				if err != nil {
-					return clientele.Errorf(clientele.EINVALID, "%v", err)
+					return err
 				}
-				wr = &r
-				shares := map[string]float64{}
-				for j, b := range market.Brands {
-					shares[b.Name] = r.SharesAfter[j]
+				if market == nil {
+					if st.Market == nil {
+						return clientele.Errorf(clientele.EINVALID, "survey %s was stored without a market description: give --market", surveyName)
+					}
+					market = st.Market
 				}
-				out["what_if"] = map[string]any{"brand": market.Brands[w.Brand].Name, "driver": survey.Drivers[w.Driver], "delta": w.Delta,
-					"delta_ce": r.DeltaCE, "discounted_spend": r.DiscountedSpend, "roi": r.ROI, "shares_after": shares,
-					"portfolio_owner": r.OwnerOfPortfolio, "portfolio_delta_ce": r.PortfolioDeltaCE, "portfolio_roi": r.PortfolioROI}
-			}
-			if format == "json" {
-				return writeJSON(a.stdout, out)
-			}
-			var rows [][]string
-			for j, b := range market.Brands {
-				rows = append(rows, []string{b.Name, b.Owner, fmt.Sprintf("%.2f", res.MeanCLV[j]), fmt.Sprintf("%.0f", res.Equity[j]), fmt.Sprintf("%.4f", res.Share[j])})
-			}
-			fmt.Fprintf(a.stdout, "%d respondents; inertia %.4f\n", len(survey.Respondents), coef.Inertia)
-			if err := writeTable(a.stdout, []string{"BRAND", "OWNER", "MEAN CLV", "CUSTOMER EQUITY", "SHARE"}, rows); err != nil {
-				return err
-			}
-			if wr != nil {
-				fmt.Fprintf(a.stdout, "what-if: ΔCE %.0f for spend %.0f (discounted): ROI %.4f; portfolio of %q: ΔCE %.0f, ROI %.4f\n",
-					wr.DeltaCE, wr.DiscountedSpend, wr.ROI, wr.OwnerOfPortfolio, wr.PortfolioDeltaCE, wr.PortfolioROI)
-			}
-			return nil
+				return build(&ingest.Survey{Brands: st.Brands, Drivers: st.Drivers, Respondents: st.Respondents, IDs: st.IDs}, market, surveyName)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&surveyPath, "survey", "", "survey CSV: respondent_id,brand,<drivers…>,last,frequency[,chosen]")
+	cmd.Flags().StringVar(&surveyName, "survey-name", "", "a survey stored with `clientele import survey`")
 	cmd.Flags().StringVar(&marketPath, "market", "", "market JSON")
 	cmd.Flags().StringVar(&whatIf, "what-if", "", "initiative: brand=B,driver=D,delta=X,spend=AMOUNT@YEAR;…")
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	f.add(cmd, "shares")
 	return cmd
+}
+
+// readSurveyFile reads and checks a survey CSV.
+func readSurveyFile(path string) (*ingest.Survey, error) {
+	sf, err := os.Open(path)
+	if err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "%v", err)
+	}
+	defer sf.Close()
+	survey, err := ingest.ReadSurvey(sf)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return survey, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"clientele"
+	"clientele/internal/ingest"
 	"clientele/internal/report"
 )
 
@@ -131,8 +132,51 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 			return nil, err
 		}
 		return report.Migration(ctx, s.db, opt)
+	case "switching":
+		name := p.str("survey", "")
+		if name == "" {
+			p.bad("survey", "required: the name of a stored survey")
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		st, err := s.db.Survey(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if st.Market == nil {
+			return nil, clientele.Errorf(clientele.EINVALID, "survey %s was stored without a market description", name)
+		}
+		rep, err := report.Switching(&ingest.Survey{Brands: st.Brands, Drivers: st.Drivers, Respondents: st.Respondents, IDs: st.IDs}, st.Market, p.str("what_if", ""))
+		if err != nil {
+			return nil, err
+		}
+		rep.Survey = name
+		return rep, nil
 	}
-	return nil, clientele.Errorf(clientele.ENOTFOUND, "no report %q: equity, segments, profitability or migration", name)
+	return nil, clientele.Errorf(clientele.ENOTFOUND, "no report %q: equity, segments, profitability, migration or switching", name)
+}
+
+func (s *Server) switchingReport(r *http.Request) (any, error) { return s.buildReport(r, "switching") }
+
+func (s *Server) listSurveys(r *http.Request) (any, error) {
+	ss, err := s.db.Surveys(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	type surveyJSON struct {
+		Name        string   `json:"name"`
+		Brands      []string `json:"brands"`
+		Drivers     []string `json:"drivers"`
+		Respondents int      `json:"respondents"`
+		HasMarket   bool     `json:"has_market"`
+		ImportedAt  any      `json:"imported_at"`
+	}
+	out := []surveyJSON{}
+	for _, v := range ss {
+		out = append(out, surveyJSON{Name: v.Name, Brands: v.Brands, Drivers: v.Drivers, Respondents: v.Respondents, HasMarket: v.HasMarket, ImportedAt: s.timeOrNil(v.ImportedAt)})
+	}
+	return map[string]any{"items": out}, nil
 }
 
 func (s *Server) equityReport(r *http.Request) (any, error)   { return s.buildReport(r, "equity") }

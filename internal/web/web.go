@@ -112,6 +112,8 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/reports/segments", s.segmentsReport},
 		{"GET", "/api/v1/reports/profitability", s.profitabilityReport},
 		{"GET", "/api/v1/reports/migration", s.migrationReport},
+		{"GET", "/api/v1/reports/switching", s.switchingReport},
+		{"GET", "/api/v1/surveys", s.listSurveys},
 		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.reportChart},
 	}
 }

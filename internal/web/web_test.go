@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"clientele/equity"
 	"clientele/internal/report"
 	"clientele/internal/store"
 	"clientele/internal/store/storetest"
@@ -387,7 +389,7 @@ func TestOpenAPIReportSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, v := range map[string]any{"EquityReport": report.EquityReport{}, "SegmentsReport": report.SegmentsReport{},
-		"ProfitabilityReport": report.ProfitabilityReport{}, "MigrationReport": report.MigrationReport{}} {
+		"ProfitabilityReport": report.ProfitabilityReport{}, "MigrationReport": report.MigrationReport{}, "SwitchingReport": report.SwitchingReport{}} {
 		var fields []string
 		rt := reflect.TypeOf(v)
 		for i := range rt.NumField() {
@@ -404,5 +406,56 @@ func TestOpenAPIReportSchemas(t *testing.T) {
 		if diff := cmp.Diff(fields, documented); diff != "" {
 			t.Errorf("%s (-type +schema):\n%s", name, diff)
 		}
+	}
+}
+
+// A stored survey is served as the switching report, its what-if and its
+// chart.
+func TestSwitchingReport(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			s := &store.Survey{Name: "q1", Brands: []string{"A", "B"}, Drivers: []string{"value"}, IDs: []string{"r1", "r2"},
+				Respondents: []equity.Respondent{
+					{Ratings: [][]float64{{4}, {2}}, Last: 0, Frequency: 2, Chosen: -1},
+					{Ratings: [][]float64{{3}, {3}}, Last: 1, Frequency: 1, Chosen: -1},
+				},
+				Market: json.RawMessage(`{"brands":[{"name":"A","contribution":10,"owner":"X"},{"name":"B","contribution":8,"owner":"Y"}],
+					"discount_rate":0.1,"horizon_years":3,"market_size":1000,"coefficients":{"inertia":1,"drivers":{"value":0.5}}}`)}
+			if err := b.DB.SaveSurvey(context.Background(), s); err != nil {
+				t.Fatal(err)
+			}
+			code, v := c.do("GET", "/api/v1/surveys", "")
+			if items, _ := v["items"].([]any); code != 200 || len(items) != 1 || items[0].(map[string]any)["has_market"] != true {
+				t.Errorf("surveys: %d %v", code, v)
+			}
+			code, v = c.do("GET", "/api/v1/reports/switching?survey=q1&what_if=brand=B,driver=value,delta=0.5,spend=100@0", "")
+			brands, _ := v["brands"].([]any)
+			if code != 200 || len(brands) != 2 || v["survey"] != "q1" {
+				t.Fatalf("switching: %d %v", code, v)
+			}
+			share := 0.0
+			for _, x := range brands {
+				share += x.(map[string]any)["share"].(float64)
+			}
+			w, _ := v["what_if"].(map[string]any)
+			if math.Abs(share-1) > 1e-9 || w == nil || w["delta_ce"].(float64) <= 0 || w["portfolio_owner"] != "Y" {
+				t.Errorf("switching: shares sum to %v, what-if %v", share, w)
+			}
+			if code, h, body := c.raw("GET", "/api/v1/reports/switching/charts/shares?survey=q1", ""); code != 200 || h.Get("Content-Type") != "image/svg+xml" || !bytes.Contains(body, []byte("<svg")) {
+				t.Errorf("shares chart: %d %s", code, body)
+			}
+			for path, want := range map[string]int{
+				"/api/v1/reports/switching":                            400,
+				"/api/v1/reports/switching?survey=nope":                404,
+				"/api/v1/reports/switching?survey=q1&what_if=brand=Z":  400,
+				"/api/v1/reports/switching?survey=q1&what_if=nonsense": 400,
+				"/api/v1/reports/switching/charts/nope?survey=q1":      404,
+			} {
+				if code, v := c.do("GET", path, ""); code != want {
+					t.Errorf("GET %s: %d %v, want %d", path, code, v, want)
+				}
+			}
+		})
 	}
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"clientele"
+	"clientele/equity"
+	"clientele/internal/ingest"
+	"clientele/internal/store"
+)
+
+func newImportSurveyCmd(a *app) *cobra.Command {
+	var name, marketPath string
+	cmd := &cobra.Command{
+		Use:   "survey FILE [--name NAME] [--market MARKET.json]",
+		Short: "Store a brand-switching survey (and its market description) for the switching report and the API",
+		Long: `Store a brand-switching survey in the database, replacing one of the same
+name (default: the file name without its extension). The file has one row per
+respondent and brand:
+  respondent_id,brand,<one column per driver>,last,frequency[,chosen]
+With --market, the market description (brands with contribution and owner,
+discount_rate, horizon_years, market_size, optional coefficients) is checked
+against the survey and stored with it. A bad file is rejected whole.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			survey, err := readSurveyFile(args[0])
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				name = strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
+			}
+			st := &store.Survey{Name: name, Brands: survey.Brands, Drivers: survey.Drivers, IDs: survey.IDs, Respondents: survey.Respondents}
+			if marketPath != "" {
+				b, err := os.ReadFile(marketPath)
+				if err != nil {
+					return clientele.Errorf(clientele.EINVALID, "--market: %v", err)
+				}
+				market, _, err := ingest.ReadMarket(bytes.NewReader(b), survey)
+				if err != nil {
+					return fmt.Errorf("%s: %w", marketPath, err)
+				}
+				if err := equity.Validate(survey.Respondents, market, len(survey.Drivers)); err != nil {
+					return clientele.Errorf(clientele.EINVALID, "%s: %v", args[0], err)
+				}
+				var compact bytes.Buffer
+				if err := json.Compact(&compact, b); err != nil {
+					return clientele.Errorf(clientele.EINVALID, "%s: %v", marketPath, err)
+				}
+				st.Market = compact.Bytes()
+			}
+			ctx := cmd.Context()
+			return a.withDB(ctx, func(db *store.DB) error {
+				if err := db.SaveSurvey(ctx, st); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "survey %s: %d respondents, %d brands, drivers %s\n", name, len(st.Respondents), len(st.Brands), strings.Join(st.Drivers, ", "))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "name to store the survey under (default: the file name)")
+	cmd.Flags().StringVar(&marketPath, "market", "", "market description (JSON) to store with the survey")
+	return cmd
+}
+
+func newSurveysCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "surveys", Short: "Stored brand-switching surveys: list, delete"}
+	var format string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the stored surveys",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			return a.withDB(ctx, func(db *store.DB) error {
+				ss, err := db.Surveys(ctx)
+				if err != nil {
+					return err
+				}
+				if format == "json" {
+					out := []map[string]any{}
+					for _, s := range ss {
+						out = append(out, map[string]any{"name": s.Name, "brands": s.Brands, "drivers": s.Drivers, "respondents": s.Respondents,
+							"has_market": s.HasMarket, "imported_at": s.ImportedAt.In(a.loc).Format(time.RFC3339)})
+					}
+					return writeJSON(a.stdout, out)
+				}
+				var rows [][]string
+				for _, s := range ss {
+					rows = append(rows, []string{s.Name, fmt.Sprint(s.Respondents), strings.Join(s.Brands, ", "), strings.Join(s.Drivers, ", "),
+						fmt.Sprint(s.HasMarket), s.ImportedAt.In(a.loc).Format(time.DateTime)})
+				}
+				return writeTable(a.stdout, []string{"NAME", "RESPONDENTS", "BRANDS", "DRIVERS", "MARKET", "IMPORTED AT"}, rows)
+			})
+		},
+	}
+	list.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	del := &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a stored survey",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			return a.withDB(ctx, func(db *store.DB) error { return db.DeleteSurvey(ctx, args[0]) })
+		},
+	}
+	cmd.AddCommand(list, del)
+	return cmd
+}
