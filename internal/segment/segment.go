@@ -18,6 +18,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/ext"
+	"cel.dev/cel-go/interpreter"
 
 	"clientele"
 	"clientele/internal/store"
@@ -150,10 +151,31 @@ type Input struct {
 	Activity *Activity
 }
 
+// ResolveName gives CEL the customer's variables: an Input is its own
+// activation, so that evaluating a definition allocates no map.
+func (in *Input) ResolveName(name string) (any, bool) {
+	switch name {
+	case "customer":
+		return in.Customer, true
+	case "account":
+		return in.Account, true
+	case "clv":
+		return in.CLV, true
+	case "rfm":
+		return in.RFM, true
+	case "activity":
+		return in.Activity, true
+	}
+	return nil, false
+}
+
+// Parent is nil: an Input is the only activation.
+func (in *Input) Parent() interpreter.Activation { return nil }
+
 // Match evaluates the definition for one customer. A definition that fails
 // at run time (a missing map key, a division by zero) does not match.
 func (p *Program) Match(in *Input) (bool, error) {
-	out, _, err := p.prg.Eval(map[string]any{"customer": in.Customer, "account": in.Account, "clv": in.CLV, "rfm": in.RFM, "activity": in.Activity})
+	out, _, err := p.prg.Eval(in)
 	if err != nil {
 		return false, err
 	}
@@ -267,6 +289,14 @@ func Refresh(ctx context.Context, db *store.DB, ins []*Input, names []string, no
 	if err != nil {
 		return nil, err
 	}
+	// The customers in id order, to merge with the stored members.
+	order := make([]int, len(ins))
+	for i := range order {
+		order[i] = i
+	}
+	if !slices.IsSortedFunc(ins, func(a, b *Input) int { return strings.Compare(a.ID, b.ID) }) {
+		slices.SortFunc(order, func(a, b int) int { return strings.Compare(ins[a].ID, ins[b].ID) })
+	}
 	var out []Result
 	for _, s := range segs {
 		if len(names) > 0 && !slices.Contains(names, s.Name) {
@@ -295,41 +325,52 @@ func Refresh(ctx context.Context, db *store.DB, ins []*Input, names []string, no
 			}()
 		}
 		wg.Wait()
-		current := map[string]bool{}
-		after := ""
-		for {
-			page, err := db.SegmentMembers(ctx, s.ID, after, 100000)
-			if err != nil {
-				return nil, err
-			}
-			for _, id := range page {
-				current[id] = true
-			}
-			if len(page) < 100000 {
-				break
-			}
-			after = page[len(page)-1]
-		}
 		r := Result{Segment: s.Name}
-		var changes []store.MembershipChange
-		for i, in := range ins {
+		for i := range ins {
 			if errs[i] != nil {
 				r.Errors++
 				if r.Example == "" {
-					r.Example = fmt.Sprintf("customer %s: %v", in.ID, errs[i])
+					r.Example = fmt.Sprintf("customer %s: %v", ins[i].ID, errs[i])
 				}
 			}
 			if match[i] {
 				r.Members++
 			}
-			switch {
-			case match[i] && !current[in.ID]:
-				changes = append(changes, store.MembershipChange{CustomerID: in.ID, Joined: true})
+		}
+		// Merge the stored members (in id order) with the customers in id
+		// order: who matches and is not a member joins; who is a member and
+		// no longer matches, or is no longer a customer, leaves.
+		var changes []store.MembershipChange
+		joinIfMatch := func(i int) {
+			if match[i] {
+				changes = append(changes, store.MembershipChange{CustomerID: ins[i].ID, Joined: true})
 				r.Joined++
-			case !match[i] && current[in.ID]:
-				changes = append(changes, store.MembershipChange{CustomerID: in.ID})
-				r.Left++
 			}
+		}
+		leave := func(id string) {
+			changes = append(changes, store.MembershipChange{CustomerID: id})
+			r.Left++
+		}
+		k := 0 // the next customer in id order
+		err = db.EachSegmentMember(ctx, s.ID, func(id string) error {
+			for ; k < len(order) && ins[order[k]].ID < id; k++ {
+				joinIfMatch(order[k])
+			}
+			if k < len(order) && ins[order[k]].ID == id {
+				if !match[order[k]] {
+					leave(id)
+				}
+				k++
+			} else {
+				leave(id) // no longer a customer
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for ; k < len(order); k++ {
+			joinIfMatch(order[k])
 		}
 		if err := db.ApplyMembership(ctx, s.ID, changes, s.Definition, now); err != nil {
 			return nil, err

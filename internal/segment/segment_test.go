@@ -125,6 +125,11 @@ func TestRefresh(t *testing.T) {
 					joinedLater = in.ID
 				}
 			}
+			// A member who is no longer a customer leaves.
+			res, err = segment.Refresh(ctx, b.DB, ins2[1:], []string{"buyers"}, later)
+			if err != nil || res[0].Left != 1 || res[0].Joined != 0 || res[0].Members != 2999 {
+				t.Errorf("refresh without customer %s: %+v, %v", ins2[0].ID, res, err)
+			}
 			hist, err := b.DB.MembershipHistory(ctx, joinedLater)
 			if err != nil || len(hist) == 0 || hist[len(hist)-1].Change != "joined" || hist[len(hist)-1].Segment != "retirees" {
 				t.Errorf("history of %s: %+v, %v (members %d)", joinedLater, hist, err, len(members))

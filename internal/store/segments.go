@@ -177,6 +177,26 @@ func (db *DB) SegmentMembers(ctx context.Context, segmentID int64, after string,
 	return out, rows.Err()
 }
 
+// EachSegmentMember calls fn with every member of a segment, in customer id
+// order (byte order on both backends), in one query.
+func (db *DB) EachSegmentMember(ctx context.Context, segmentID int64, fn func(customerID string) error) error {
+	rows, err := db.r.QueryContext(ctx, `SELECT customer_id FROM segment_members WHERE segment_id = $1 ORDER BY customer_id`, segmentID)
+	if err != nil {
+		return fmt.Errorf("segment members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("segment members: %w", err)
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // MembershipChange is a customer joining or leaving a segment.
 type MembershipChange struct {
 	CustomerID string
@@ -204,6 +224,16 @@ func (db *DB) ApplyMembership(ctx context.Context, segmentID int64, changes []Me
 				"ON CONFLICT (segment_id, customer_id) DO NOTHING", ""); err != nil {
 				return fmt.Errorf("segment members: %w", err)
 			}
+		}
+		if db.dialect == Postgres {
+			// One statement a batch: a round trip per leave would dominate.
+			for lo := 0; lo < len(leaves); lo += 10000 {
+				batch := leaves[lo:min(lo+10000, len(leaves))]
+				if _, err := w.q.exec(ctx, `DELETE FROM segment_members WHERE segment_id = $1 AND customer_id = ANY($2)`, segmentID, batch); err != nil {
+					return fmt.Errorf("segment members: %w", err)
+				}
+			}
+			leaves = nil
 		}
 		for _, id := range leaves {
 			if _, err := w.q.exec(ctx, `DELETE FROM segment_members WHERE segment_id = $1 AND customer_id = $2`, segmentID, id); err != nil {
