@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,10 +11,42 @@ import (
 
 	"clientele"
 	"clientele/internal/ingest"
+	"clientele/internal/report"
+	"clientele/internal/segment"
 	"clientele/internal/simulate"
 	"clientele/internal/store"
 	"clientele/internal/valuation"
 )
+
+// demoSegments gives the demo a Chief Customer Officer, two customer
+// managers and the segments they own, computed as of the end of the
+// simulated data.
+func demoSegments(ctx context.Context, db *store.DB, cur clientele.Currency, asOf time.Time) error {
+	for _, u := range []struct{ name, role string }{{"hana", "cco"}, {"yuna", "customer_manager"}, {"minho", "customer_manager"}} {
+		if _, err := db.CreateUser(ctx, u.name, u.role); err != nil {
+			return err
+		}
+	}
+	defs := []store.Segment{
+		{Name: "retirees", Definition: "customer.age >= 65", Owner: "yuna"},
+		{Name: "new-parents", Definition: `"baby" in activity.spend_by_category`, Owner: "yuna"},
+		{Name: "affluent", Definition: `clv.value >= 2000.0 || account.tier == "platinum"`, Owner: "minho", Level: "key_account"},
+	}
+	for _, p := range segment.RFMPresets {
+		defs = append(defs, store.Segment{Name: p.Name, Definition: p.Expr, Owner: "minho"})
+	}
+	for _, d := range defs {
+		if _, err := db.CreateSegment(ctx, d); err != nil {
+			return err
+		}
+	}
+	ins, err := segment.Inputs(ctx, db, cur, 365*24*time.Hour, asOf)
+	if err != nil {
+		return err
+	}
+	_, err = segment.Refresh(ctx, db, ins, nil, asOf)
+	return err
+}
 
 func newDemoCmd(a *app) *cobra.Command {
 	var addr, dir string
@@ -76,6 +109,15 @@ starts from a new database at DIR/clientele.db.`,
 				}
 				fmt.Fprintf(a.stdout, "Scored %d customers: customer equity %s over 52 weeks, mean CLV %.2f, mean P(alive) %.3f\n",
 					scored.Customers, scored.CustomerEquity, scored.MeanCLV, scored.MeanProbAlive)
+				if err := demoSegments(ctx, db, clientele.Currency(a.currency), truth.End); err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout, "Segments with their customer managers:")
+				if vals, err := report.Segments(ctx, db, scored.RunID); err != nil {
+					return err
+				} else if err := a.writeReport(reportFlags{format: "table"}, vals); err != nil {
+					return err
+				}
 				token, err := db.CreateToken(ctx, "demo")
 				if err != nil {
 					return err
@@ -90,10 +132,13 @@ Clientele demo is ready (built in %.1fs).
 
 Try:
   curl -H 'Authorization: Bearer %s' http://%s/api/v1/customers/C00000001/360
+  curl -H 'Authorization: Bearer %s' http://%s/api/v1/reports/segments
+  curl -H 'Authorization: Bearer %s' 'http://%s/api/v1/reports/migration?category=grocery'
+  curl -H 'Authorization: Bearer %s' -o concentration.svg http://%s/api/v1/reports/equity/charts/concentration
 
 Database: %s  (use it later with: clientele --db %s serve)
 Press Ctrl-C to stop.
-`, time.Since(start).Seconds(), bound, bound, token, token, bound, dbPath, dbPath)
+`, time.Since(start).Seconds(), bound, bound, token, token, bound, token, bound, token, bound, token, bound, dbPath, dbPath)
 				})
 			})
 		},

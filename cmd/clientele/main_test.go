@@ -270,6 +270,30 @@ func TestDemo(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"customers":2000`) {
 		t.Errorf("stats: %d %s", code, body)
 	}
+	// The demo's segments have owners, members and value.
+	code, body = get(t, "http://"+addr+"/api/v1/reports/segments", m[1])
+	var segs struct {
+		Segments []struct {
+			Segment string  `json:"segment"`
+			Owner   string  `json:"owner"`
+			Members int64   `json:"members"`
+			Value   float64 `json:"segment_lifetime_value"`
+		} `json:"segments"`
+	}
+	if err := json.Unmarshal([]byte(body), &segs); code != 200 || err != nil {
+		t.Fatalf("segments report: %d %v %.300s", code, err, body)
+	}
+	got := map[string]string{}
+	for _, s := range segs.Segments {
+		if s.Members > 0 && s.Value != 0 {
+			got[s.Segment] = s.Owner
+		}
+	}
+	for name, owner := range map[string]string{"retirees": "yuna", "new-parents": "yuna", "affluent": "minho", "rfm-champions": "minho"} {
+		if got[name] != owner {
+			t.Errorf("segment %s: owner %q with members and value, want %q (segments: %v)", name, got[name], owner, got)
+		}
+	}
 }
 
 // The CLV commands on the imported CDNOW sample: the paper's BG/NBD
