@@ -486,6 +486,25 @@ func TestSegmentsCLI(t *testing.T) {
 	if err != nil || len(strings.Fields(out)) != 3 {
 		t.Errorf("members: %v\n%s", err, out)
 	}
+	// Bought in the year to the end of the simulated data; nobody in the
+	// year to now, two years on.
+	if _, errOut, err := run(t, db, "segments", "create", "--name", "recent", "--expr", "size(activity.spend_by_category) > 0", "--refresh=false"); err != nil {
+		t.Fatalf("create recent: %v\n%s", err, errOut)
+	}
+	members := func(asOf ...string) string {
+		t.Helper()
+		out, errOut, err := run(t, db, append([]string{"segments", "refresh", "recent"}, asOf...)...)
+		if err != nil {
+			t.Fatalf("refresh %v: %v\n%s", asOf, err, errOut)
+		}
+		return strings.Fields(out[strings.Index(out, "recent"):])[1]
+	}
+	if n := members("--as-of", "2024-12-28"); n == "0" {
+		t.Errorf("as of the end of the data: %s members", n)
+	}
+	if n := members(); n != "0" {
+		t.Errorf("as of now: %s members", n)
+	}
 }
 
 // The equity and segment reports agree with the scores they come from.
