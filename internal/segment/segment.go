@@ -5,6 +5,7 @@
 package segment
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -187,7 +188,7 @@ func (p *Program) Match(in *Input) (bool, error) {
 // revenue and spend in cur, spend by category and brand over the last
 // window.
 func Inputs(ctx context.Context, db *store.DB, cur clientele.Currency, window time.Duration, now time.Time) ([]*Input, error) {
-	feats, err := db.CustomerFeatures(ctx, cur, now.Add(-window))
+	feats, err := db.CustomerFeatures(ctx, cur, now.Add(-window), now)
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +226,7 @@ func Inputs(ctx context.Context, db *store.DB, cur clientele.Currency, window ti
 			in.Activity.SpendByBrand[k] = float64(v) / minor
 		}
 		ins[i] = in
+		feats[i] = nil // for the collector: a million customers' features are large
 	}
 	rfmQuintiles(ins)
 	return ins, nil
@@ -243,24 +245,23 @@ func rfmQuintiles(ins []*Input) {
 	if n == 0 {
 		return
 	}
+	type keyed struct {
+		key float64
+		in  *Input
+	}
+	sorted := make([]keyed, n)
 	assign := func(key func(*Input) float64, set func(*Input, int64)) {
-		sorted := slices.Clone(buyers)
-		slices.SortStableFunc(sorted, func(a, b *Input) int {
-			ka, kb := key(a), key(b)
-			switch {
-			case ka < kb:
-				return -1
-			case ka > kb:
-				return 1
-			}
-			return 0
-		})
+		for i, in := range buyers {
+			sorted[i] = keyed{key(in), in}
+		}
+		// Equal keys share a quintile, so the order among them is free.
+		slices.SortFunc(sorted, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
 		q := int64(1)
-		for i, in := range sorted {
-			if i == 0 || key(in) != key(sorted[i-1]) {
+		for i, k := range sorted {
+			if i == 0 || k.key != sorted[i-1].key {
 				q = int64(i*5/n) + 1
 			}
-			set(in, q)
+			set(k.in, q)
 		}
 	}
 	// Recency: fewer days since the last purchase is better.
