@@ -99,15 +99,16 @@ func Equity(ctx context.Context, db *store.DB, competitors map[string]float64, l
 	slices.Reverse(minor)
 	div := math.Pow10(scaleOf(clientele.Currency(latest.Currency)))
 	r.clvs = make([]float64, len(minor))
-	total := int64(0)
+	total, negative := int64(0), int64(0)
 	for i, v := range minor {
 		r.clvs[i] = float64(v) / div
 		total += v
 		if v < 0 {
 			r.NegativeCustomers++
-			r.NegativeTotal += float64(v) / div
+			negative += v
 		}
 	}
+	r.NegativeTotal = float64(negative) / div
 	r.Customers = len(minor)
 	r.CustomerEquity = float64(total) / div
 	r.MeanCLV = r.CustomerEquity / float64(max(r.Customers, 1))
