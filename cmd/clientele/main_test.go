@@ -529,10 +529,13 @@ func TestEquityReports(t *testing.T) {
 		t.Fatalf("report equity: %v\n%s", err, errOut)
 	}
 	var eq struct {
-		CE    float64 `json:"customer_equity"`
-		Top1  float64 `json:"top_1pct_share"`
-		Top20 float64 `json:"top_20pct_share"`
-		Share float64 `json:"share_of_customer_equity"`
+		CE      float64 `json:"customer_equity"`
+		Top1    float64 `json:"top_1pct_share"`
+		Top20   float64 `json:"top_20pct_share"`
+		Share   float64 `json:"share_of_customer_equity"`
+		History []struct {
+			Share float64 `json:"share_of_customer_equity"`
+		} `json:"history"`
 	}
 	if err := json.Unmarshal([]byte(out), &eq); err != nil {
 		t.Fatal(err)
@@ -542,8 +545,8 @@ func TestEquityReports(t *testing.T) {
 	if !(eq.CE > 0 && eq.Top1 > 0 && eq.Top1 < eq.Top20) {
 		t.Errorf("equity: %+v", eq)
 	}
-	if want := eq.CE / (eq.CE + 1000); math.Abs(eq.Share-want) > 1e-12 {
-		t.Errorf("share %v, want %v", eq.Share, want)
+	if want := eq.CE / (eq.CE + 1000); math.Abs(eq.Share-want) > 1e-12 || len(eq.History) != 1 || eq.History[0].Share != eq.Share {
+		t.Errorf("share %v, want %v; history %+v", eq.Share, want, eq.History)
 	}
 	out, _, err = run(t, db, "report", "segments", "--format", "json")
 	if err != nil {

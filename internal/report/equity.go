@@ -27,6 +27,9 @@ type EquityRun struct {
 	Customers      int64     `json:"customers"`
 	CustomerEquity float64   `json:"customer_equity"`
 	MeanPAlive     float64   `json:"mean_p_alive"`
+	// Share is the run's CE over the market's, with the competitors' CE as
+	// given (1 without competitors).
+	Share float64 `json:"share_of_customer_equity"`
 }
 
 // ConcentrationPoint says that the top Customers share of customers (by
@@ -141,13 +144,19 @@ func Equity(ctx context.Context, db *store.DB, competitors map[string]float64, l
 			r.Quantiles[fmt.Sprintf("p%d", q)] = r.clvs[i]
 		}
 	}
-	r.Share = 1
-	if len(competitors) > 0 {
-		others := []float64{r.CustomerEquity}
-		for _, v := range competitors {
-			others = append(others, v)
+	share := func(ce float64) float64 {
+		if len(competitors) == 0 {
+			return 1
 		}
-		r.Share = equity.Share(r.CustomerEquity, others...)
+		market := []float64{ce}
+		for _, v := range competitors {
+			market = append(market, v)
+		}
+		return equity.Share(ce, market...)
+	}
+	r.Share = share(r.CustomerEquity)
+	for i := range r.History {
+		r.History[i].Share = share(r.History[i].CustomerEquity)
 	}
 	return r, nil
 }
@@ -167,9 +176,16 @@ func (r *EquityReport) Document() (*Document, error) {
 		d.Notes = append(d.Notes, fmt.Sprintf("share of customer equity: %.2f %% of the market's %.2f %s", 100*r.Share, r.CustomerEquity/r.Share, r.Currency))
 	}
 	t := Table{Heading: "customer equity at every scoring run", Header: []string{"RUN", "MODEL", "FITTED AT", "CUSTOMERS", "CUSTOMER EQUITY", "MEAN P(ALIVE)"}}
+	if len(r.Competitors) > 0 {
+		t.Header = append(t.Header, "SHARE OF CE")
+	}
 	for _, h := range r.History {
-		t.Rows = append(t.Rows, []string{fmt.Sprint(h.RunID), h.Model, h.At.Format(time.DateTime), fmt.Sprint(h.Customers),
-			fmt.Sprintf("%.2f %s", h.CustomerEquity, h.Currency), fmt.Sprintf("%.4f", h.MeanPAlive)})
+		row := []string{fmt.Sprint(h.RunID), h.Model, h.At.Format(time.DateTime), fmt.Sprint(h.Customers),
+			fmt.Sprintf("%.2f %s", h.CustomerEquity, h.Currency), fmt.Sprintf("%.4f", h.MeanPAlive)}
+		if len(r.Competitors) > 0 {
+			row = append(row, fmt.Sprintf("%.2f %%", 100*h.Share))
+		}
+		t.Rows = append(t.Rows, row)
 	}
 	d.Tables = append(d.Tables, t)
 
