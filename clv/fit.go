@@ -323,7 +323,7 @@ func maximise(names []string, ll func(p, grad []float64) float64, analytic bool,
 			MajorIterations: maxIter,
 			// On the mean log-likelihood per customer: tighter would be below
 			// the rounding noise of summing many rows.
-			GradientThreshold: 1e-8,
+			GradientThreshold: 1e-7,
 			Converger:         &optimize.FunctionConverge{Absolute: 1e-13, Relative: 1e-13, Iterations: 50},
 		}, &optimize.BFGS{})
 		if res == nil {

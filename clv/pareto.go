@@ -1,7 +1,9 @@
 package clv
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mathext"
 )
@@ -185,12 +187,43 @@ func (m ParetoNBD) logFTerm(x, t float64) (v float64, g [4]float64, ok bool) {
 // does not converge it falls back to the integral form of A0 and a
 // numerical gradient for that customer.
 func (m ParetoNBD) llGrad(x, tx, T float64, psiRX, psiR float64, grad *[4]float64) float64 {
+	return m.llGradTerms(x, tx, T, m.perX(x, psiRX, psiR), m.fTerm(x, tx), m.fTerm(x, T), grad)
+}
+
+// fTerm is logFTerm's result.
+type fTerm struct {
+	v  float64
+	g  [4]float64
+	ok bool
+}
+
+func (m ParetoNBD) fTerm(x, t float64) fTerm {
+	v, g, ok := m.logFTerm(x, t)
+	return fTerm{v, g, ok}
+}
+
+// paretoX holds what the log-likelihood of a customer needs that depends
+// on x alone.
+type paretoX struct {
+	psiRX, psiR float64 // ψ(r+x), ψ(r)
+	la          float64 // log Γ(r+x) − log Γ(r) + r log α + s log β
+	logSRSX     float64 // log(s/(r+s+x))
+}
+
+func (m ParetoNBD) perX(x, psiRX, psiR float64) paretoX {
+	return paretoX{psiRX: psiRX, psiR: psiR, la: lgamma(m.R+x) - lgamma(m.R) + m.R*math.Log(m.Alpha) + m.S*math.Log(m.Beta),
+		logSRSX: math.Log(m.S / (m.R + m.S + x))}
+}
+
+// llGradTerms is llGrad given what depends on x alone (px) and log F at
+// t_x (f1) and at T (f2).
+func (m ParetoNBD) llGradTerms(x, tx, T float64, px paretoX, f1, f2 fTerm, grad *[4]float64) float64 {
 	r, al, s, be := m.R, m.Alpha, m.S, m.Beta
-	la := lgamma(r+x) - lgamma(r) + r*math.Log(al) + s*math.Log(be)
+	la := px.la
 	lAT, lBT := math.Log(al+T), math.Log(be+T)
 	t1 := -(r+x)*lAT - s*lBT
-	u1, g1, ok1 := m.logFTerm(x, tx)
-	u2, g2, ok2 := m.logFTerm(x, T)
+	u1, g1, ok1 := f1.v, f1.g, f1.ok
+	u2, g2, ok2 := f2.v, f2.g, f2.ok
 	if !ok1 || !ok2 {
 		v := m.LogLikelihood(x, tx, T)
 		var g [4]float64
@@ -203,7 +236,7 @@ func (m ParetoNBD) llGrad(x, tx, T float64, psiRX, psiR float64, grad *[4]float6
 		return v
 	}
 	rsx := r + s + x
-	dla := [4]float64{psiRX - psiR + math.Log(al), r / al, math.Log(be), s / be}
+	dla := [4]float64{px.psiRX - px.psiR + math.Log(al), r / al, math.Log(be), s / be}
 	dt1 := [4]float64{-lAT, -(r + x) / (al + T), -lBT, -s / (be + T)}
 	if u2 >= u1 { // t_x = T: the second term vanishes
 		for i := range grad {
@@ -213,10 +246,20 @@ func (m ParetoNBD) llGrad(x, tx, T float64, psiRX, psiR float64, grad *[4]float6
 	}
 	e := math.Exp(u2 - u1)
 	logA0 := u1 + math.Log1p(-e)
-	t2 := math.Log(s/rsx) + logA0
-	lse := logSumExp(t1, t2)
-	w1 := math.Exp(t1 - lse)
-	w2 := 1 - w1
+	t2 := px.logSRSX + logA0
+	// log(e^t1 + e^t2) and the weight of t1 in it, w1 = e^t1/(e^t1+e^t2),
+	// from one exponential: q = e^(−|t1−t2|).
+	var lse, w1, w2 float64
+	switch {
+	case math.IsInf(t2, -1):
+		lse, w1, w2 = t1, 1, 0
+	case t1 >= t2:
+		q := math.Exp(t2 - t1)
+		lse, w1, w2 = t1+math.Log1p(q), 1/(1+q), q/(1+q)
+	default:
+		q := math.Exp(t1 - t2)
+		lse, w1, w2 = t2+math.Log1p(q), q/(1+q), 1/(1+q)
+	}
 	for i := range grad {
 		dA0 := (g1[i] - e*g2[i]) / (1 - e)
 		dt2 := dA0
@@ -241,14 +284,34 @@ func paretoLL(p []float64, data []RFM, grad []float64) float64 {
 		return total
 	}
 	psiR := mathext.Digamma(m.R)
-	lastX, psiRX := -1.0, 0.0
+	lastX := -1.0
+	var px paretoX
+	// log F depends on the customer only through (x, t): with times in
+	// days, a few thousand distinct pairs serve hundreds of thousands of
+	// customers, and each costs a ₂F₁ series. The rows come sorted by x, so
+	// the memo is keyed by t and starts afresh with each x.
+	var terms map[float64]fTerm
+	term := func(x, t float64) fTerm {
+		f, ok := terms[t]
+		if !ok {
+			f = m.fTerm(x, t)
+			terms[t] = f
+		}
+		return f
+	}
+	lastTX, f1 := -1.0, fTerm{}
 	for _, d := range data {
 		if d.X != lastX {
-			lastX, psiRX = d.X, mathext.Digamma(m.R+d.X)
+			lastX, px = d.X, m.perX(d.X, mathext.Digamma(m.R+d.X), psiR)
+			terms = make(map[float64]fTerm, len(terms))
+			lastTX = -1
+		}
+		if d.TX != lastTX { // the fit sorts the rows by (x, t_x)
+			lastTX, f1 = d.TX, term(d.X, d.TX)
 		}
 		var g [4]float64
 		w := d.weight()
-		total += w * m.llGrad(d.X, d.TX, d.T, psiRX, psiR, &g)
+		total += w * m.llGradTerms(d.X, d.TX, d.T, px, f1, term(d.X, d.T), &g)
 		for i := range g {
 			grad[i] += w * g[i]
 		}
@@ -281,6 +344,8 @@ func FitParetoNBD(data []RFM, s *Settings) (ParetoNBD, *Fit, error) {
 	if err != nil {
 		return ParetoNBD{}, nil, err
 	}
+	// In (x, t_x) order consecutive rows share the ₂F₁ term of t_x.
+	slices.SortFunc(c, func(a, b RFM) int { return cmp.Or(cmp.Compare(a.X, b.X), cmp.Compare(a.TX, b.TX)) })
 	f, err := maximise(paretoNames, parallelLL(paretoLL, c, s.Workers), true, starts, s.MaxIterations, totalWeight(c), len(c))
 	if err != nil {
 		return ParetoNBD{}, nil, err
