@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 
 	"clientele/clv"
 )
@@ -158,5 +161,48 @@ func TestBGNBDPosteriorIntegral(t *testing.T) {
 			checkNear(t, fmt.Sprint(m, d), got, m.ConditionalExpectedPurchases(39, d.X, d.TX, d.T), 1e-6)
 		}
 		checkNear(t, fmt.Sprint(m, " E[X(39)]"), clv.AliveExpected(m.R, m.Alpha, m.A, m.B, 39), m.ExpectedPurchases(39), 1e-6)
+	}
+}
+
+// The standard errors (forward differences of the analytic gradient) agree
+// with those from second differences of the log-likelihood's value alone,
+// an independent route to the same observed information.
+func TestStdErrorsBGNBD(t *testing.T) {
+	data := cdnow(t)
+	m, fit, err := clv.FitBGNBD(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ll := func(p []float64) float64 {
+		mm := clv.BGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3]}
+		s := 0.0
+		for _, d := range data {
+			s += mm.LogLikelihood(d.X, d.TX, d.T)
+		}
+		return s
+	}
+	p := []float64{m.R, m.Alpha, m.A, m.B}
+	h := mat.NewSymDense(4, nil)
+	for i := range 4 {
+		for j := i; j < 4; j++ {
+			hi, hj := 1e-4*p[i], 1e-4*p[j]
+			at := func(si, sj float64) float64 {
+				q := slices.Clone(p)
+				q[i] += si * hi
+				q[j] += sj * hj
+				return ll(q)
+			}
+			h.SetSym(i, j, -(at(1, 1)-at(1, -1)-at(-1, 1)+at(-1, -1))/(4*hi*hj))
+		}
+	}
+	var inv mat.Dense
+	if err := inv.Inverse(h); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		want := math.Sqrt(inv.At(i, i))
+		if math.Abs(fit.StdErrors[i]-want) > 1e-3*want {
+			t.Errorf("standard error of %s = %.6f, from second differences %.6f", fit.Names[i], fit.StdErrors[i], want)
+		}
 	}
 }
