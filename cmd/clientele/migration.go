@@ -41,7 +41,7 @@ holds whole periods only.`,
 			if opt.To, err = a.parseDate("to", to); err != nil {
 				return err
 			}
-			opt.Currency = clientele.Currency(a.currency)
+			opt.Currency, opt.Location = clientele.Currency(a.currency), a.loc
 			ctx := cmd.Context()
 			return a.withDB(ctx, func(db *store.DB) error {
 				r, err := report.Migration(ctx, db, opt)

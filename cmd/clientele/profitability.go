@@ -28,7 +28,7 @@ year before the last transaction; CLV comes from the latest scoring.`,
 			if err := f.check(); err != nil {
 				return err
 			}
-			opt.Currency = clientele.Currency(a.currency)
+			opt.Currency, opt.Location = clientele.Currency(a.currency), a.loc
 			scale, _ := opt.Currency.Scale()
 			var err error
 			if opt.CallCost, err = clientele.ParseAmount(callCost, scale); err != nil {

@@ -29,6 +29,7 @@ type MigrationOptions struct {
 	Horizon  int           // periods to project; default 4
 	Top      int           // customers to list; default 20
 	Currency clientele.Currency
+	Location *time.Location // where days begin and end; nil is UTC
 }
 
 // MigrationBrand is one brand of the category.
@@ -83,17 +84,10 @@ func Migration(ctx context.Context, db *store.DB, opt MigrationOptions) (*Migrat
 	if opt.Top <= 0 {
 		opt.Top = 20
 	}
-	if opt.To.IsZero() {
-		st, err := db.Stats(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if st.Last.IsZero() {
-			return nil, clientele.Errorf(clientele.ENOTFOUND, "no transactions")
-		}
-		opt.To = st.Last
+	end, err := dayAfter(ctx, db, opt.To, opt.Location)
+	if err != nil {
+		return nil, err
 	}
-	end := opt.To.Truncate(24*time.Hour).AddDate(0, 0, 1)
 	if opt.From.IsZero() {
 		opt.From = end.AddDate(-2, 0, 0)
 	}

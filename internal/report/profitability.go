@@ -25,11 +25,12 @@ type ProfitabilityOptions struct {
 	// before To.
 	From, To     time.Time
 	Currency     clientele.Currency
-	CallType     string   // event type of a call to the call centre
-	ContactTypes []string // event types of other contacts
-	CallCost     int64    // minor units, per call
-	ContactCost  int64    // minor units, per contact
-	Top          int      // most and least profitable customers to list
+	CallType     string         // event type of a call to the call centre
+	ContactTypes []string       // event types of other contacts
+	CallCost     int64          // minor units, per call
+	ContactCost  int64          // minor units, per contact
+	Top          int            // most and least profitable customers to list
+	Location     *time.Location // where days begin and end; nil is UTC
 }
 
 // ProductProfit is one product's own margin beside the value of its buyers.
@@ -93,17 +94,10 @@ func Profitability(ctx context.Context, db *store.DB, opt ProfitabilityOptions) 
 	if opt.Top <= 0 {
 		opt.Top = 10
 	}
-	if opt.To.IsZero() {
-		st, err := db.Stats(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if st.Last.IsZero() {
-			return nil, clientele.Errorf(clientele.ENOTFOUND, "no transactions")
-		}
-		opt.To = st.Last
+	end, err := dayAfter(ctx, db, opt.To, opt.Location) // To is inclusive
+	if err != nil {
+		return nil, err
 	}
-	end := opt.To.Truncate(24*time.Hour).AddDate(0, 0, 1) // To is inclusive
 	if opt.From.IsZero() {
 		opt.From = end.AddDate(-1, 0, 0)
 	}
@@ -159,6 +153,27 @@ func Profitability(ctx context.Context, db *store.DB, opt ProfitabilityOptions) 
 	r.MostProfitable = conv(customers[:min(opt.Top, len(customers))])
 	r.LeastProfitable = conv(customers[max(0, len(customers)-opt.Top):])
 	return r, nil
+}
+
+// dayAfter returns the start of the day after to in loc (nil: UTC) or,
+// for a zero to, after the day of the last transaction: the exclusive end
+// of a period whose last day is to.
+func dayAfter(ctx context.Context, db *store.DB, to time.Time, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if to.IsZero() {
+		st, err := db.Stats(ctx)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if st.Last.IsZero() {
+			return time.Time{}, clientele.Errorf(clientele.ENOTFOUND, "no transactions")
+		}
+		to = st.Last
+	}
+	to = to.In(loc)
+	return time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, loc), nil
 }
 
 // Document is the product table, the most and least profitable customers,

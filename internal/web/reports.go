@@ -109,7 +109,7 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 		return report.Segments(ctx, s.db, int64(run))
 	case "profitability":
 		scale, _ := s.cfg.Currency.Scale()
-		opt := report.ProfitabilityOptions{From: p.date("from"), To: p.date("to"), Currency: s.cfg.Currency,
+		opt := report.ProfitabilityOptions{From: p.date("from"), To: p.date("to"), Currency: s.cfg.Currency, Location: s.cfg.Location,
 			CallType: p.str("call_type", "service_call"), CallCost: p.amount("call_cost", scale), ContactCost: p.amount("contact_cost", scale),
 			Top: p.integer("top", 10, 1, 1000)}
 		for _, t := range strings.Split(p.str("contact_types", "mailing,offer_sent,contact"), ",") {
@@ -122,7 +122,7 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 		}
 		return report.Profitability(ctx, s.db, opt)
 	case "migration":
-		opt := report.MigrationOptions{Category: p.str("category", ""), From: p.date("from"), To: p.date("to"), Currency: s.cfg.Currency,
+		opt := report.MigrationOptions{Category: p.str("category", ""), From: p.date("from"), To: p.date("to"), Currency: s.cfg.Currency, Location: s.cfg.Location,
 			Period:  time.Duration(p.integer("period_days", 182, 1, 3660)) * 24 * time.Hour,
 			Horizon: p.integer("horizon", 4, 1, 100), Top: p.integer("top", 20, 1, 10000)}
 		if opt.Category == "" {
