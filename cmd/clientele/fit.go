@@ -27,6 +27,8 @@ func (a *app) parseDate(flag, s string) (time.Time, error) {
 
 func newFitCmd(a *app) *cobra.Command {
 	var model, spend, unit, calEnd, holdEnd, summary, survival, format string
+	var scoreNow bool
+	var scoreOpt valuation.ScoreOptions
 	cmd := &cobra.Command{
 		Use:   "fit",
 		Short: "Fit a CLV model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, sBG) and store it as a model run",
@@ -38,6 +40,9 @@ SQL; purchases on the same day merged into one):
 On a summary file (columns frequency, recency, T, optional monetary_value and
 weights; for bgbb frequency, recency, periods, weights):
   clientele fit --model paretonbd --summary summary.csv
+With --score, every customer is scored too, from the same pass over the
+database (see clientele score for --horizon, --discount-rate and --margin):
+on millions of customers the summaries are most of the work.
 Retention (shifted-beta-geometric) from period,active counts, or from the
 accounts' open and close dates:
   clientele fit --model sbg --survival cohort.csv
@@ -46,6 +51,9 @@ accounts' open and close dates:
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
+			}
+			if scoreNow && (survival != "" || summary != "" || model == "sbg") {
+				return clientele.Errorf(clientele.EINVALID, "--score scores a fit on the database's customers, not a fit on a file or on accounts")
 			}
 			ctx := cmd.Context()
 			return a.withDB(ctx, func(db *store.DB) error {
@@ -66,13 +74,21 @@ accounts' open and close dates:
 					if he, err = a.parseDate("holdout-end", holdEnd); err != nil {
 						return err
 					}
-					res, err = valuation.Fit(ctx, db, valuation.FitOptions{Model: model, Spend: spend, Unit: unit, CalibrationEnd: ce,
-						HoldoutEnd: he, Location: a.loc, Currency: clientele.Currency(a.currency)})
+					fo := valuation.FitOptions{Model: model, Spend: spend, Unit: unit, CalibrationEnd: ce,
+						HoldoutEnd: he, Location: a.loc, Currency: clientele.Currency(a.currency)}
+					if scoreNow {
+						fo.Score = &scoreOpt
+					}
+					res, err = valuation.Fit(ctx, db, fo)
 				}
 				if err != nil {
 					return err
 				}
-				return a.printFit(res, format)
+				if err := a.printFit(res, format); err != nil || res.Scored == nil || format == "json" {
+					return err
+				}
+				fmt.Fprintln(a.stdout)
+				return a.printScore(res.Scored, "table")
 			})
 		},
 	}
@@ -85,6 +101,10 @@ accounts' open and close dates:
 	f.StringVar(&summary, "summary", "", "fit on a summary CSV file instead of the database")
 	f.StringVar(&survival, "survival", "", "fit sbg on a CSV file of period,active counts")
 	f.StringVar(&format, "format", "table", "output format: table or json")
+	f.BoolVar(&scoreNow, "score", false, "score every customer after the fit, from the same summaries")
+	f.Float64Var(&scoreOpt.Horizon, "horizon", 52, "with --score: horizon in the time unit")
+	f.Float64Var(&scoreOpt.DiscountRate, "discount-rate", 0.15, "with --score: yearly discount rate")
+	f.Float64Var(&scoreOpt.Margin, "margin", 0, "with --score: margin as a share of spend (default: from the data)")
 	return cmd
 }
 
@@ -108,6 +128,9 @@ func (a *app) printFit(res *valuation.Result, format string) error {
 			"log_likelihood": r.LogLikelihood, "customers": r.Customers, "converged": r.Converged, "seconds": r.Seconds}
 		if r.SpendModel != "" {
 			out["spend"] = map[string]any{"model": r.SpendModel, "params": r.SpendParams, "log_likelihood": r.SpendLogLikelihood}
+		}
+		if res.Scored != nil {
+			out["score"] = scoreJSON(res.Scored)
 		}
 		return writeJSON(a.stdout, out)
 	}
@@ -154,23 +177,7 @@ each customer's margin share of spend from the data, or --margin.`,
 				if err != nil {
 					return err
 				}
-				scale, _ := s.CustomerEquity.Currency.Scale()
-				if format == "json" {
-					return writeJSON(a.stdout, map[string]any{"run_id": s.RunID, "customers": s.Customers,
-						"customer_equity": json.Number(clientele.FormatAmount(s.CustomerEquity.Minor, scale)), "currency": s.CustomerEquity.Currency,
-						"mean_clv": s.MeanCLV, "mean_p_alive": s.MeanProbAlive, "expected_purchases": s.ExpectedPurchase,
-						"margin_share": s.MarginShare, "seconds": s.Seconds})
-				}
-				return writeTable(a.stdout, []string{"SCORE", "VALUE"}, [][]string{
-					{"model run", fmt.Sprint(s.RunID)},
-					{"customers scored", fmt.Sprint(s.Customers)},
-					{"customer equity (Σ CLV)", s.CustomerEquity.String()},
-					{"mean CLV", fmt.Sprintf("%.2f", s.MeanCLV)},
-					{"mean P(alive)", fmt.Sprintf("%.4f", s.MeanProbAlive)},
-					{"expected purchases", fmt.Sprintf("%.1f", s.ExpectedPurchase)},
-					{"margin share of spend", fmt.Sprintf("%.4f", s.MarginShare)},
-					{"seconds", fmt.Sprintf("%.2f", s.Seconds)},
-				})
+				return a.printScore(s, format)
 			})
 		},
 	}
@@ -181,4 +188,28 @@ each customer's margin share of spend from the data, or --margin.`,
 	f.Float64Var(&opt.Margin, "margin", 0, "margin as a share of spend (default: from the data)")
 	f.StringVar(&format, "format", "table", "output format: table or json")
 	return cmd
+}
+
+func scoreJSON(s *valuation.ScoreSummary) map[string]any {
+	scale, _ := s.CustomerEquity.Currency.Scale()
+	return map[string]any{"run_id": s.RunID, "customers": s.Customers,
+		"customer_equity": json.Number(clientele.FormatAmount(s.CustomerEquity.Minor, scale)), "currency": s.CustomerEquity.Currency,
+		"mean_clv": s.MeanCLV, "mean_p_alive": s.MeanProbAlive, "expected_purchases": s.ExpectedPurchase,
+		"margin_share": s.MarginShare, "seconds": s.Seconds}
+}
+
+func (a *app) printScore(s *valuation.ScoreSummary, format string) error {
+	if format == "json" {
+		return writeJSON(a.stdout, scoreJSON(s))
+	}
+	return writeTable(a.stdout, []string{"SCORE", "VALUE"}, [][]string{
+		{"model run", fmt.Sprint(s.RunID)},
+		{"customers scored", fmt.Sprint(s.Customers)},
+		{"customer equity (Σ CLV)", s.CustomerEquity.String()},
+		{"mean CLV", fmt.Sprintf("%.2f", s.MeanCLV)},
+		{"mean P(alive)", fmt.Sprintf("%.4f", s.MeanProbAlive)},
+		{"expected purchases", fmt.Sprintf("%.1f", s.ExpectedPurchase)},
+		{"margin share of spend", fmt.Sprintf("%.4f", s.MarginShare)},
+		{"seconds", fmt.Sprintf("%.2f", s.Seconds)},
+	})
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"time"
 
 	"clientele"
@@ -153,22 +155,37 @@ type Score struct {
 
 // Scores replaces the scores of run runID with ss.
 func (w *Writer) Scores(ctx context.Context, runID int64, ss []Score) error {
+	return w.ScoreSeq(ctx, runID, slices.Values(ss))
+}
+
+// ScoreSeq is Scores for scores computed as they are written, a batch at a
+// time, so that ten million of them are never held at once.
+func (w *Writer) ScoreSeq(ctx context.Context, runID int64, ss iter.Seq[Score]) error {
 	if _, err := w.q.exec(ctx, `DELETE FROM scores WHERE run_id = $1`, runID); err != nil {
 		return fmt.Errorf("clear scores: %w", err)
 	}
 	const batch = 50000
 	cols := []string{"run_id", "customer_id", "p_alive", "expected_purchases", "expected_spend", "dert", "clv"}
 	rows := make([][]any, 0, batch)
-	for i, s := range ss {
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		if _, _, err := w.q.insert(ctx, "scores", cols, rows, "ON CONFLICT (run_id, customer_id) DO NOTHING", ""); err != nil {
+			return fmt.Errorf("write scores: %w", err)
+		}
+		rows = rows[:0]
+		return nil
+	}
+	for s := range ss {
 		rows = append(rows, []any{runID, s.CustomerID, s.ProbAlive, s.ExpectedPurchases, s.ExpectedSpend, s.DERT, s.CLV})
-		if len(rows) == batch || i == len(ss)-1 {
-			if _, _, err := w.q.insert(ctx, "scores", cols, rows, "ON CONFLICT (run_id, customer_id) DO NOTHING", ""); err != nil {
-				return fmt.Errorf("write scores: %w", err)
+		if len(rows) == batch {
+			if err := flush(); err != nil {
+				return err
 			}
-			rows = rows[:0]
 		}
 	}
-	return nil
+	return flush()
 }
 
 // CustomerScore returns the customer's score under run id (0: the latest

@@ -148,7 +148,9 @@ func summarySQLite(dayExpr string) string {
 // the first day's amount is the second element of the smallest
 // [day, amount] array (arrays compare element by element), so no join of
 // the customers back onto their days is needed. On 27.7M transactions of
-// 10M customers, `clientele fit` took 122 s with it, 215 s with the join.
+// 10M customers, `clientele fit` took 122 s with it, 215 s with the join
+// (both with hash aggregation; see scanSummaries for the plan it runs with
+// now).
 func summaryPostgres(dayExpr string) string {
 	const cal = "FILTER (WHERE day <= $3)"
 	return `WITH d AS (
@@ -171,9 +173,13 @@ func summaryPostgres(dayExpr string) string {
 
 // scanSummaries runs a summary query and calls fn for each customer.
 func (db *DB) scanSummaries(ctx context.Context, q string, args []any, fn func(CustomerSummary) error) error {
-	// On PostgreSQL the grouping runs in a read-only transaction with room
-	// to hash in memory: with the default work_mem (4 MB) the aggregates of
-	// tens of millions of transactions spill to disk.
+	// On PostgreSQL the grouping runs in a read-only transaction that
+	// forbids hash aggregation: hashing the days of tens of millions of
+	// transactions spills to disk (12M groups, even with 512 MB) and then
+	// sorts the customers, where walking the primary key (customer_id, id)
+	// in order, sorting each customer's few rows by day (an incremental
+	// sort) and aggregating as the rows stream by needs neither: on 27.7M
+	// transactions of 10M customers, 50 s instead of 110 s.
 	var rows *sql.Rows
 	var err error
 	if db.dialect == Postgres {
@@ -182,7 +188,10 @@ func (db *DB) scanSummaries(ctx context.Context, q string, args []any, fn func(C
 			return fmt.Errorf("summaries: %w", err)
 		}
 		defer tx.Rollback()
-		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '512MB'"); err != nil {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_hashagg = off"); err != nil {
+			return fmt.Errorf("summaries: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '64MB'"); err != nil {
 			return fmt.Errorf("summaries: %w", err)
 		}
 		rows, err = tx.QueryContext(ctx, q, args...)

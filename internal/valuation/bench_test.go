@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"clientele/clv"
-	"clientele/internal/store"
 )
 
 // BenchmarkPredict1M computes P(alive), expected purchases over 52 weeks and
@@ -15,20 +14,20 @@ import (
 func BenchmarkPredict1M(b *testing.B) {
 	m := clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
 	rng := rand.New(rand.NewPCG(1, 1))
-	sums := make([]store.CustomerSummary, 1_000_000)
-	for i := range sums {
-		age := int64(182 + rng.IntN(365))
+	rows := make([]scoreRow, 1_000_000)
+	for i := range rows {
+		age := int32(182 + rng.IntN(365))
 		_, times := m.Simulate(rng, float64(age)/7)
-		s := store.CustomerSummary{Repeat: int64(len(times)), Age: age}
+		r := scoreRow{x: int32(len(times)), T: age}
 		if len(times) > 0 {
-			s.Recency = min(int64(times[len(times)-1]*7), age)
+			r.tx = min(int32(times[len(times)-1]*7), age)
 		}
-		sums[i] = s
+		rows[i] = r
 	}
 	delta := math.Log(1.15) / 52
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		predict(bgnbd{m}, sums, 7, 52, delta)
+		predict(bgnbd{m}, rows, 7, 52, delta)
 	}
 }

@@ -6,6 +6,7 @@ package valuation
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -36,6 +37,10 @@ type FitOptions struct {
 	HoldoutEnd     time.Time // zero: no holdout
 	Location       *time.Location
 	Currency       clientele.Currency
+	// Score, when set, scores every customer of the cohort after the fit
+	// from the same pass over the database (RunID is ignored): on millions
+	// of customers the summaries are most of the work.
+	Score *ScoreOptions
 }
 
 // Result is a fit and the run that stores it.
@@ -43,6 +48,7 @@ type Result struct {
 	Run      store.Run
 	Fit      *clv.Fit
 	SpendFit *clv.Fit
+	Scored   *ScoreSummary // with FitOptions.Score
 }
 
 func checkOptions(model, spend, unit string) error {
@@ -72,6 +78,12 @@ func customers(ctx context.Context, db *store.DB, calEnd, holdoutEnd time.Time, 
 	return out, nil
 }
 
+// spendOf is a repeat buyer's mean spend per repeat purchase day, in major
+// units.
+func spendOf(repeat, repeatSpend int64, scale int) clv.Spend {
+	return clv.Spend{X: float64(repeat), M: float64(repeatSpend) / float64(repeat) / math.Pow10(scale)}
+}
+
 // rfm converts a summary to the models' statistics in the given unit.
 func rfm(s store.CustomerSummary, unit float64) clv.RFM {
 	return clv.RFM{X: float64(s.Repeat), TX: float64(s.Recency) / unit, T: float64(s.Age) / unit}
@@ -89,6 +101,11 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 	if opt.CalibrationEnd.IsZero() {
 		return nil, clientele.Errorf(clientele.EINVALID, "give the calibration end date (--calibration-end)")
 	}
+	if opt.Score != nil {
+		if err := opt.Score.check(); err != nil {
+			return nil, err
+		}
+	}
 	scale, err := opt.Currency.Scale()
 	if err != nil {
 		return nil, clientele.Errorf(clientele.EINVALID, "%v", err)
@@ -99,16 +116,39 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 	unit := UnitDays[opt.Unit]
 	var data []clv.RFM
 	var spend []clv.Spend
+	var rows []scoreRow
 	err = db.Summaries(ctx, store.SummaryOptions{CalibrationEnd: opt.CalibrationEnd, HoldoutEnd: opt.HoldoutEnd, Location: opt.Location, Currency: opt.Currency},
 		func(s store.CustomerSummary) error {
+			if opt.Score != nil {
+				// The scoring rows hold all the fit needs: the fit's rows are
+				// made from them after the pass, at their final size.
+				rows = append(rows, toScoreRow(s))
+				return nil
+			}
 			data = append(data, rfm(s, unit))
 			if s.Repeat > 0 && s.RepeatSpend > 0 {
-				spend = append(spend, clv.Spend{X: float64(s.Repeat), M: float64(s.RepeatSpend) / float64(s.Repeat) / math.Pow10(scale)})
+				spend = append(spend, spendOf(s.Repeat, s.RepeatSpend, scale))
 			}
 			return nil
 		})
 	if err != nil {
 		return nil, err
+	}
+	if opt.Score != nil {
+		data = make([]clv.RFM, len(rows))
+		repeaters := 0
+		for i, r := range rows {
+			data[i] = clv.RFM{X: float64(r.x), TX: float64(r.tx) / unit, T: float64(r.T) / unit}
+			if r.x > 0 && r.repeatSpend > 0 {
+				repeaters++
+			}
+		}
+		spend = make([]clv.Spend, 0, repeaters)
+		for _, r := range rows {
+			if r.x > 0 && r.repeatSpend > 0 {
+				spend = append(spend, spendOf(int64(r.x), r.repeatSpend, scale))
+			}
+		}
 	}
 	if len(data) == 0 {
 		return nil, clientele.Errorf(clientele.EINVALID, "no customer made a first purchase on or before %s", opt.CalibrationEnd.Format(time.DateOnly))
@@ -128,6 +168,14 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 	res.Run.Seconds = time.Since(start).Seconds()
 	if res.Run.ID, err = db.CreateRun(ctx, res.Run); err != nil {
 		return nil, err
+	}
+	if opt.Score != nil {
+		data, spend = nil, nil // for the collector: the scoring needs rows only
+		scoreStart := time.Now()
+		if res.Scored, err = scoreRows(ctx, db, &res.Run, rows, *opt.Score); err != nil {
+			return nil, fmt.Errorf("model run %d is stored; scoring it failed: %w", res.Run.ID, err)
+		}
+		res.Scored.Seconds = time.Since(scoreStart).Seconds()
 	}
 	return res, nil
 }
@@ -455,6 +503,30 @@ type ScoreSummary struct {
 	Seconds          float64
 }
 
+// scoreRow is what scoring needs of a customer's summary, small enough to
+// keep for ten million customers between the summary pass and the writes.
+type scoreRow struct {
+	id                               string
+	x, tx, T                         int32 // days
+	repeatSpend, allSpend, allMargin int64 // minor units
+	marginAll                        bool  // every transaction has a margin
+}
+
+func toScoreRow(s store.CustomerSummary) scoreRow {
+	return scoreRow{id: s.CustomerID, x: int32(s.Repeat), tx: int32(s.Recency), T: int32(s.Age),
+		repeatSpend: s.RepeatSpend, allSpend: s.AllSpend, allMargin: s.AllMargin, marginAll: s.MarginKnown == s.Transactions}
+}
+
+func (o ScoreOptions) check() error {
+	if !(o.Horizon > 0) {
+		return clientele.Errorf(clientele.EINVALID, "horizon must be positive")
+	}
+	if o.DiscountRate < 0 || o.Margin < 0 || o.Margin > 1 {
+		return clientele.Errorf(clientele.EINVALID, "discount rate must be ≥ 0 and margin within [0, 1]")
+	}
+	return nil
+}
+
 // Score values every customer of the run's cohort and stores the scores.
 func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, error) {
 	run, err := db.Run(ctx, opt.RunID)
@@ -464,15 +536,8 @@ func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, 
 	if run.Source != "database" {
 		return nil, clientele.Errorf(clientele.EINVALID, "model run %d was fitted on %s; score needs a run fitted on the database", run.ID, run.Source)
 	}
-	model, err := modelOf(run)
-	if err != nil {
+	if err := opt.check(); err != nil {
 		return nil, err
-	}
-	if !(opt.Horizon > 0) {
-		return nil, clientele.Errorf(clientele.EINVALID, "horizon must be positive")
-	}
-	if opt.DiscountRate < 0 || opt.Margin < 0 || opt.Margin > 1 {
-		return nil, clientele.Errorf(clientele.EINVALID, "discount rate must be ≥ 0 and margin within [0, 1]")
 	}
 	start := time.Now()
 	loc, err := time.LoadLocation(run.TimeZone)
@@ -480,7 +545,27 @@ func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, 
 		return nil, err
 	}
 	calEnd, _ := time.Parse(time.DateOnly, run.CalibrationEnd)
-	sums, err := customers(ctx, db, calEnd, time.Time{}, loc, run.Currency)
+	var rows []scoreRow
+	err = db.Summaries(ctx, store.SummaryOptions{CalibrationEnd: calEnd, Location: loc, Currency: run.Currency},
+		func(s store.CustomerSummary) error { rows = append(rows, toScoreRow(s)); return nil })
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, clientele.Errorf(clientele.EINVALID, "no customer made a first purchase on or before %s", run.CalibrationEnd)
+	}
+	sum, err := scoreRows(ctx, db, run, rows, opt)
+	if err != nil {
+		return nil, err
+	}
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, nil
+}
+
+// scoreRows values the customers of rows with the run's models and writes
+// their scores, a batch at a time.
+func scoreRows(ctx context.Context, db *store.DB, run *store.Run, rows []scoreRow, opt ScoreOptions) (*ScoreSummary, error) {
+	model, err := modelOf(run)
 	if err != nil {
 		return nil, err
 	}
@@ -490,12 +575,12 @@ func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, 
 	delta := math.Log1p(opt.DiscountRate) * unit / 365.25 // continuous, per unit of time
 
 	var totalSpend, totalMargin, days float64
-	for _, s := range sums {
-		totalSpend += float64(s.AllSpend)
-		if s.MarginKnown == s.Transactions {
-			totalMargin += float64(s.AllMargin)
+	for _, r := range rows {
+		totalSpend += float64(r.allSpend)
+		if r.marginAll {
+			totalMargin += float64(r.allMargin)
 		}
-		days += float64(s.Repeat + 1)
+		days += float64(r.x + 1)
 	}
 	popShare := opt.Margin
 	if popShare == 0 && totalSpend > 0 {
@@ -506,73 +591,76 @@ func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, 
 	if run.SpendModel == "gammagamma" {
 		gg = &clv.GammaGamma{P: run.SpendParams["p"], Q: run.SpendParams["q"], Gamma: run.SpendParams["gamma"]}
 	}
-
-	preds := predict(model, sums, unit, opt.Horizon, delta)
-	scores := make([]store.Score, len(sums))
-	for i, s := range sums {
-		pr := preds[i]
-		sc := store.Score{CustomerID: s.CustomerID, ProbAlive: pr.alive, ExpectedPurchases: pr.expected, DERT: pr.dert}
+	values, which := predict(model, rows, unit, opt.Horizon, delta)
+	score := func(i int) store.Score {
+		r := &rows[i]
+		pr := values[which[i]]
+		sc := store.Score{CustomerID: r.id, ProbAlive: pr.alive, ExpectedPurchases: pr.expected, DERT: pr.dert}
 		// Expected spend per transaction: the Gamma-Gamma posterior mean, or
 		// the customer's own mean.
-		spend := float64(s.AllSpend) / float64(s.Repeat+1) / minor
+		spend := float64(r.allSpend) / float64(r.x+1) / minor
 		if gg != nil {
 			mean := 0.0
-			if s.Repeat > 0 {
-				mean = float64(s.RepeatSpend) / float64(s.Repeat) / minor
+			if r.x > 0 {
+				mean = float64(r.repeatSpend) / float64(r.x) / minor
 			}
-			spend = gg.ExpectedSpend(float64(s.Repeat), mean)
+			spend = gg.ExpectedSpend(float64(r.x), mean)
 		}
 		if !(spend >= 0) || math.IsInf(spend, 0) {
 			spend = popSpend
 		}
 		share := popShare
-		if opt.Margin == 0 && s.MarginKnown == s.Transactions && s.AllSpend > 0 {
-			share = float64(s.AllMargin) / float64(s.AllSpend)
+		if opt.Margin == 0 && r.marginAll && r.allSpend > 0 {
+			share = float64(r.allMargin) / float64(r.allSpend)
 		}
 		sc.ExpectedSpend = int64(math.Round(spend * minor))
 		sc.CLV = int64(math.Round(sc.DERT * spend * share * minor))
-		scores[i] = sc
+		return sc
 	}
-
-	sum := &ScoreSummary{RunID: run.ID, Customers: len(scores), MarginShare: popShare}
+	sum := &ScoreSummary{RunID: run.ID, Customers: len(rows), MarginShare: popShare}
 	var ce int64
-	for _, s := range scores {
-		ce += s.CLV
-		sum.MeanProbAlive += s.ProbAlive
-		sum.ExpectedPurchase += s.ExpectedPurchases
+	scores := func(yield func(store.Score) bool) {
+		for i := range rows {
+			sc := score(i)
+			ce += sc.CLV
+			sum.MeanProbAlive += sc.ProbAlive
+			sum.ExpectedPurchase += sc.ExpectedPurchases
+			if !yield(sc) {
+				return
+			}
+		}
 	}
-	sum.CustomerEquity = clientele.Money{Minor: ce, Currency: run.Currency}
-	sum.MeanCLV = float64(ce) / minor / float64(len(scores))
-	sum.MeanProbAlive /= float64(len(scores))
-	if err := db.Write(ctx, func(w *store.Writer) error { return w.Scores(ctx, run.ID, scores) }); err != nil {
+	if err := db.Write(ctx, func(w *store.Writer) error { return w.ScoreSeq(ctx, run.ID, scores) }); err != nil {
 		return nil, err
 	}
-	sum.Seconds = time.Since(start).Seconds()
+	sum.CustomerEquity = clientele.Money{Minor: ce, Currency: run.Currency}
+	sum.MeanCLV = float64(ce) / minor / float64(len(rows))
+	sum.MeanProbAlive /= float64(len(rows))
 	return sum, nil
 }
 
 type prediction struct{ alive, expected, dert float64 }
 
-type history struct{ x, tx, T int64 }
+type history struct{ x, tx, T int32 }
 
 // predict computes P(alive), expected purchases over the horizon and DERT
-// for every customer. Customers with the same history in days get the same
-// values, so each distinct history is computed once, on all cores.
-func predict(model purchaseModel, sums []store.CustomerSummary, unit, horizon, delta float64) []prediction {
-	index := make(map[history]int, len(sums)/2)
+// for every distinct history in days, on all cores: values holds them and
+// which[i] is the history of rows[i].
+func predict(model purchaseModel, rows []scoreRow, unit, horizon, delta float64) (values []prediction, which []int32) {
+	index := make(map[history]int32, len(rows)/4)
 	var distinct []history
-	which := make([]int, len(sums))
-	for i, s := range sums {
-		h := history{s.Repeat, s.Recency, s.Age}
+	which = make([]int32, len(rows))
+	for i, r := range rows {
+		h := history{r.x, r.tx, r.T}
 		j, ok := index[h]
 		if !ok {
-			j = len(distinct)
+			j = int32(len(distinct))
 			index[h] = j
 			distinct = append(distinct, h)
 		}
 		which[i] = j
 	}
-	values := make([]prediction, len(distinct))
+	values = make([]prediction, len(distinct))
 	workers := runtime.GOMAXPROCS(0)
 	chunk := (len(distinct) + workers - 1) / workers
 	var wg sync.WaitGroup
@@ -581,9 +669,7 @@ func predict(model purchaseModel, sums []store.CustomerSummary, unit, horizon, d
 		if lo >= hi {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for j := lo; j < hi; j++ {
 				h := distinct[j]
 				x, tx, T := float64(h.x), float64(h.tx)/unit, float64(h.T)/unit
@@ -593,12 +679,8 @@ func predict(model purchaseModel, sums []store.CustomerSummary, unit, horizon, d
 					dert:     model.dert(x, tx, T, delta, horizon),
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	out := make([]prediction, len(sums))
-	for i, j := range which {
-		out[i] = values[j]
-	}
-	return out
+	return values, which
 }

@@ -63,6 +63,26 @@ func TestFitCDNOWFromDatabase(t *testing.T) {
 			if math.Abs(s.ProbAlive-0.7266) > 0.001 || s.CLV <= 0 || s.ExpectedSpend <= 0 {
 				t.Errorf("score of 00004: %+v", s)
 			}
+
+			// Fitting and scoring in one pass gives the same run and scores.
+			both, err := valuation.Fit(ctx, b.DB, valuation.FitOptions{Model: "bgnbd", Spend: "gammagamma", Unit: "week",
+				CalibrationEnd: calEnd, Location: time.UTC, Currency: "USD",
+				Score: &valuation.ScoreOptions{Horizon: 52, DiscountRate: 0.15, Margin: 0.3}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if both.Scored == nil || both.Scored.RunID != both.Run.ID || both.Scored.Customers != 2357 ||
+				both.Scored.CustomerEquity != sum.CustomerEquity || math.Abs(both.Scored.MeanProbAlive-sum.MeanProbAlive) > 1e-12 {
+				t.Errorf("fit and score in one pass: %+v; scored apart: %+v", both.Scored, sum)
+			}
+			s2, run2, err := b.DB.CustomerScore(ctx, "00004", 0)
+			if err != nil || run2 != both.Run.ID || *s2 != *s {
+				t.Errorf("score of 00004 in one pass: %+v (run %d), %v; apart: %+v", s2, run2, err, s)
+			}
+			if _, err := valuation.Fit(ctx, b.DB, valuation.FitOptions{Model: "bgnbd", Unit: "week", CalibrationEnd: calEnd, Location: time.UTC,
+				Currency: "USD", Score: &valuation.ScoreOptions{Horizon: 0}}); err == nil {
+				t.Error("a fit with a zero scoring horizon was accepted")
+			}
 		})
 	}
 }
