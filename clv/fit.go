@@ -212,7 +212,16 @@ func prepareRFM(data []RFM, s *Settings, dropout func([]RFM) (first, second []fl
 	}
 	d1, d2 := dropout(c)
 	with := func(r, alpha float64, d []float64) []float64 { return append([]float64{r, alpha}, d...) }
-	return s, c, [][]float64{with(1, 1/rate, d1), with(0.5, 0.5/rate, d2), with(2, 2/rate, d1), {1, 1, 1, 1}}, nil
+	// The shape r of the purchase rates from the counts' overdispersion, as
+	// for a negative binomial (variance = m + m²/r), ignoring dropout: a
+	// start nearer the optimum than r = 1 saves some iterations.
+	m := meanOf(c, func(d RFM) float64 { return d.X })
+	v := meanOf(c, func(d RFM) float64 { return (d.X - m) * (d.X - m) })
+	r0 := 1.0
+	if v > m && m > 0 {
+		r0 = min(max(m*m/(v-m), 0.05), 5)
+	}
+	return s, c, [][]float64{with(r0, r0/rate, d1), with(1, 1/rate, d1), with(0.5, 0.5/rate, d2), with(2, 2/rate, d1), {1, 1, 1, 1}}, nil
 }
 
 // Settings tune a fit; nil means the defaults.
