@@ -7,9 +7,11 @@ import (
 	"os"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"clientele"
+	"clientele/internal/report"
 )
 
 // checkFormat validates a --format value.
@@ -54,4 +56,66 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// reportFlags are the output flags every database report shares.
+type reportFlags struct {
+	format, out, plotFormat string
+}
+
+func (f *reportFlags) add(cmd *cobra.Command, charts string) {
+	cmd.Flags().StringVar(&f.format, "format", "table", "output format: table, csv (the main table), json or html (with the charts inline)")
+	cmd.Flags().StringVar(&f.out, "out", "", "directory to write the charts into ("+charts+")")
+	cmd.Flags().StringVar(&f.plotFormat, "plot-format", "png", "chart format for --out: png or svg")
+}
+
+func (f *reportFlags) check() error {
+	if err := checkFormat(f.format, "table", "csv", "json", "html"); err != nil {
+		return err
+	}
+	return checkFormat(f.plotFormat, "png", "svg")
+}
+
+// documented is a report with a readable form.
+type documented interface {
+	Document() (*report.Document, error)
+}
+
+// writeReport writes r in the chosen format and, with --out, its charts;
+// the paths of the charts go to standard error when standard output
+// carries a machine format.
+func (a *app) writeReport(f reportFlags, r documented) error {
+	var d *report.Document
+	if f.format != "json" || f.out != "" {
+		var err error
+		if d, err = r.Document(); err != nil {
+			return fmt.Errorf("draw the report: %w", err)
+		}
+	}
+	var err error
+	switch f.format {
+	case "json":
+		err = writeJSON(a.stdout, r)
+	case "csv":
+		err = d.WriteCSV(a.stdout)
+	case "html":
+		err = d.WriteHTML(a.stdout)
+	default:
+		err = d.WriteText(a.stdout)
+	}
+	if err != nil || f.out == "" {
+		return err
+	}
+	paths, err := d.SaveCharts(f.out, f.plotFormat)
+	if err != nil {
+		return err
+	}
+	w := a.stdout
+	if f.format != "table" {
+		w = a.stderr
+	}
+	for _, p := range paths {
+		fmt.Fprintln(w, "wrote", p)
+	}
+	return nil
 }
