@@ -1,12 +1,10 @@
 package main
 
 import (
-	"strconv"
-	"strings"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"clientele"
 	"clientele/internal/report"
 	"clientele/internal/store"
 )
@@ -29,12 +27,11 @@ share of the market's customer equity.`,
 			}
 			market := map[string]float64{}
 			for _, c := range competitors {
-				name, v, ok := strings.Cut(c, "=")
-				x, err := strconv.ParseFloat(v, 64)
-				if !ok || name == "" || err != nil || x < 0 {
-					return clientele.Errorf(clientele.EINVALID, "--competitor %q: want NAME=CUSTOMER_EQUITY", c)
+				name, ce, err := report.ParseCompetitor(c)
+				if err != nil {
+					return fmt.Errorf("--competitor: %w", err)
 				}
-				market[name] = x
+				market[name] = ce
 			}
 			ctx := cmd.Context()
 			return a.withDB(ctx, func(db *store.DB) error {

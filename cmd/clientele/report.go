@@ -160,7 +160,8 @@ owner's portfolio.`,
 					}
 					market = st.Market
 				}
-				return build(&ingest.Survey{Brands: st.Brands, Drivers: st.Drivers, Respondents: st.Respondents, IDs: st.IDs}, market, surveyName)
+				survey, _ := report.StoredSurvey(st)
+				return build(survey, market, surveyName)
 			})
 		},
 	}

@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -64,6 +66,17 @@ type EquityReport struct {
 	History       []EquityRun          `json:"history"`
 
 	clvs []float64 // sorted, highest first, for the charts
+}
+
+// ParseCompetitor reads a competitor's customer equity given as
+// NAME=CE, CE a finite number ≥ 0.
+func ParseCompetitor(s string) (name string, ce float64, err error) {
+	name, v, ok := strings.Cut(s, "=")
+	ce, perr := strconv.ParseFloat(v, 64)
+	if !ok || name == "" || perr != nil || ce < 0 || math.IsNaN(ce) || math.IsInf(ce, 0) {
+		return "", 0, clientele.Errorf(clientele.EINVALID, "competitor %q: want NAME=CUSTOMER_EQUITY, a number ≥ 0", s)
+	}
+	return name, ce, nil
 }
 
 // Equity builds the equity report from every scoring run; competitors

@@ -29,3 +29,26 @@ func TestDayAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCompetitor(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		name string
+		ce   float64
+		ok   bool
+	}{
+		{"rival=1000", "rival", 1000, true},
+		{"a=b=2", "", 0, false},
+		{"rival=0", "rival", 0, true},
+		{"rival", "", 0, false},
+		{"=5", "", 0, false},
+		{"rival=-1", "", 0, false},
+		{"rival=NaN", "", 0, false},
+		{"rival=Inf", "", 0, false},
+	} {
+		name, ce, err := ParseCompetitor(c.in)
+		if (err == nil) != c.ok || name != c.name || ce != c.ce {
+			t.Errorf("ParseCompetitor(%q) = %q, %v, %v; want %q, %v, ok %v", c.in, name, ce, err, c.name, c.ce, c.ok)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"clientele"
 	"clientele/equity"
 	"clientele/internal/ingest"
+	"clientele/internal/store"
 )
 
 // SwitchingBrand is one brand's value under the switching model.
@@ -117,6 +118,12 @@ func Switching(s *ingest.Survey, marketJSON []byte, whatIf string) (*SwitchingRe
 		r.WhatIf.SharesAfter[b.Name] = after.SharesAfter[j]
 	}
 	return r, nil
+}
+
+// StoredSurvey is a survey stored with `clientele import survey`, as the
+// switching model reads it; market is the one stored with it (nil if none).
+func StoredSurvey(st *store.Survey) (survey *ingest.Survey, market []byte) {
+	return &ingest.Survey{Brands: st.Brands, Drivers: st.Drivers, Respondents: st.Respondents, IDs: st.IDs}, st.Market
 }
 
 // Document is the brand table, the coefficients, and the chart "shares"

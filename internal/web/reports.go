@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"clientele"
-	"clientele/internal/ingest"
 	"clientele/internal/report"
 )
 
@@ -89,13 +88,12 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 	case "equity":
 		competitors := map[string]float64{}
 		for _, c := range r.URL.Query()["competitor"] {
-			n, v, ok := strings.Cut(c, "=")
-			f, err := strconv.ParseFloat(v, 64)
-			if !ok || n == "" || err != nil || f < 0 {
+			n, ce, err := report.ParseCompetitor(c)
+			if err != nil {
 				p.bad("competitor", "must be NAME=CUSTOMER_EQUITY, the equity a number ≥ 0")
 				continue
 			}
-			competitors[n] = f
+			competitors[n] = ce
 		}
 		if err := p.err(); err != nil {
 			return nil, err
@@ -147,7 +145,8 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 		if st.Market == nil {
 			return nil, clientele.Errorf(clientele.EINVALID, "survey %s was stored without a market description", name)
 		}
-		rep, err := report.Switching(&ingest.Survey{Brands: st.Brands, Drivers: st.Drivers, Respondents: st.Respondents, IDs: st.IDs}, st.Market, p.str("what_if", ""))
+		survey, market := report.StoredSurvey(st)
+		rep, err := report.Switching(survey, market, p.str("what_if", ""))
 		if err != nil {
 			return nil, err
 		}
