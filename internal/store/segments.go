@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -280,8 +281,10 @@ type HistoryEntry struct {
 // CustomerSegments returns the names of the segments the customer is a
 // member of.
 func (db *DB) CustomerSegments(ctx context.Context, customerID string) ([]string, error) {
+	// Sorted here, not by the query: a customer is in a few segments, and
+	// ORDER BY would cost SQLite a temporary B-tree on every 360 view.
 	rows, err := db.query(ctx, `SELECT s.name FROM segment_members m JOIN segments s ON s.id = m.segment_id
-		WHERE m.customer_id = $1 ORDER BY s.name`, customerID)
+		WHERE m.customer_id = $1`, customerID)
 	if err != nil {
 		return nil, fmt.Errorf("segments of %s: %w", customerID, err)
 	}
@@ -294,5 +297,6 @@ func (db *DB) CustomerSegments(ctx context.Context, customerID string) ([]string
 		}
 		out = append(out, n)
 	}
+	slices.Sort(out)
 	return out, rows.Err()
 }

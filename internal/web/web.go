@@ -515,20 +515,16 @@ func (s *Server) customer360(r *http.Request) (any, error) {
 	}
 	// The customer's value and segments: what an agent needs to route and
 	// serve the caller.
-	if sc, runID, err := s.db.CustomerScore(r.Context(), v.Customer.ID, 0); err == nil {
-		cur, err := s.runCurrency(r.Context(), runID)
+	if sc := v.Score; sc != nil {
+		cur, err := s.runCurrency(r.Context(), v.ScoreRun)
 		if err != nil {
 			return nil, err
 		}
 		scale, _ := cur.Scale()
-		out.Score = &scoreJSON{RunID: runID, ProbAlive: sc.ProbAlive, ExpectedPurchases: sc.ExpectedPurchases,
+		out.Score = &scoreJSON{RunID: v.ScoreRun, ProbAlive: sc.ProbAlive, ExpectedPurchases: sc.ExpectedPurchases,
 			ExpectedSpend: json.Number(clientele.FormatAmount(sc.ExpectedSpend, scale)), CLV: json.Number(clientele.FormatAmount(sc.CLV, scale)), Currency: string(cur)}
-	} else if clientele.ErrorCode(err) != clientele.ENOTFOUND {
-		return nil, err
 	}
-	if out.Segments, err = s.db.CustomerSegments(r.Context(), v.Customer.ID); err != nil {
-		return nil, err
-	}
+	out.Segments = v.Segments
 	if out.Segments == nil {
 		out.Segments = []string{}
 	}
