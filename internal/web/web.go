@@ -246,7 +246,14 @@ type tokenEntry struct {
 	lastSeen time.Time // last time use was written to the database
 }
 
-const tokenTTL = 30 * time.Second
+const (
+	tokenTTL = 30 * time.Second
+	// touchEvery is how often a token's last use is written. Rarely: on
+	// SQLite every write makes each reader connection drop its page cache
+	// and memory map at its next read, and a busy server would pay for
+	// a bookkeeping write with a burst of cold reads.
+	touchEvery = time.Hour
+)
 
 type ctxKey int
 
@@ -285,7 +292,7 @@ func (s *Server) verify(ctx context.Context, secret string) (*store.Token, error
 	if len(s.tokens.entries) > 10000 {
 		clear(s.tokens.entries)
 	}
-	touch := now.Sub(e.lastSeen) > time.Minute
+	touch := now.Sub(e.lastSeen) > touchEvery
 	e = tokenEntry{tok: tok, until: now.Add(tokenTTL), lastSeen: e.lastSeen}
 	if touch {
 		e.lastSeen = now
