@@ -39,8 +39,8 @@ func newServeCmd(a *app) *cobra.Command {
 func (a *app) serve(ctx context.Context, db *store.DB, addr string, ready func(addr string)) error {
 	if os.Getenv("GOGC") == "" {
 		// The server's live heap is a few MB, so the default GOGC=100
-		// collects dozens of times a second under load; 400 trims the
-		// 360 view's p99 at 1,000 views/s by about a millisecond
+		// collects about 25 times a second at 1,000 requests/s; 400
+		// trims the 360 view's p99 there by about a millisecond
 		// (docs/benchmarks.md). GOGC in the environment overrides it.
 		debug.SetGCPercent(400)
 	}
