@@ -173,10 +173,11 @@ func (db *DB) Customer360(ctx context.Context, id string, n int) (*View360, erro
 	if v.Events, err = db.events(ctx, id, n); err != nil {
 		return nil, err
 	}
-	switch v.Score, v.ScoreRun, err = db.CustomerScore(ctx, id, 0); {
-	case clientele.ErrorCode(err) == clientele.ENOTFOUND:
-		v.Score = nil
-	case err != nil:
+	sc, run, err := db.CustomerScore(ctx, id, 0)
+	switch {
+	case err == nil:
+		v.Score, v.ScoreRun = sc, run
+	case clientele.ErrorCode(err) != clientele.ENOTFOUND: // never scored: no score
 		return nil, err
 	}
 	if v.Segments, err = db.CustomerSegments(ctx, id); err != nil {
