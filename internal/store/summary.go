@@ -118,17 +118,24 @@ func (db *DB) Summaries(ctx context.Context, opt SummaryOptions, fn func(Custome
 	return db.scanSummaries(ctx, q, args, fn)
 }
 
-// summarySQLite computes the summaries portably: days per customer, the
-// first day per customer, and the two joined to sum the repeat days.
-func summarySQLite(dayExpr string) string {
-	return `WITH d AS (
+// dailyTotals is the common table expression d of both dialects' summary
+// queries: each customer's transactions before $2 summed by day, with
+// amounts and margins in currency $4 only.
+func dailyTotals(dayExpr string) string {
+	return `d AS (
 		SELECT customer_id, ` + dayExpr + ` AS day,
 			sum(CASE WHEN currency = $4 THEN amount ELSE 0 END) AS amount,
 			sum(CASE WHEN currency = $4 THEN coalesce(margin, 0) ELSE 0 END) AS margin,
 			count(*) AS n, count(margin) AS nm
 		FROM transactions WHERE time < $2
 		GROUP BY customer_id, ` + dayExpr + `
-	), f AS (
+	)`
+}
+
+// summarySQLite computes the summaries portably: days per customer, the
+// first day per customer, and the two joined to sum the repeat days.
+func summarySQLite(dayExpr string) string {
+	return `WITH ` + dailyTotals(dayExpr) + `, f AS (
 		SELECT customer_id, min(day) AS first, max(day) AS last, count(*) AS days
 		FROM d WHERE day <= $3 GROUP BY customer_id
 	)
@@ -153,14 +160,7 @@ func summarySQLite(dayExpr string) string {
 // now).
 func summaryPostgres(dayExpr string) string {
 	const cal = "FILTER (WHERE day <= $3)"
-	return `WITH d AS (
-		SELECT customer_id, ` + dayExpr + ` AS day,
-			sum(CASE WHEN currency = $4 THEN amount ELSE 0 END) AS amount,
-			sum(CASE WHEN currency = $4 THEN coalesce(margin, 0) ELSE 0 END) AS margin,
-			count(*) AS n, count(margin) AS nm
-		FROM transactions WHERE time < $2
-		GROUP BY customer_id, ` + dayExpr + `
-	)
+	return `WITH ` + dailyTotals(dayExpr) + `
 	SELECT customer_id, min(day) ` + cal + `, count(*) ` + cal + ` - 1,
 		max(day) ` + cal + ` - min(day) ` + cal + `, $3 - min(day) ` + cal + `,
 		CAST(sum(amount) ` + cal + ` - (min(ARRAY[CAST(day AS BIGINT), CAST(amount AS BIGINT)]) ` + cal + `)[2] AS BIGINT),
