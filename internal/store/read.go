@@ -79,21 +79,13 @@ func (db *DB) Customers(ctx context.Context, f CustomerFilter) ([]clientele.Cust
 		f.Limit = 50
 	}
 	f.Limit = min(f.Limit, 1000)
-	var where string
 	args := []any{f.After, f.Limit + 1}
-	if q := strings.TrimSpace(f.Query); q != "" {
+	q := strings.TrimSpace(f.Query)
+	if q != "" {
 		lo := strings.ToLower(q)
-		hi := lo + "\U0010FFFF"
-		ge, lt := ">=", "<"
-		if db.dialect == Postgres {
-			ge, lt = "~>=~", "~<~" // text_pattern_ops: byte order, like SQLite
-		}
-		args = append(args, q, lo, hi)
-		where = ` AND id IN (SELECT id FROM customers WHERE id = $3
-			UNION SELECT id FROM customers WHERE email ` + ge + ` $4 AND email ` + lt + ` $5
-			UNION SELECT id FROM customers WHERE lower(name) ` + ge + ` $4 AND lower(name) ` + lt + ` $5)`
+		args = append(args, q, lo, lo+"\U0010FFFF")
 	}
-	rows, err := db.r.QueryContext(ctx, customerSelect+` WHERE id > $1`+where+` ORDER BY id LIMIT $2`, args...)
+	rows, err := db.r.QueryContext(ctx, db.customerListSQL(q != ""), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list customers: %w", err)
 	}
@@ -115,6 +107,27 @@ func (db *DB) Customers(ctx context.Context, f CustomerFilter) ([]clientele.Cust
 		next = out[len(out)-1].ID
 	}
 	return out, next, nil
+}
+
+// customerListSQL is the query of Customers: $1 the cursor, $2 the page
+// size plus one and, when search is set, $3 the search text, $4 and $5 the
+// bounds of its lower-case prefix range. A search matches an exact id, or a
+// prefix of the e-mail address or of the lower-cased name, each through its
+// index; the terms that leave out empty e-mail addresses and names are
+// what lets SQLite and PostgreSQL use those partial indexes (migration
+// 00006).
+func (db *DB) customerListSQL(search bool) string {
+	where := ""
+	if search {
+		ge, lt := ">=", "<"
+		if db.dialect == Postgres {
+			ge, lt = "~>=~", "~<~" // text_pattern_ops: byte order, like SQLite
+		}
+		where = ` AND id IN (SELECT id FROM customers WHERE id = $3
+			UNION SELECT id FROM customers WHERE email <> '' AND email ` + ge + ` $4 AND email ` + lt + ` $5
+			UNION SELECT id FROM customers WHERE name <> '' AND lower(name) ` + ge + ` $4 AND lower(name) ` + lt + ` $5)`
+	}
+	return customerSelect + ` WHERE id > $1` + where + ` ORDER BY id LIMIT $2`
 }
 
 // CustomerByIdentity returns the id of the customer that an identity of the

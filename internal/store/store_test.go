@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -352,6 +353,13 @@ func TestCustomersUpsertAndSearch(t *testing.T) {
 			if err != nil || created {
 				t.Fatalf("PutCustomer existing = %v, %v", created, err)
 			}
+			// c5 comes with its first transaction: no name, no e-mail.
+			if err := b.DB.Write(ctx, func(w *store.Writer) error {
+				_, err := w.Transactions(ctx, []clientele.Transaction{tx("c5", "t1", 1, 100)}, nil)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
 			tests := []struct {
 				query string
 				want  []string
@@ -360,8 +368,9 @@ func TestCustomersUpsertAndSearch(t *testing.T) {
 				{"AL", []string{"c2", "c4"}},
 				{"grace@", []string{"c3"}},
 				{"c1", []string{"c1"}},
+				{"c5", []string{"c5"}},
 				{"zzz", nil},
-				{"", []string{"c1", "c2", "c3", "c4"}},
+				{"", []string{"c1", "c2", "c3", "c4", "c5"}},
 			}
 			for _, tt := range tests {
 				got, _, err := b.DB.Customers(ctx, store.CustomerFilter{Query: tt.query})
@@ -392,8 +401,27 @@ func TestCustomersUpsertAndSearch(t *testing.T) {
 				}
 				after = next
 			}
-			if diff := cmp.Diff([]string{"c1", "c2", "c3", "c4"}, all); diff != "" {
+			if diff := cmp.Diff([]string{"c1", "c2", "c3", "c4", "c5"}, all); diff != "" {
 				t.Errorf("paging (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCustomerSearchPlan checks that a search reads the e-mail and name
+// indexes, which leave out empty values (migration 00006), rather than
+// scanning every customer.
+func TestCustomerSearchPlan(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			plan, err := b.DB.ExplainCustomerSearch(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, index := range []string{"customers_email", "customers_name"} {
+				if !strings.Contains(plan, index) {
+					t.Errorf("search plan does not use %s:\n%s", index, plan)
+				}
 			}
 		})
 	}
