@@ -94,7 +94,10 @@ type Summary struct {
 	Rejected   int64 // bad rows
 	Errors     []RowError
 	RejectPath string // where rejected rows went, with SkipInvalid
-	Elapsed    time.Duration
+	// Elapsed is how long the import took: up to the commit for File, up
+	// to the last row written within a transaction the caller holds
+	// (FileTx, Reader, Dir).
+	Elapsed time.Duration
 }
 
 func (s *Summary) String() string {
@@ -142,11 +145,15 @@ func DetectFormat(path string) string {
 // File imports one file of the given kind into db, in one transaction.
 func File(ctx context.Context, db *store.DB, kind Kind, path string, opt Options) (*Summary, error) {
 	var sum *Summary
+	start := time.Now()
 	err := db.Write(ctx, func(w *store.Writer) error {
 		var err error
 		sum, err = FileTx(ctx, w, kind, path, opt)
 		return err
 	})
+	if err == nil {
+		sum.Elapsed = time.Since(start) // the commit is part of the import
+	}
 	return sum, err
 }
 
