@@ -173,14 +173,14 @@ func openSQLite(ctx context.Context, path string, opt *Options) (*DB, error) {
 }
 
 // sqlitePageSize is the page size of the SQLite files Clientele creates:
-// 32 KiB instead of SQLite's 4 KiB. Every page SQLite reads is a pread and
+// 16 KiB instead of SQLite's 4 KiB. Every page SQLite reads is a pread and
 // every page it writes to the log is two pwrites, and on a virtual machine
-// the system calls, not the bytes, are the cost: with 32 KiB pages a
-// million-row import makes an eighth of the calls. Measured on the 2-core
-// machine (docs/benchmarks.md): the 1M-row CSV import 181,000 → 212,000
-// rows/s, a segment refresh of 1M customers −18 %, the equity report −12 %,
-// the 360 view no slower.
-const sqlitePageSize = 32768
+// the system calls, not the bytes, are the cost. Measured on the 2-core
+// machine (docs/benchmarks.md), the 1M-row transactions import goes from
+// 177,000 to 210,000 rows/s; 32 KiB gains a little more there but makes
+// every change to a scattered index page (customers, identities) cost
+// twice as much again: a customer import was a quarter slower.
+const sqlitePageSize = 16384
 
 // createSQLite gives a database file that does not exist yet, or is empty,
 // its page size and WAL mode, on one plain connection before the pools open

@@ -122,7 +122,7 @@ func TestWriteRollsBack(t *testing.T) {
 	}
 }
 
-// TestSQLitePageSize checks that a new SQLite file gets 32 KiB pages and
+// TestSQLitePageSize checks that a new SQLite file gets 16 KiB pages and
 // WAL mode, and that a file an earlier version made with SQLite's 4 KiB
 // pages opens, migrates and keeps its page size.
 func TestSQLitePageSize(t *testing.T) {
@@ -162,8 +162,8 @@ func TestSQLitePageSize(t *testing.T) {
 		name, path string
 		pageSize   int
 	}{
-		{"new file", filepath.Join(dir, "new.db"), 32768},
-		{"empty file", empty, 32768},
+		{"new file", filepath.Join(dir, "new.db"), 16384},
+		{"empty file", empty, 16384},
 		{"4 KiB database", old, 4096},
 	}
 	for _, tt := range tests {

@@ -509,14 +509,29 @@ func lastByKey[T any](xs []T, key func(*T) string) []T {
 }
 
 // sqliteTx runs the writer on SQLite: multi-row INSERT statements of up to
-// sqliteChunk rows, prepared once per transaction and shape.
+// sqliteChunk rows (scatteredChunk for scattered tables), prepared once per
+// transaction and shape.
 type sqliteTx struct {
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
 	args  []any
 }
 
-const sqliteChunk = 100
+const (
+	sqliteChunk    = 100
+	scatteredChunk = 10
+)
+
+// scattered names the tables whose rows land on pages all over an index
+// whatever order they come in: the search indexes of customers, identities
+// keyed by their value, accounts by their own id. A multi-row INSERT keeps a
+// copy of every page it changes until it ends (its statement journal, so
+// that a failing row undoes the rows before it); 100 such rows change
+// hundreds of pages, and past 4 MiB of copies the SQLite allocator hands
+// the memory back and faults it in again on every statement. With 16 KiB
+// pages that made a customer import 3 times slower; statements of 10 rows
+// stay well under it (docs/benchmarks.md).
+var scattered = map[string]bool{"customers": true, "identities": true, "accounts": true}
 
 func (s *sqliteTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	r, err := s.tx.ExecContext(ctx, query, args...)
@@ -567,8 +582,12 @@ func insertSQL(table string, cols []string, n int, conflict, returning string) s
 func (s *sqliteTx) insert(ctx context.Context, table string, cols []string, rows [][]any, conflict, returning string) (int64, [][]string, error) {
 	var total int64
 	var keys [][]string
-	for start := 0; start < len(rows); start += sqliteChunk {
-		chunk := rows[start:min(start+sqliteChunk, len(rows))]
+	size := sqliteChunk
+	if scattered[table] {
+		size = scatteredChunk
+	}
+	for start := 0; start < len(rows); start += size {
+		chunk := rows[start:min(start+size, len(rows))]
 		q := insertSQL(table, cols, len(chunk), conflict, returning)
 		st, ok := s.stmts[q]
 		if !ok {
