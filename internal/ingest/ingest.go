@@ -195,8 +195,11 @@ func Reader(ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source
 	switch kind {
 	case Transactions:
 		// Transactions are the bulk of any import: the parser's goroutine
-		// also sorts and converts them, leaving the writer only the writing.
-		return runPrepared(ctx, w, kind, r, source, opt, transactionParser, w.DB().PrepareTransactions,
+		// also sorts and converts them, and works out which customers are
+		// new, leaving the writer only the writing.
+		memo := store.NewCustomerMemo()
+		prepare := func(txs []clientele.Transaction) *store.TxBatch { return w.DB().PrepareTransactions(txs, memo) }
+		return runPrepared(ctx, w, kind, r, source, opt, transactionParser, prepare,
 			func(w *store.Writer, ctx context.Context, b *store.TxBatch) (store.Result, error) {
 				return w.WriteTransactions(ctx, b, nil)
 			})

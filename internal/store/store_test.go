@@ -97,6 +97,63 @@ func TestTransactionsIdempotent(t *testing.T) {
 	}
 }
 
+// TestTransactionsWithMemo writes batches prepared with one CustomerMemo,
+// as an import does: each customer is created once, with the time of its
+// first transaction (in key order) in the first batch that brings it, whether it comes
+// again in a later batch or was stored before.
+func TestTransactionsWithMemo(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			if err := b.DB.Write(ctx, func(w *store.Writer) error {
+				_, err := w.Transactions(ctx, []clientele.Transaction{tx("c0", "t0", 1, 100)}, nil)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			memo := store.NewCustomerMemo()
+			batches := [][]clientele.Transaction{
+				{tx("c2", "t3", 5, 100), tx("c1", "t1", 3, 100), tx("c2", "t2", 4, 100), tx("c0", "t4", 2, 100)},
+				{tx("c1", "t5", 6, 100), tx("c3", "t6", 7, 100), tx("c0", "t7", 8, 100), tx("c3", "t8", 9, 100)},
+			}
+			var got store.Result
+			err := b.DB.Write(ctx, func(w *store.Writer) error {
+				for _, txs := range batches {
+					res, err := w.WriteTransactions(ctx, b.DB.PrepareTransactions(txs, memo), nil)
+					if err != nil {
+						return err
+					}
+					got.Written += res.Written
+					got.Duplicates += res.Duplicates
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := (store.Result{Written: 8}); got != want {
+				t.Errorf("written %+v, want %+v", got, want)
+			}
+			st, err := b.DB.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Customers != 4 || st.Transactions != 9 {
+				t.Errorf("stats %+v, want 4 customers and 9 transactions", st)
+			}
+			for id, day := range map[string]int{"c0": 1, "c1": 3, "c2": 4, "c3": 7} {
+				c, err := b.DB.Customer(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := time.Date(2024, 1, day, 10, 0, 0, 0, time.UTC); !c.CreatedAt.Equal(want) {
+					t.Errorf("%s created %v, want %v", id, c.CreatedAt, want)
+				}
+			}
+		})
+	}
+}
+
 func TestWriteRollsBack(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {

@@ -109,17 +109,21 @@ type Result struct {
 }
 
 // ensureCustomers creates, with no profile, the customers that ids name and
-// that do not exist yet; first gives each one's creation time.
-func (w *Writer) ensureCustomers(ctx context.Context, ids []string, first []time.Time) error {
+// that do not exist yet; first gives each one's creation time. With check
+// set it skips the customers w has already made sure of; without, the
+// caller has (a batch prepared with a CustomerMemo).
+func (w *Writer) ensureCustomers(ctx context.Context, ids []string, first []time.Time, check bool) error {
 	var rows [][]any
 	for i, id := range ids {
-		if _, ok := w.seen[id]; ok {
-			continue
+		if check {
+			if _, ok := w.seen[id]; ok {
+				continue
+			}
+			if len(w.seen) >= seenLimit {
+				clear(w.seen)
+			}
+			w.seen[id] = struct{}{}
 		}
-		if len(w.seen) >= seenLimit {
-			clear(w.seen)
-		}
-		w.seen[id] = struct{}{}
 		rows = append(rows, []any{id, w.db.ts(first[i]), w.db.ts(w.now)})
 	}
 	if len(rows) == 0 {
@@ -132,6 +136,22 @@ func (w *Writer) ensureCustomers(ctx context.Context, ids []string, first []time
 	return nil
 }
 
+// A CustomerMemo remembers the customers of the transaction batches
+// prepared with it, so that each later batch carries only the customers it
+// brings first, and the writer, which creates them, looks nothing up: the
+// look-ups run where the batches are prepared, on the parser's goroutine of
+// an import. The batches prepared with one memo must be written in the
+// order they were prepared, in one database transaction. A memo is not safe
+// for concurrent use.
+type CustomerMemo struct {
+	seen map[string]struct{}
+}
+
+// NewCustomerMemo returns an empty memo.
+func NewCustomerMemo() *CustomerMemo {
+	return &CustomerMemo{seen: make(map[string]struct{})}
+}
+
 var txCols = []string{"customer_id", "id", "time", "store", "channel", "payment_method", "amount", "margin", "currency", "quantity"}
 var lineCols = []string{"customer_id", "transaction_id", "line_no", "sku", "quantity", "unit_price"}
 
@@ -141,17 +161,38 @@ var lineCols = []string{"customer_id", "transaction_id", "line_no", "sku", "quan
 type TxBatch struct {
 	txs      []clientele.Transaction
 	rows     [][]any
-	ids      []string
-	first    []time.Time
+	ids      []string    // the customers to make sure of…
+	first    []time.Time // …and the time each one is created with
+	checked  bool        // ids holds only customers new to the memo
 	hasLines bool
 }
 
-// PrepareTransactions makes txs ready for Writer.WriteTransactions.
-func (db *DB) PrepareTransactions(txs []clientele.Transaction) *TxBatch {
-	b := &TxBatch{txs: txs, ids: make([]string, len(txs)), first: make([]time.Time, len(txs)), rows: make([][]any, len(txs))}
+// PrepareTransactions makes txs ready for Writer.WriteTransactions. memo,
+// when not nil, remembers the customers of this and earlier batches (see
+// CustomerMemo).
+func (db *DB) PrepareTransactions(txs []clientele.Transaction, memo *CustomerMemo) *TxBatch {
+	b := &TxBatch{txs: txs, rows: make([][]any, len(txs)), checked: memo != nil}
+	if memo == nil {
+		b.ids, b.first = make([]string, len(txs)), make([]time.Time, len(txs))
+	}
+	prev := ""
 	for k, i := range keyOrder(len(txs), func(i int) (string, string) { return txs[i].CustomerID, txs[i].ID }) {
 		t := &txs[i]
-		b.ids[k], b.first[k] = t.CustomerID, t.Time
+		switch {
+		case memo == nil:
+			b.ids[k], b.first[k] = t.CustomerID, t.Time
+		case k > 0 && t.CustomerID == prev:
+			// In key order a customer's transactions are neighbours.
+		default:
+			prev = t.CustomerID
+			if _, ok := memo.seen[t.CustomerID]; !ok {
+				if len(memo.seen) >= seenLimit {
+					clear(memo.seen)
+				}
+				memo.seen[t.CustomerID] = struct{}{}
+				b.ids, b.first = append(b.ids, t.CustomerID), append(b.first, t.Time)
+			}
+		}
 		var margin any
 		if t.Margin != nil {
 			margin = *t.Margin
@@ -167,7 +208,7 @@ func (db *DB) PrepareTransactions(txs []clientele.Transaction) *TxBatch {
 // whether this call stored it (false: it was a duplicate, including of an
 // earlier item of the same batch). The transactions must be valid.
 func (w *Writer) Transactions(ctx context.Context, txs []clientele.Transaction, created []bool) (Result, error) {
-	return w.WriteTransactions(ctx, w.db.PrepareTransactions(txs), created)
+	return w.WriteTransactions(ctx, w.db.PrepareTransactions(txs, nil), created)
 }
 
 // WriteTransactions inserts a prepared batch; see Transactions.
@@ -176,7 +217,7 @@ func (w *Writer) WriteTransactions(ctx context.Context, b *TxBatch, created []bo
 	if len(txs) == 0 {
 		return Result{}, nil
 	}
-	if err := w.ensureCustomers(ctx, b.ids, b.first); err != nil {
+	if err := w.ensureCustomers(ctx, b.ids, b.first, !b.checked); err != nil {
 		return Result{}, err
 	}
 	returning := ""
@@ -275,7 +316,7 @@ func (w *Writer) Events(ctx context.Context, evs []clientele.Event, created []bo
 		}
 		rows[i] = []any{e.CustomerID, e.ID, e.Type, w.db.ts(e.Time), props}
 	}
-	if err := w.ensureCustomers(ctx, ids, first); err != nil {
+	if err := w.ensureCustomers(ctx, ids, first, true); err != nil {
 		return Result{}, err
 	}
 	returning := ""
@@ -403,7 +444,7 @@ func (w *Writer) Accounts(ctx context.Context, as []clientele.Account) (Result, 
 			idents = append(idents, clientele.Identity{Kind: clientele.IdentityCard, Value: clientele.NormalizeIdentity(clientele.IdentityCard, a.ID), CustomerID: a.CustomerID})
 		}
 	}
-	if err := w.ensureCustomers(ctx, ids, first); err != nil {
+	if err := w.ensureCustomers(ctx, ids, first, true); err != nil {
 		return Result{}, err
 	}
 	n, _, err := w.q.insert(ctx, "accounts", accountCols, rows, accountUpsert, "")
