@@ -177,7 +177,7 @@ func openSQLite(ctx context.Context, path string, opt *Options) (*DB, error) {
 // every page it writes to the log is two pwrites, and on a virtual machine
 // the system calls, not the bytes, are the cost. Measured on the 2-core
 // machine (docs/benchmarks.md), the 1M-row transactions import goes from
-// 177,000 to 210,000 rows/s; 32 KiB gains a little more there but makes
+// 175,000 to 206,000 rows/s; 32 KiB gains a little more there but makes
 // every change to a scattered index page (customers, identities) cost
 // twice as much again: a customer import was a quarter slower.
 const sqlitePageSize = 16384
