@@ -135,7 +135,7 @@ func openSQLite(ctx context.Context, path string, opt *Options) (*DB, error) {
 	// temporary files — the statement journals of bulk INSERT … ON
 	// CONFLICT — in memory rather than on disk. The writer has a 64 MiB
 	// page cache for bulk imports.
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+	base := sqliteURI(path) +
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(memory)&_time_format=sqlite"
 	w, err := sql.Open("sqlite", base+"&_pragma=cache_size(-65536)&_txlock=immediate")
@@ -196,7 +196,7 @@ func createSQLite(ctx context.Context, path string) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", sqliteURI(path)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
@@ -212,6 +212,11 @@ func createSQLite(ctx context.Context, path string) error {
 		}
 	}
 	return nil
+}
+
+// sqliteURI is the file: URI of the database at path, without parameters.
+func sqliteURI(path string) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath()
 }
 
 func (db *DB) migrate(ctx context.Context) error {
