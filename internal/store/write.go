@@ -28,7 +28,7 @@ type Writer struct {
 	db   *DB
 	q    txQuerier
 	now  time.Time
-	seen map[string]struct{} // customers known to exist in this transaction
+	seen customerSet // customers known to exist in this transaction
 }
 
 // txQuerier is the part of a database transaction the writer needs; one
@@ -50,14 +50,29 @@ type rowIter interface {
 	Close()
 }
 
-// seenLimit bounds the writer's memory of existing customers; past it the
-// set is cleared and customers are checked again (a cheap no-op insert).
+// seenLimit bounds a customerSet; past it the set is cleared and customers
+// are checked again (a cheap no-op insert).
 const seenLimit = 2_000_000
+
+// customerSet remembers customers known to exist, up to seenLimit of them.
+type customerSet map[string]struct{}
+
+// add records id and reports whether it was not recorded yet.
+func (s customerSet) add(id string) bool {
+	if _, ok := s[id]; ok {
+		return false
+	}
+	if len(s) >= seenLimit {
+		clear(s)
+	}
+	s[id] = struct{}{}
+	return true
+}
 
 // Write runs fn inside one database transaction and commits if fn returns
 // nil; otherwise it rolls back and nothing fn wrote is kept.
 func (db *DB) Write(ctx context.Context, fn func(w *Writer) error) error {
-	w := &Writer{db: db, now: time.Now().UTC(), seen: make(map[string]struct{})}
+	w := &Writer{db: db, now: time.Now().UTC(), seen: customerSet{}}
 	if db.dialect == Postgres {
 		conn, err := db.w.Conn(ctx)
 		if err != nil {
@@ -115,14 +130,8 @@ type Result struct {
 func (w *Writer) ensureCustomers(ctx context.Context, ids []string, first []time.Time, check bool) error {
 	var rows [][]any
 	for i, id := range ids {
-		if check {
-			if _, ok := w.seen[id]; ok {
-				continue
-			}
-			if len(w.seen) >= seenLimit {
-				clear(w.seen)
-			}
-			w.seen[id] = struct{}{}
+		if check && !w.seen.add(id) {
+			continue
 		}
 		rows = append(rows, []any{id, w.db.ts(first[i]), w.db.ts(w.now)})
 	}
@@ -144,12 +153,12 @@ func (w *Writer) ensureCustomers(ctx context.Context, ids []string, first []time
 // order they were prepared, in one database transaction. A memo is not safe
 // for concurrent use.
 type CustomerMemo struct {
-	seen map[string]struct{}
+	seen customerSet
 }
 
 // NewCustomerMemo returns an empty memo.
 func NewCustomerMemo() *CustomerMemo {
-	return &CustomerMemo{seen: make(map[string]struct{})}
+	return &CustomerMemo{seen: customerSet{}}
 }
 
 var txCols = []string{"customer_id", "id", "time", "store", "channel", "payment_method", "amount", "margin", "currency", "quantity"}
@@ -185,11 +194,7 @@ func (db *DB) PrepareTransactions(txs []clientele.Transaction, memo *CustomerMem
 			// In key order a customer's transactions are neighbours.
 		default:
 			prev = t.CustomerID
-			if _, ok := memo.seen[t.CustomerID]; !ok {
-				if len(memo.seen) >= seenLimit {
-					clear(memo.seen)
-				}
-				memo.seen[t.CustomerID] = struct{}{}
+			if memo.seen.add(t.CustomerID) {
 				b.ids, b.first = append(b.ids, t.CustomerID), append(b.first, t.Time)
 			}
 		}
@@ -380,7 +385,7 @@ func (w *Writer) Customers(ctx context.Context, cs []clientele.Customer) (Result
 		if p := clientele.NormalizePhone(c.Phone); p != "" {
 			ids = append(ids, clientele.Identity{Kind: clientele.IdentityPhone, Value: p, CustomerID: c.ID})
 		}
-		w.seen[c.ID] = struct{}{}
+		w.seen.add(c.ID)
 	}
 	n, _, err := w.q.insert(ctx, "customers", customerCols, rows, customerUpsert, "")
 	if err != nil {
