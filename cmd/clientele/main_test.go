@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 
 	"clientele/internal/store/storetest"
 )
@@ -131,54 +132,99 @@ func TestImportCDNOW(t *testing.T) {
 }
 
 // An import killed with SIGKILL and run again ends with exactly the counts
-// of a clean import.
+// of a clean import: a simulated directory, and a file of transactions
+// without lines, which on PostgreSQL is a bulk load, killed while the
+// table's primary key is dropped.
 func TestImportSurvivesKill(t *testing.T) {
 	dir := t.TempDir()
 	sim := filepath.Join(dir, "sim")
 	if _, errOut, err := run(t, filepath.Join(dir, "unused.db"), "simulate", "--customers", "20000", "--seed", "4", "--out", sim); err != nil {
 		t.Fatalf("simulate: %v\n%s", err, errOut)
 	}
-	clean := filepath.Join(dir, "clean.db")
-	if _, errOut, err := run(t, clean, "import", sim); err != nil {
-		t.Fatalf("clean import: %v\n%s", err, errOut)
+	flat := filepath.Join(dir, "tx.csv")
+	var csv bytes.Buffer
+	csv.WriteString("id,customer_id,time,amount\n")
+	for i := range 300000 {
+		fmt.Fprintf(&csv, "T%d,C%d,2024-%02d-%02dT10:00:00Z,%d.%02d\n", i, (i*7919)%30000, 1+i%12, 1+i%28, i%300, i%100)
 	}
-	want := getStats(t, clean)
-	for name, db := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			killed := false
-			for _, delay := range []time.Duration{1500 * time.Millisecond, 700 * time.Millisecond, 300 * time.Millisecond} {
-				cmd := exec.Command(bin, "--db", db, "import", sim)
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(delay)
-				cmd.Process.Signal(syscall.SIGKILL)
-				err := cmd.Wait()
-				if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-					killed = true
-					break
-				}
-				if err == nil {
-					// It finished before the kill: start over on a fresh
-					// database with a shorter delay.
-					t.Logf("import finished within %v; trying a shorter delay", delay)
-					if name == "sqlite" {
-						db = storetest.SQLiteDSN(t)
-					} else {
-						db = storetest.PostgresDSN(t)
+	if err := os.WriteFile(flat, csv.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []struct {
+		name string
+		args []string
+	}{
+		{"directory", []string{"import", sim}},
+		{"csv", []string{"import", "transactions", flat}},
+	} {
+		clean := filepath.Join(dir, src.name+".db")
+		if _, errOut, err := run(t, clean, src.args...); err != nil {
+			t.Fatalf("clean import: %v\n%s", err, errOut)
+		}
+		want := getStats(t, clean)
+		for name, db := range backends(t) {
+			t.Run(src.name+"/"+name, func(t *testing.T) {
+				killed := false
+				for _, delay := range []time.Duration{1500 * time.Millisecond, 700 * time.Millisecond, 300 * time.Millisecond} {
+					cmd := exec.Command(bin, append([]string{"--db", db}, src.args...)...)
+					if err := cmd.Start(); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(delay)
+					cmd.Process.Signal(syscall.SIGKILL)
+					err := cmd.Wait()
+					if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+						killed = true
+						break
+					}
+					if err == nil {
+						// It finished before the kill: start over on a fresh
+						// database with a shorter delay.
+						t.Logf("import finished within %v; trying a shorter delay", delay)
+						if name == "sqlite" {
+							db = storetest.SQLiteDSN(t)
+						} else {
+							db = storetest.PostgresDSN(t)
+						}
 					}
 				}
-			}
-			if !killed {
-				t.Fatal("could not kill the import mid-way")
-			}
-			if _, errOut, err := run(t, db, "import", sim); err != nil {
-				t.Fatalf("re-run: %v\n%s", err, errOut)
-			}
-			if got := getStats(t, db); got != want {
-				t.Errorf("after kill and re-run: %+v, clean import: %+v", got, want)
-			}
-		})
+				if !killed {
+					t.Fatal("could not kill the import mid-way")
+				}
+				if name == "postgres" {
+					checkPrimaryKey(t, db)
+				}
+				if _, errOut, err := run(t, db, src.args...); err != nil {
+					t.Fatalf("re-run: %v\n%s", err, errOut)
+				}
+				if got := getStats(t, db); got != want {
+					t.Errorf("after kill and re-run: %+v, clean import: %+v", got, want)
+				}
+			})
+		}
+	}
+}
+
+// checkPrimaryKey fails t unless the transactions table of the PostgreSQL
+// database dsn has its primary key, once the server has noticed that a
+// killed client is gone and rolled its transaction back.
+func checkPrimaryKey(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// Reading the table waits for the lock of a bulk load the kill cut
+	// short, which the rollback releases.
+	if _, err := conn.Exec(ctx, "SELECT count(*) FROM transactions"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	err = conn.QueryRow(ctx, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'transactions'::regclass AND contype = 'p'").Scan(&n)
+	if err != nil || n != 1 {
+		t.Errorf("transactions has %d primary keys after the kill (%v), want 1", n, err)
 	}
 }
 

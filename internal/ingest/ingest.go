@@ -196,13 +196,15 @@ func Reader(ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source
 	case Transactions:
 		// Transactions are the bulk of any import: the parser's goroutine
 		// also sorts and converts them, and works out which customers are
-		// new, leaving the writer only the writing.
+		// new, leaving the writer only the writing, which, into an empty
+		// PostgreSQL table, is a bulk load.
 		memo := store.NewCustomerMemo()
 		prepare := func(txs []clientele.Transaction) *store.TxBatch { return w.DB().PrepareTransactions(txs, memo) }
+		w.BulkLoad()
 		return runPrepared(ctx, w, kind, r, source, opt, transactionParser, prepare,
 			func(w *store.Writer, ctx context.Context, b *store.TxBatch) (store.Result, error) {
 				return w.WriteTransactions(ctx, b, nil)
-			})
+			}, (*store.Writer).FinishBulkLoad)
 	case Customers:
 		return run(ctx, w, kind, r, source, opt, customerParser, (*store.Writer).Customers)
 	case Products:
@@ -251,7 +253,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func run[T any](ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source string, opt Options,
 	newParser parserFunc[T], write func(*store.Writer, context.Context, []T) (store.Result, error)) (*Summary, error) {
-	return runPrepared(ctx, w, kind, r, source, opt, newParser, func(v []T) []T { return v }, write)
+	return runPrepared(ctx, w, kind, r, source, opt, newParser, func(v []T) []T { return v }, write, nil)
 }
 
 // parsed is one batch from the parser: the valid items, prepared for the
@@ -264,9 +266,12 @@ type parsed[T, P any] struct {
 }
 
 // runPrepared imports with a pipeline: one goroutine parses, validates and
-// prepares batches (pure CPU work), this one writes them.
+// prepares batches (pure CPU work), this one writes them. finish, when not
+// nil, runs after the last batch and returns how many items reported as
+// written were found to be duplicates only then.
 func runPrepared[T, P any](ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source string, opt Options,
-	newParser parserFunc[T], prepare func([]T) P, write func(*store.Writer, context.Context, P) (store.Result, error)) (*Summary, error) {
+	newParser parserFunc[T], prepare func([]T) P, write func(*store.Writer, context.Context, P) (store.Result, error),
+	finish func(*store.Writer, context.Context) (int64, error)) (*Summary, error) {
 	start := time.Now()
 	sum := &Summary{Source: source, Kind: kind, Format: opt.Format}
 	cr := &countingReader{r: bufio.NewReaderSize(r, 1<<20)}
@@ -366,6 +371,14 @@ func runPrepared[T, P any](ctx context.Context, w *store.Writer, kind Kind, r io
 	}
 	if err := <-parseErr; err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if finish != nil && !failed {
+		dups, err := finish(w, ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
+		}
+		sum.Imported -= dups
+		sum.Duplicates += dups
 	}
 	if stopProgress != nil {
 		stopProgress()

@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -317,5 +318,60 @@ func TestDirFilesSkipsRejects(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"customers.csv", "transactions.csv"}, got); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
+
+// TestImportRepeatsAcrossBatches: a file larger than one batch, into an
+// empty table (on PostgreSQL, a bulk load, which finds repeats in different
+// batches only at the end), counts every repeat as a duplicate and keeps
+// the first row of each key, as a second import of the file finds.
+func TestImportRepeatsAcrossBatches(t *testing.T) {
+	var csv strings.Builder
+	csv.WriteString("id,customer_id,time,amount\n")
+	row := func(i int, amount string) {
+		fmt.Fprintf(&csv, "T%d,C%d,2024-01-%02dT10:00:00Z,%s\n", i, i%1000, 1+i%28, amount)
+	}
+	const n = 60000 // more than one batch
+	for i := range n {
+		row(i, fmt.Sprintf("%d.%02d", i%100, i%7))
+		if i == 10 {
+			row(5, "999.00") // a repeat in the first batch
+		}
+	}
+	row(7, "999.00")   // in the second batch, of a row of the first
+	row(n-1, "999.00") // in the second batch, of a row of its own
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			p := write(t, "tx.csv", csv.String())
+			sum, err := ingest.File(ctx, b.DB, ingest.Transactions, p, ingest.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Rows != n+3 || sum.Imported != n || sum.Duplicates != 3 || sum.Rejected != 0 {
+				t.Errorf("summary: %v", sum)
+			}
+			for _, i := range []int{5, 7, n - 1} {
+				got, _, err := b.DB.Transactions(ctx, fmt.Sprintf("C%d", i%1000), "", 1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range got {
+					if want := int64(100*(i%100) + i%7); x.ID == fmt.Sprintf("T%d", i) && x.Amount != want {
+						t.Errorf("T%d stored with amount %d, want the first row's %d", i, x.Amount, want)
+					}
+				}
+			}
+			sum, err = ingest.File(ctx, b.DB, ingest.Transactions, p, ingest.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Imported != 0 || sum.Duplicates != n+3 {
+				t.Errorf("second import: %v", sum)
+			}
+			if s := stats(t, b.DB); s.Transactions != n || s.Customers != 1000 {
+				t.Errorf("%d transactions, %d customers; want %d, 1000", s.Transactions, s.Customers, n)
+			}
+		})
 	}
 }

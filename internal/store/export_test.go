@@ -51,3 +51,23 @@ func (db *DB) ExplainCustomerSearch(ctx context.Context) (string, error) {
 	}
 	return b.String(), rows.Err()
 }
+
+// BulkLoading reports whether w is loading transactions without the
+// table's primary key.
+func (w *Writer) BulkLoading() bool { return w.bulk == bulkLoading }
+
+// SetBulkLockTimeout sets how long a bulk load waits for its lock, until
+// the returned function restores it.
+func SetBulkLockTimeout(d string) (restore func()) {
+	old := bulkLockTimeout
+	bulkLockTimeout = d
+	return func() { bulkLockTimeout = old }
+}
+
+// Setting returns the value of a PostgreSQL setting within w's
+// transaction.
+func (w *Writer) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := query1(ctx, w.q, "SELECT current_setting($1)", []any{name}, &v)
+	return v, err
+}

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +32,9 @@ type Writer struct {
 	q    txQuerier
 	now  time.Time
 	seen customerSet // customers known to exist in this transaction
+
+	bulk          bulkState // see bulk.go
+	pkName, pkDef string    // the primary key of transactions, dropped during a bulk load
 }
 
 // txQuerier is the part of a database transaction the writer needs; one
@@ -55,24 +61,44 @@ type rowIter interface {
 const seenLimit = 2_000_000
 
 // customerSet remembers customers known to exist, up to seenLimit of them.
-type customerSet map[string]struct{}
+// Ids of up to 15 bytes, the usual kind, are kept packed in two integers:
+// looking one up then reads no string but the one asked about, and the set
+// keeps no parsed row alive.
+type customerSet struct {
+	short map[[2]uint64]struct{}
+	long  map[string]struct{}
+}
+
+func newCustomerSet() customerSet {
+	return customerSet{short: map[[2]uint64]struct{}{}, long: map[string]struct{}{}}
+}
 
 // add records id and reports whether it was not recorded yet.
 func (s customerSet) add(id string) bool {
-	if _, ok := s[id]; ok {
+	if len(s.short)+len(s.long) >= seenLimit {
+		clear(s.short)
+		clear(s.long)
+	}
+	if len(id) > 15 {
+		if _, ok := s.long[id]; ok {
+			return false
+		}
+		s.long[id] = struct{}{}
+		return true
+	}
+	// The length, in the last byte, tells "C1" from "C1\x00".
+	k := [2]uint64{prefix8(id), prefix8(id[min(len(id), 8):])&^0xff | uint64(len(id))}
+	if _, ok := s.short[k]; ok {
 		return false
 	}
-	if len(s) >= seenLimit {
-		clear(s)
-	}
-	s[id] = struct{}{}
+	s.short[k] = struct{}{}
 	return true
 }
 
 // Write runs fn inside one database transaction and commits if fn returns
 // nil; otherwise it rolls back and nothing fn wrote is kept.
 func (db *DB) Write(ctx context.Context, fn func(w *Writer) error) error {
-	w := &Writer{db: db, now: time.Now().UTC(), seen: customerSet{}}
+	w := &Writer{db: db, now: time.Now().UTC(), seen: newCustomerSet()}
 	if db.dialect == Postgres {
 		conn, err := db.w.Conn(ctx)
 		if err != nil {
@@ -91,6 +117,9 @@ func (db *DB) Write(ctx context.Context, fn func(w *Writer) error) error {
 			defer tx.Rollback(context.WithoutCancel(ctx))
 			w.q = &pgTx{tx: tx}
 			if err := fn(w); err != nil {
+				return err
+			}
+			if _, err := w.FinishBulkLoad(ctx); err != nil {
 				return err
 			}
 			if err := tx.Commit(ctx); err != nil {
@@ -158,7 +187,7 @@ type CustomerMemo struct {
 
 // NewCustomerMemo returns an empty memo.
 func NewCustomerMemo() *CustomerMemo {
-	return &CustomerMemo{seen: customerSet{}}
+	return &CustomerMemo{seen: newCustomerSet()}
 }
 
 var txCols = []string{"customer_id", "id", "time", "store", "channel", "payment_method", "amount", "margin", "currency", "quantity"}
@@ -169,7 +198,10 @@ var lineCols = []string{"customer_id", "transaction_id", "line_no", "sku", "quan
 // while the writer writes the previous batch.
 type TxBatch struct {
 	txs      []clientele.Transaction
-	rows     [][]any
+	order    []int       // txs in key order
+	repeats  []int       // the positions in order whose key is the one before's
+	rows     [][]any     // txCols rows in key order; on PostgreSQL made only when needed
+	copy     copyData    // PostgreSQL: the rows in COPY's binary format, repeats left out
 	ids      []string    // the customers to make sure of…
 	first    []time.Time // …and the time each one is created with
 	checked  bool        // ids holds only customers new to the memo
@@ -180,32 +212,81 @@ type TxBatch struct {
 // when not nil, remembers the customers of this and earlier batches (see
 // CustomerMemo).
 func (db *DB) PrepareTransactions(txs []clientele.Transaction, memo *CustomerMemo) *TxBatch {
-	b := &TxBatch{txs: txs, rows: make([][]any, len(txs)), checked: memo != nil}
+	b := &TxBatch{txs: txs, order: make([]int, len(txs)), checked: memo != nil}
 	if memo == nil {
 		b.ids, b.first = make([]string, len(txs)), make([]time.Time, len(txs))
 	}
-	prev := ""
-	for k, i := range keyOrder(len(txs), func(i int) (string, string) { return txs[i].CustomerID, txs[i].ID }) {
-		t := &txs[i]
+	keys := keyOrder(txs)
+	for k := range keys {
+		key := &keys[k]
+		t := &txs[key.i]
+		b.order[k] = key.i
+		// In key order a customer's transactions, and repeats, are neighbours.
+		same := k > 0 && key.sameCustomer(&keys[k-1])
 		switch {
 		case memo == nil:
 			b.ids[k], b.first[k] = t.CustomerID, t.Time
-		case k > 0 && t.CustomerID == prev:
-			// In key order a customer's transactions are neighbours.
-		default:
-			prev = t.CustomerID
-			if memo.seen.add(t.CustomerID) {
-				b.ids, b.first = append(b.ids, t.CustomerID), append(b.first, t.Time)
-			}
+		case same:
+		case memo.seen.add(t.CustomerID):
+			b.ids, b.first = append(b.ids, t.CustomerID), append(b.first, t.Time)
 		}
+		if same && key.sameID(&keys[k-1]) {
+			b.repeats = append(b.repeats, k)
+		}
+		b.hasLines = b.hasLines || len(t.Lines) > 0
+	}
+	if db.dialect == Postgres {
+		b.copy = b.copyRows()
+	} else {
+		b.sqlRows(db)
+	}
+	return b
+}
+
+// sqlRows returns the batch's rows for an INSERT, in key order.
+func (b *TxBatch) sqlRows(db *DB) [][]any {
+	if b.rows != nil {
+		return b.rows
+	}
+	b.rows = make([][]any, len(b.order))
+	for k, i := range b.order {
+		t := &b.txs[i]
 		var margin any
 		if t.Margin != nil {
 			margin = *t.Margin
 		}
 		b.rows[k] = []any{t.CustomerID, t.ID, db.ts(t.Time), t.Store, t.Channel, t.PaymentMethod, t.Amount, margin, string(t.Currency), t.Quantity}
-		b.hasLines = b.hasLines || len(t.Lines) > 0
 	}
-	return b
+	return b.rows
+}
+
+// unique calls f with each transaction of the batch in key order, repeats
+// left out.
+func (b *TxBatch) unique(f func(t *clientele.Transaction)) {
+	next := 0
+	for k, i := range b.order {
+		if next < len(b.repeats) && b.repeats[next] == k {
+			next++
+			continue
+		}
+		f(&b.txs[i])
+	}
+}
+
+// copyRows encodes the batch for COPY transactions (txCols) FROM STDIN
+// BINARY.
+func (b *TxBatch) copyRows() copyData {
+	c := newCopyData(len(b.txs) * 128)
+	b.unique(func(t *clientele.Transaction) {
+		c = c.row(len(txCols)).text(t.CustomerID).text(t.ID).timestamptz(t.Time).text(t.Store).text(t.Channel).text(t.PaymentMethod).int8(t.Amount)
+		if t.Margin != nil {
+			c = c.int8(*t.Margin)
+		} else {
+			c = c.null()
+		}
+		c = c.text(string(t.Currency)).int8(t.Quantity)
+	})
+	return c.end()
 }
 
 // Transactions inserts txs, creating their customers as needed. When
@@ -222,6 +303,19 @@ func (w *Writer) WriteTransactions(ctx context.Context, b *TxBatch, created []bo
 	if len(txs) == 0 {
 		return Result{}, nil
 	}
+	if w.bulk == bulkWanted && len(txs) >= bulkMin && !b.hasLines && created == nil {
+		if err := w.startBulk(ctx); err != nil {
+			return Result{}, err
+		}
+	}
+	if w.bulk == bulkLoading {
+		if !b.hasLines && created == nil {
+			return w.copyBulk(ctx, b)
+		}
+		if _, err := w.FinishBulkLoad(ctx); err != nil {
+			return Result{}, err
+		}
+	}
 	if err := w.ensureCustomers(ctx, b.ids, b.first, !b.checked); err != nil {
 		return Result{}, err
 	}
@@ -229,7 +323,7 @@ func (w *Writer) WriteTransactions(ctx context.Context, b *TxBatch, created []bo
 	if created != nil || b.hasLines {
 		returning = "customer_id, id"
 	}
-	n, keys, err := w.q.insert(ctx, "transactions", txCols, b.rows, "ON CONFLICT (customer_id, id) DO NOTHING", returning)
+	n, keys, err := w.insertTransactions(ctx, b, returning)
 	if err != nil {
 		return Result{}, fmt.Errorf("insert transactions: %w", err)
 	}
@@ -261,36 +355,87 @@ func (w *Writer) WriteTransactions(ctx context.Context, b *TxBatch, created []bo
 	return res, nil
 }
 
-// keyOrder returns the indexes 0…n-1 sorted by the (customer, id) key that
-// key gives, keeping the input order among equal keys. Rows written in
-// primary-key order land on neighbouring B-tree pages, which makes a bulk
-// insert into a large table much cheaper than in arrival order; stability
-// keeps the first of several items with one key the one stored.
-func keyOrder(n int, key func(int) (string, string)) []int {
-	type k struct {
-		customer, id string
-		i            int
+// insertTransactions inserts a batch with ON CONFLICT DO NOTHING and
+// returns what txQuerier.insert does.
+func (w *Writer) insertTransactions(ctx context.Context, b *TxBatch, returning string) (int64, [][]string, error) {
+	if p, ok := w.q.(*pgTx); ok {
+		n, ok, err := p.tryCopy(ctx, "transactions", len(b.txs), func(tx pgx.Tx) (int64, error) { return copyTransactions(ctx, tx, b.copy) })
+		if err != nil {
+			return 0, nil, err
+		}
+		if !ok {
+			return p.insert(ctx, "transactions", txCols, b.sqlRows(w.db), "ON CONFLICT (customer_id, id) DO NOTHING", returning)
+		}
+		var keys [][]string
+		if returning != "" {
+			keys = make([][]string, 0, n)
+			b.unique(func(t *clientele.Transaction) { keys = append(keys, []string{t.CustomerID, t.ID}) })
+		}
+		return n, keys, nil
 	}
-	keys := make([]k, n)
-	for i := range keys {
-		c, id := key(i)
-		keys[i] = k{c, id, i}
+	return w.q.insert(ctx, "transactions", txCols, b.sqlRows(w.db), "ON CONFLICT (customer_id, id) DO NOTHING", returning)
+}
+
+// txKey is a transaction's primary key and its position in a batch. The
+// first eight bytes of each part, packed big-endian into an integer, decide
+// most comparisons without reading the strings, which lie scattered in
+// memory.
+type txKey struct {
+	cp, ip       uint64 // prefixes of customer and id, zero-padded
+	customer, id string
+	i            int
+}
+
+func prefix8(s string) uint64 {
+	var b [8]byte
+	copy(b[:], s)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// sameCustomer reports whether k and o name one customer.
+func (k *txKey) sameCustomer(o *txKey) bool {
+	// Equal prefixes and equal lengths up to eight bytes mean equal strings.
+	return k.cp == o.cp && len(k.customer) == len(o.customer) && (len(k.customer) <= 8 || k.customer == o.customer)
+}
+
+// sameID reports whether k and o, of one customer, have one id.
+func (k *txKey) sameID(o *txKey) bool {
+	return k.ip == o.ip && len(k.id) == len(o.id) && (len(k.id) <= 8 || k.id == o.id)
+}
+
+// compare orders keys by customer, id and position. Zero-padded
+// big-endian prefixes order as the strings do, except that equal prefixes
+// may hide a difference further on.
+func (k *txKey) compare(o *txKey) int {
+	if c := cmp.Compare(k.cp, o.cp); c != 0 {
+		return c
+	}
+	if !k.sameCustomer(o) {
+		return strings.Compare(k.customer, o.customer)
+	}
+	if c := cmp.Compare(k.ip, o.ip); c != 0 {
+		return c
+	}
+	if !k.sameID(o) {
+		return strings.Compare(k.id, o.id)
+	}
+	return k.i - o.i
+}
+
+// keyOrder returns the keys of txs sorted by customer and id, keeping the
+// input order among equal keys. Rows written in primary-key order land on
+// neighbouring B-tree pages, which makes a bulk insert into a large table
+// much cheaper than in arrival order; stability keeps the first of several
+// items with one key the one stored.
+func keyOrder(txs []clientele.Transaction) []txKey {
+	keys := make([]txKey, len(txs))
+	for i := range txs {
+		t := &txs[i]
+		keys[i] = txKey{prefix8(t.CustomerID), prefix8(t.ID), t.CustomerID, t.ID, i}
 	}
 	// The position breaks ties, so an unstable sort gives the stable order.
-	slices.SortFunc(keys, func(a, b k) int {
-		if c := strings.Compare(a.customer, b.customer); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.id, b.id); c != 0 {
-			return c
-		}
-		return a.i - b.i
-	})
-	idx := make([]int, n)
-	for i, k := range keys {
-		idx[i] = k.i
-	}
-	return idx
+	slices.SortFunc(keys, func(a, b txKey) int { return a.compare(&b) })
+	return keys
 }
 
 func keySet(keys [][]string) map[string]struct{} {
@@ -723,15 +868,16 @@ func (p *pgTx) insert(ctx context.Context, table string, cols []string, rows [][
 	if len(rows) == 0 {
 		return 0, nil, nil
 	}
-	if strings.HasSuffix(conflict, "DO NOTHING") && len(rows) >= directCopyMin && !p.conflicted[table] {
-		n, keys, ok, err := p.copyDirect(ctx, table, cols, rows, returning)
-		if err != nil || ok {
-			return n, keys, err
+	if strings.HasSuffix(conflict, "DO NOTHING") {
+		n, ok, err := p.tryCopy(ctx, table, len(rows), func(tx pgx.Tx) (int64, error) {
+			return tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		})
+		if err != nil {
+			return 0, nil, err
 		}
-		if p.conflicted == nil {
-			p.conflicted = map[string]bool{}
+		if ok {
+			return n, rowKeys(rows, cols, returning), nil
 		}
-		p.conflicted[table] = true // most likely a re-import: stage from now on
 	}
 	stage := "stage_" + table
 	if !p.staged[table] {
@@ -813,44 +959,67 @@ func query1(ctx context.Context, q txQuerier, query string, args []any, dest ...
 // directCopyMin is the smallest batch worth a direct COPY attempt.
 const directCopyMin = 1000
 
-// copyDirect copies rows straight into table inside a savepoint: the
-// fastest way in when none of them is stored yet (a first import). If one
-// is (a unique violation), it rolls back to the savepoint and reports
-// ok = false, and the caller takes the staged path with ON CONFLICT.
-func (p *pgTx) copyDirect(ctx context.Context, table string, cols []string, rows [][]any, returning string) (int64, [][]string, bool, error) {
+// tryCopy runs copy, a COPY of n rows straight into table, inside a
+// savepoint: the fastest way in when none of them is stored yet (a first
+// import). It reports ok = false, having written nothing, when the batch is
+// too small to be worth it or when a row is stored already (a unique
+// violation); the caller then takes the staged path with ON CONFLICT, as
+// every later batch for table does (most likely a re-import).
+func (p *pgTx) tryCopy(ctx context.Context, table string, n int, copy func(pgx.Tx) (int64, error)) (int64, bool, error) {
+	if n < directCopyMin || p.conflicted[table] {
+		return 0, false, nil
+	}
 	sp, err := p.tx.Begin(ctx) // a savepoint
 	if err != nil {
-		return 0, nil, false, err
+		return 0, false, err
 	}
-	n, err := sp.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	written, err := copy(sp)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if rbErr := sp.Rollback(ctx); rbErr != nil {
-			return 0, nil, false, rbErr
+			return 0, false, rbErr
 		}
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
-			return 0, nil, false, nil
+			if p.conflicted == nil {
+				p.conflicted = map[string]bool{}
+			}
+			p.conflicted[table] = true
+			return 0, false, nil
 		}
-		return 0, nil, false, fmt.Errorf("copy: %w", err)
+		return 0, false, fmt.Errorf("copy: %w", err)
 	}
 	if err := sp.Commit(ctx); err != nil { // releases the savepoint
-		return 0, nil, false, err
+		return 0, false, err
 	}
-	var keys [][]string
-	if returning != "" {
-		// Every row was written: the keys are the rows' own.
-		idx := make([]int, 0, 2)
-		for _, r := range strings.Split(returning, ",") {
-			idx = append(idx, slices.Index(cols, strings.TrimSpace(r)))
-		}
-		keys = make([][]string, len(rows))
-		for i, row := range rows {
-			k := make([]string, len(idx))
-			for j, c := range idx {
-				k[j] = fmt.Sprint(row[c])
-			}
-			keys[i] = k
-		}
+	return written, true, nil
+}
+
+// rowKeys returns, for rows all written, the values of the columns that
+// returning lists, as the RETURNING clause would.
+func rowKeys(rows [][]any, cols []string, returning string) [][]string {
+	if returning == "" {
+		return nil
 	}
-	return n, keys, true, nil
+	var idx []int
+	for _, r := range strings.Split(returning, ",") {
+		idx = append(idx, slices.Index(cols, strings.TrimSpace(r)))
+	}
+	keys := make([][]string, len(rows))
+	for i, row := range rows {
+		k := make([]string, len(idx))
+		for j, c := range idx {
+			k[j] = fmt.Sprint(row[c])
+		}
+		keys[i] = k
+	}
+	return keys
+}
+
+// copyTxSQL copies transactions in the order of txCols.
+var copyTxSQL = "COPY transactions (" + strings.Join(txCols, ", ") + ") FROM STDIN BINARY"
+
+// copyTransactions copies rows encoded by TxBatch.copyRows.
+func copyTransactions(ctx context.Context, tx pgx.Tx, data copyData) (int64, error) {
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copyTxSQL)
+	return tag.RowsAffected(), err
 }

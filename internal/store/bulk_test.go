@@ -1,0 +1,279 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+
+	"clientele"
+	"clientele/internal/store"
+	"clientele/internal/store/storetest"
+)
+
+// bulkTxs returns n transactions numbered from first, of customers with
+// short and long ids (long ones share their first 8 and 15 bytes), with
+// the values COPY must carry exactly: times before 2000 and with
+// microseconds, no margin, negative amounts, text beyond ASCII.
+func bulkTxs(first, n int) []clientele.Transaction {
+	txs := make([]clientele.Transaction, n)
+	for k := range txs {
+		i := first + k
+		cust := fmt.Sprintf("c%d", i%997)
+		if i%5 == 0 {
+			cust = fmt.Sprintf("customer-with-a-long-id-%d", i%101)
+		}
+		t := clientele.Transaction{
+			ID: fmt.Sprintf("t%06d", i), CustomerID: cust,
+			Time:  time.Date(1990+i%40, time.Month(1+i%12), 1+i%28, i%24, i%60, 0, (i%1000)*1000, time.UTC),
+			Store: fmt.Sprintf("Zürich %d", i%7), Channel: "store", PaymentMethod: "card",
+			Amount: int64(i%500 - 100), Currency: "CHF", Quantity: int64(i % 3),
+		}
+		if i%4 != 0 {
+			t.Margin = ptr(int64(i % 50))
+		}
+		txs[k] = t
+	}
+	return txs
+}
+
+// storedTxs reads back the transactions of every customer in txs, by key.
+func storedTxs(t *testing.T, db *store.DB, txs []clientele.Transaction) map[[2]string]clientele.Transaction {
+	t.Helper()
+	got := map[[2]string]clientele.Transaction{}
+	done := map[string]bool{}
+	for _, x := range txs {
+		if done[x.CustomerID] {
+			continue
+		}
+		done[x.CustomerID] = true
+		for before := ""; ; {
+			page, next, err := db.Transactions(context.Background(), x.CustomerID, before, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range page {
+				got[[2]string{x.CustomerID, s.ID}] = s
+			}
+			if next == "" {
+				break
+			}
+			before = next
+		}
+	}
+	return got
+}
+
+// TestBulkLoad writes batches as an import does, into an empty table, with
+// repeats within a batch and across batches. On PostgreSQL that is a bulk
+// load, which finds the repeats across batches only at its end; on SQLite
+// it is the usual way. The counts and the rows kept (always the first of a
+// key) must not tell the two apart.
+func TestBulkLoad(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			batch1 := bulkTxs(0, 12000)
+			batch2 := bulkTxs(12000, 12000)
+			later := func(x clientele.Transaction) clientele.Transaction {
+				x.Amount, x.Store = 99999, "later"
+				return x
+			}
+			batch1 = append(batch1, later(batch1[5]))                                     // within the batch
+			batch2 = append(batch2, later(batch1[7]), later(batch2[3]), later(batch2[3])) // across, within, within
+			var res store.Result
+			var loading bool
+			err := b.DB.Write(ctx, func(w *store.Writer) error {
+				w.BulkLoad()
+				memo := store.NewCustomerMemo()
+				for _, txs := range [][]clientele.Transaction{batch1, batch2} {
+					r, err := w.WriteTransactions(ctx, b.DB.PrepareTransactions(txs, memo), nil)
+					if err != nil {
+						return err
+					}
+					res.Written += r.Written
+					res.Duplicates += r.Duplicates
+				}
+				loading = w.BulkLoading()
+				if loading {
+					if s, err := w.Setting(ctx, "lock_timeout"); err != nil || s != "0" {
+						t.Errorf("lock_timeout after the lock was had = %q (%v), want 0", s, err)
+					}
+				}
+				dups, err := w.FinishBulkLoad(ctx)
+				res.Written -= dups
+				res.Duplicates += dups
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := b.Name == "postgres"; loading != want {
+				t.Errorf("bulk loading = %v, want %v", loading, want)
+			}
+			if want := (store.Result{Written: 24000, Duplicates: 4}); res != want {
+				t.Errorf("result %+v, want %+v", res, want)
+			}
+			all := append(bulkTxs(0, 12000), bulkTxs(12000, 12000)...)
+			got := storedTxs(t, b.DB, all)
+			if len(got) != len(all) {
+				t.Errorf("%d transactions stored, want %d", len(got), len(all))
+			}
+			for _, x := range all {
+				if diff := cmp.Diff(x, got[[2]string{x.CustomerID, x.ID}]); diff != "" {
+					t.Fatalf("transaction %s/%s (-want +got):\n%s", x.CustomerID, x.ID, diff)
+				}
+			}
+			st, err := b.DB.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Customers != 997+101 || st.Transactions != 24000 {
+				t.Errorf("stats %+v, want %d customers, 24000 transactions", st, 997+101)
+			}
+
+			// The key is back: the table holds rows now, so a second load
+			// goes the usual way and finds every repeat at once, in
+			// batches large enough for a direct COPY and too small for it.
+			batch3 := bulkTxs(24000, 12000)
+			small := append(bulkTxs(36000, 10), later(batch3[0]))
+			err = b.DB.Write(ctx, func(w *store.Writer) error {
+				w.BulkLoad()
+				res = store.Result{}
+				for _, txs := range [][]clientele.Transaction{batch3, batch1, small} {
+					r, err := w.WriteTransactions(ctx, b.DB.PrepareTransactions(txs, nil), nil)
+					if err != nil {
+						return err
+					}
+					if w.BulkLoading() {
+						t.Error("a load into a table with rows is a bulk load")
+					}
+					res.Written += r.Written
+					res.Duplicates += r.Duplicates
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := (store.Result{Written: 12010, Duplicates: 12001 + 1}); res != want {
+				t.Errorf("second load: result %+v, want %+v", res, want)
+			}
+			more := append(batch3, small[:10]...)
+			got = storedTxs(t, b.DB, more)
+			for _, x := range more {
+				if diff := cmp.Diff(x, got[[2]string{x.CustomerID, x.ID}]); diff != "" {
+					t.Fatalf("transaction %s/%s (-want +got):\n%s", x.CustomerID, x.ID, diff)
+				}
+			}
+		})
+	}
+}
+
+// TestBulkLoadEndsForLines: a batch with lines ends a bulk load (lines are
+// written only for the transactions stored, which a load without the key
+// cannot tell), and the rest is written the usual way.
+func TestBulkLoadEndsForLines(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			plain := bulkTxs(0, 12000)
+			withLines := bulkTxs(12000, 3)
+			withLines = append(withLines, plain[1]) // a repeat, with lines of its own
+			for i := range withLines {
+				withLines[i].Lines = []clientele.Line{{SKU: "A", Quantity: 1, UnitPrice: 100}, {SKU: "B", Quantity: 2, UnitPrice: 50}}
+				withLines[i].Amount = 200
+			}
+			var res store.Result
+			err := b.DB.Write(ctx, func(w *store.Writer) error {
+				w.BulkLoad()
+				for _, txs := range [][]clientele.Transaction{plain, withLines} {
+					r, err := w.WriteTransactions(ctx, b.DB.PrepareTransactions(txs, nil), nil)
+					if err != nil {
+						return err
+					}
+					res.Written += r.Written
+					res.Duplicates += r.Duplicates
+				}
+				if w.BulkLoading() {
+					t.Error("still loading in bulk after a batch with lines")
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := (store.Result{Written: 12003, Duplicates: 1}); res != want {
+				t.Errorf("result %+v, want %+v", res, want)
+			}
+			lines := map[string]int{}
+			for _, x := range withLines {
+				view, err := b.DB.Customer360(ctx, x.CustomerID, 1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range view.Transactions {
+					lines[s.ID] = len(s.Lines)
+				}
+			}
+			want := map[string]int{withLines[0].ID: 2, withLines[1].ID: 2, withLines[2].ID: 2, plain[1].ID: 0}
+			for id, n := range want {
+				if lines[id] != n {
+					t.Errorf("transaction %s has %d lines, want %d", id, lines[id], n)
+				}
+			}
+		})
+	}
+}
+
+// TestBulkLoadYieldsToReaders: when others are using the transactions
+// table, a load does not wait for it past its lock timeout; it goes the
+// usual way, and the reader is never blocked for long.
+func TestBulkLoadYieldsToReaders(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	defer store.SetBulkLockTimeout("100ms")()
+	reader, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close(ctx)
+	rtx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := rtx.QueryRow(ctx, "SELECT count(*) FROM transactions").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	txs := bulkTxs(0, 12000)
+	var res store.Result
+	err = db.Write(ctx, func(w *store.Writer) error {
+		w.BulkLoad()
+		res, err = w.WriteTransactions(ctx, db.PrepareTransactions(txs, nil), nil)
+		if w.BulkLoading() {
+			t.Error("bulk loading while a reader holds the table")
+		}
+		if s, err := w.Setting(ctx, "lock_timeout"); err != nil || s != "0" {
+			t.Errorf("lock_timeout after the lock was not had = %q (%v), want 0", s, err)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Written != 12000 {
+		t.Errorf("written %d, want 12000", res.Written)
+	}
+	if err := rtx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
