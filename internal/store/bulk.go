@@ -15,7 +15,10 @@ import (
 // Indexes"). Keeping a B-tree up to date row by row, in the random key
 // order of a point-of-sale export, costs PostgreSQL more than the rows
 // themselves: one million rows take 4.2 s with the key in place, and
-// 1.2 s without it plus 0.8 s to build it (docs/benchmarks.md).
+// 1.2 s without it plus 0.8 s to build it (docs/benchmarks.md). As the
+// table is truncated in the load's transaction, the rows are copied frozen
+// (COPY … FREEZE), which spares the first reader of every page setting
+// hint bits, and VACUUM a pass.
 //
 // While it lasts the load holds the table for itself (an exclusive lock,
 // to the commit): readers and writers of transactions wait. So it starts
@@ -190,7 +193,7 @@ func (w *Writer) copyBulk(ctx context.Context, b *TxBatch) (Result, error) {
 	if err := w.ensureCustomers(ctx, b.ids, b.first, !b.checked); err != nil {
 		return Result{}, err
 	}
-	n, err := copyTransactions(ctx, w.q.(*pgTx).tx, b.copy)
+	n, err := copyTransactions(ctx, w.q.(*pgTx).tx, b.copy, true)
 	if err != nil {
 		return Result{}, fmt.Errorf("insert transactions: copy: %w", err)
 	}

@@ -67,6 +67,21 @@ func storedTxs(t *testing.T, db *store.DB, txs []clientele.Transaction) map[[2]s
 	return got
 }
 
+// writeBatches writes batches through w, prepared with memo (which may be
+// nil), as an import does, and adds up the results.
+func writeBatches(ctx context.Context, w *store.Writer, memo *store.CustomerMemo, batches ...[]clientele.Transaction) (store.Result, error) {
+	var sum store.Result
+	for _, txs := range batches {
+		r, err := w.WriteTransactions(ctx, w.DB().PrepareTransactions(txs, memo), nil)
+		if err != nil {
+			return sum, err
+		}
+		sum.Written += r.Written
+		sum.Duplicates += r.Duplicates
+	}
+	return sum, nil
+}
+
 // TestBulkLoad writes batches as an import does, into an empty table, with
 // repeats within a batch and across batches. On PostgreSQL that is a bulk
 // load, which finds the repeats across batches only at its end; on SQLite
@@ -88,14 +103,9 @@ func TestBulkLoad(t *testing.T) {
 			var loading bool
 			err := b.DB.Write(ctx, func(w *store.Writer) error {
 				w.BulkLoad()
-				memo := store.NewCustomerMemo()
-				for _, txs := range [][]clientele.Transaction{batch1, batch2} {
-					r, err := w.WriteTransactions(ctx, b.DB.PrepareTransactions(txs, memo), nil)
-					if err != nil {
-						return err
-					}
-					res.Written += r.Written
-					res.Duplicates += r.Duplicates
+				var err error
+				if res, err = writeBatches(ctx, w, store.NewCustomerMemo(), batch1, batch2); err != nil {
+					return err
 				}
 				loading = w.BulkLoading()
 				if loading {
@@ -142,19 +152,12 @@ func TestBulkLoad(t *testing.T) {
 			small := append(bulkTxs(36000, 10), later(batch3[0]))
 			err = b.DB.Write(ctx, func(w *store.Writer) error {
 				w.BulkLoad()
-				res = store.Result{}
-				for _, txs := range [][]clientele.Transaction{batch3, batch1, small} {
-					r, err := w.WriteTransactions(ctx, b.DB.PrepareTransactions(txs, nil), nil)
-					if err != nil {
-						return err
-					}
-					if w.BulkLoading() {
-						t.Error("a load into a table with rows is a bulk load")
-					}
-					res.Written += r.Written
-					res.Duplicates += r.Duplicates
+				var err error
+				res, err = writeBatches(ctx, w, nil, batch3, batch1, small)
+				if w.BulkLoading() {
+					t.Error("a load into a table with rows is a bulk load")
 				}
-				return nil
+				return err
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -190,18 +193,12 @@ func TestBulkLoadEndsForLines(t *testing.T) {
 			var res store.Result
 			err := b.DB.Write(ctx, func(w *store.Writer) error {
 				w.BulkLoad()
-				for _, txs := range [][]clientele.Transaction{plain, withLines} {
-					r, err := w.WriteTransactions(ctx, b.DB.PrepareTransactions(txs, nil), nil)
-					if err != nil {
-						return err
-					}
-					res.Written += r.Written
-					res.Duplicates += r.Duplicates
-				}
+				var err error
+				res, err = writeBatches(ctx, w, nil, plain, withLines)
 				if w.BulkLoading() {
 					t.Error("still loading in bulk after a batch with lines")
 				}
-				return nil
+				return err
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -359,7 +359,7 @@ func (w *Writer) WriteTransactions(ctx context.Context, b *TxBatch, created []bo
 // returns what txQuerier.insert does.
 func (w *Writer) insertTransactions(ctx context.Context, b *TxBatch, returning string) (int64, [][]string, error) {
 	if p, ok := w.q.(*pgTx); ok {
-		n, ok, err := p.tryCopy(ctx, "transactions", len(b.txs), func(tx pgx.Tx) (int64, error) { return copyTransactions(ctx, tx, b.copy) })
+		n, ok, err := p.tryCopy(ctx, "transactions", len(b.txs), func(tx pgx.Tx) (int64, error) { return copyTransactions(ctx, tx, b.copy, false) })
 		if err != nil {
 			return 0, nil, err
 		}
@@ -1016,10 +1016,16 @@ func rowKeys(rows [][]any, cols []string, returning string) [][]string {
 }
 
 // copyTxSQL copies transactions in the order of txCols.
-var copyTxSQL = "COPY transactions (" + strings.Join(txCols, ", ") + ") FROM STDIN BINARY"
+var copyTxSQL = "COPY transactions (" + strings.Join(txCols, ", ") + ") FROM STDIN (FORMAT binary"
 
-// copyTransactions copies rows encoded by TxBatch.copyRows.
-func copyTransactions(ctx context.Context, tx pgx.Tx, data copyData) (int64, error) {
-	tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copyTxSQL)
+// copyTransactions copies rows encoded by TxBatch.copyRows. freeze writes
+// them frozen, as if vacuumed, which PostgreSQL allows only into a table
+// created or truncated in the same (sub)transaction.
+func copyTransactions(ctx context.Context, tx pgx.Tx, data copyData, freeze bool) (int64, error) {
+	q := copyTxSQL + ")"
+	if freeze {
+		q = copyTxSQL + ", FREEZE)"
+	}
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), q)
 	return tag.RowsAffected(), err
 }
