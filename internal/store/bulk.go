@@ -164,9 +164,14 @@ func (w *Writer) dropKey(ctx context.Context, sp pgx.Tx) (bool, error) {
 	if _, err := sp.Exec(ctx, "SELECT set_config('lock_timeout', $1, true)", timeout); err != nil {
 		return false, err
 	}
-	// Rows may have come between the look and the lock.
+	// Rows may have come between the look and the lock. Only a statement
+	// snapshot taken now sees them, so under REPEATABLE READ or SERIALIZABLE,
+	// whose snapshot may be older, the table is never taken for empty: the
+	// TRUNCATE below would remove rows the transaction cannot see.
 	var empty bool
-	if err := sp.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM transactions)").Scan(&empty); err != nil || !empty {
+	err = sp.QueryRow(ctx, `SELECT current_setting('transaction_isolation') = 'read committed'
+		AND NOT EXISTS (SELECT 1 FROM transactions)`).Scan(&empty)
+	if err != nil || !empty {
 		return false, err
 	}
 	err = sp.QueryRow(ctx, `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"testing"
 	"time"
 
@@ -272,5 +273,41 @@ func TestBulkLoadYieldsToReaders(t *testing.T) {
 	}
 	if err := rtx.Commit(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBulkLoadNeedsReadCommitted: under REPEATABLE READ the transaction's
+// snapshot may be older than the lock, so it cannot tell that the table is
+// empty, and the load goes the usual way.
+func TestBulkLoadNeedsReadCommitted(t *testing.T) {
+	u, err := url.Parse(storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pgx takes "+" literally: the space is escaped as %20.
+	u.RawQuery += "&default_transaction_isolation=repeatable%20read"
+	ctx := context.Background()
+	db, err := store.Open(ctx, u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var res store.Result
+	err = db.Write(ctx, func(w *store.Writer) error {
+		if s, err := w.Setting(ctx, "transaction_isolation"); err != nil || s != "repeatable read" {
+			t.Fatalf("transaction_isolation = %q (%v)", s, err)
+		}
+		w.BulkLoad()
+		res, err = writeBatches(ctx, w, nil, bulkTxs(0, 12000))
+		if w.BulkLoading() {
+			t.Error("bulk loading under REPEATABLE READ")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Written != 12000 {
+		t.Errorf("written %d, want 12000", res.Written)
 	}
 }
