@@ -106,19 +106,31 @@ func (w *Writer) FinishBulkLoad(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// startBulk starts a bulk load if the transactions table is empty, its
-// lock comes in time and the database user may take its key off;
+// bulkEligible tells whether transactions may be bulk loaded: it is empty,
+// and a plain heap table, which COPY … FREEZE needs (not partitioned, not
+// distributed by Citus), and not published for logical replication, which
+// would carry the TRUNCATE to subscribers whose tables may hold rows.
+const bulkEligible = `SELECT NOT EXISTS (SELECT 1 FROM transactions)
+	AND c.relkind = 'r' AND a.amname = 'heap'
+	AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
+	AND NOT EXISTS (SELECT 1 FROM pg_publication_tables t WHERE t.schemaname = n.nspname AND t.tablename = c.relname)
+	FROM pg_class c JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.oid = 'transactions'::regclass`
+
+// startBulk starts a bulk load if the transactions table is eligible
+// (bulkEligible), its lock comes in time and the database user may take
+// its key off;
 // otherwise it leaves w writing the usual way. Either way it is tried once
 // per BulkLoad.
 func (w *Writer) startBulk(ctx context.Context) error {
 	w.bulk = bulkOff
 	p := w.q.(*pgTx)
-	var empty bool
+	var eligible bool
 	// Look before taking the lock: a table that holds rows is never locked.
-	if err := query1(ctx, p, "SELECT NOT EXISTS (SELECT 1 FROM transactions)", nil, &empty); err != nil {
+	if err := query1(ctx, p, bulkEligible, nil, &eligible); err != nil {
 		return fmt.Errorf("bulk load: %w", err)
 	}
-	if !empty {
+	if !eligible {
 		return nil
 	}
 	// All in a savepoint, whose rollback releases the lock and undoes the

@@ -311,3 +311,43 @@ func TestBulkLoadNeedsReadCommitted(t *testing.T) {
 		t.Errorf("written %d, want 12000", res.Written)
 	}
 }
+
+// TestBulkLoadNotPublished: a table published for logical replication is
+// never truncated by a load, which subscribers would repeat.
+func TestBulkLoadNotPublished(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var schema string
+	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	pub := pgx.Identifier{"pub_" + schema}.Sanitize()
+	if _, err := conn.Exec(ctx, "CREATE PUBLICATION "+pub+" FOR TABLE transactions"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(ctx, "DROP PUBLICATION "+pub)
+	err = db.Write(ctx, func(w *store.Writer) error {
+		w.BulkLoad()
+		res, err := writeBatches(ctx, w, nil, bulkTxs(0, 12000))
+		if w.BulkLoading() {
+			t.Error("bulk loading a published table")
+		}
+		if err == nil && res.Written != 12000 {
+			t.Errorf("written %d, want 12000", res.Written)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
