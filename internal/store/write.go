@@ -721,7 +721,8 @@ const (
 // hundreds of pages, and past 4 MiB of copies the SQLite allocator hands
 // the memory back and faults it in again on every statement. With 16 KiB
 // pages that made a customer import 3 times slower; statements of 10 rows
-// stay well under it (docs/benchmarks.md).
+// stay well under it (docs/benchmarks.md). Inserts that can take INSERT OR
+// IGNORE (ignoreSafe) keep no journal and take full statements.
 var scattered = map[string]bool{"customers": true, "identities": true, "accounts": true}
 
 // ignoreSafe names the tables whose only unique constraint is their
