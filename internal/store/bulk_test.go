@@ -227,41 +227,40 @@ func TestBulkLoadEndsForLines(t *testing.T) {
 	}
 }
 
-// TestBulkLoadYieldsToReaders: when others are using the transactions
-// table, a load does not wait for it past its lock timeout; it goes the
-// usual way, and the reader is never blocked for long.
-func TestBulkLoadYieldsToReaders(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
+// openPostgres opens a store on dsn, and a second connection beside it,
+// both closed when t ends.
+func openPostgres(t *testing.T, dsn string) (*store.DB, *pgx.Conn) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	defer store.SetBulkLockTimeout("100ms")()
-	reader, err := pgx.Connect(ctx, dsn)
+	t.Cleanup(func() { db.Close() })
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer reader.Close(ctx)
-	rtx, err := reader.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := rtx.QueryRow(ctx, "SELECT count(*) FROM transactions").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	txs := bulkTxs(0, 12000)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return db, conn
+}
+
+// loadsUsualWay writes 12,000 transactions into db's empty table through
+// a writer told BulkLoad, and fails t unless they went the usual way, all
+// of them; check, when not nil, runs then within the writer's transaction.
+func loadsUsualWay(t *testing.T, db *store.DB, why string, check func(w *store.Writer)) {
+	t.Helper()
+	ctx := context.Background()
 	var res store.Result
-	err = db.Write(ctx, func(w *store.Writer) error {
+	err := db.Write(ctx, func(w *store.Writer) error {
 		w.BulkLoad()
-		res, err = w.WriteTransactions(ctx, db.PrepareTransactions(txs, nil), nil)
+		var err error
+		res, err = writeBatches(ctx, w, nil, bulkTxs(0, 12000))
 		if w.BulkLoading() {
-			t.Error("bulk loading while a reader holds the table")
+			t.Errorf("bulk loading %s", why)
 		}
-		if s, err := w.Setting(ctx, "lock_timeout"); err != nil || s != "0" {
-			t.Errorf("lock_timeout after the lock was not had = %q (%v), want 0", s, err)
+		if check != nil {
+			check(w)
 		}
 		return err
 	})
@@ -271,6 +270,28 @@ func TestBulkLoadYieldsToReaders(t *testing.T) {
 	if res.Written != 12000 {
 		t.Errorf("written %d, want 12000", res.Written)
 	}
+}
+
+// TestBulkLoadYieldsToReaders: when others are using the transactions
+// table, a load does not wait for it past its lock timeout; it goes the
+// usual way, and the reader is never blocked for long.
+func TestBulkLoadYieldsToReaders(t *testing.T) {
+	ctx := context.Background()
+	db, reader := openPostgres(t, storetest.PostgresDSN(t))
+	defer store.SetBulkLockTimeout("100ms")()
+	rtx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := rtx.QueryRow(ctx, "SELECT count(*) FROM transactions").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	loadsUsualWay(t, db, "while a reader holds the table", func(w *store.Writer) {
+		if s, err := w.Setting(ctx, "lock_timeout"); err != nil || s != "0" {
+			t.Errorf("lock_timeout after the lock was not had = %q (%v), want 0", s, err)
+		}
+	})
 	if err := rtx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -286,47 +307,19 @@ func TestBulkLoadNeedsReadCommitted(t *testing.T) {
 	}
 	// pgx takes "+" literally: the space is escaped as %20.
 	u.RawQuery += "&default_transaction_isolation=repeatable%20read"
-	ctx := context.Background()
-	db, err := store.Open(ctx, u.String(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var res store.Result
-	err = db.Write(ctx, func(w *store.Writer) error {
-		if s, err := w.Setting(ctx, "transaction_isolation"); err != nil || s != "repeatable read" {
-			t.Fatalf("transaction_isolation = %q (%v)", s, err)
+	db, _ := openPostgres(t, u.String())
+	loadsUsualWay(t, db, "under REPEATABLE READ", func(w *store.Writer) {
+		if s, err := w.Setting(context.Background(), "transaction_isolation"); err != nil || s != "repeatable read" {
+			t.Errorf("transaction_isolation = %q (%v), want repeatable read", s, err)
 		}
-		w.BulkLoad()
-		res, err = writeBatches(ctx, w, nil, bulkTxs(0, 12000))
-		if w.BulkLoading() {
-			t.Error("bulk loading under REPEATABLE READ")
-		}
-		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Written != 12000 {
-		t.Errorf("written %d, want 12000", res.Written)
-	}
 }
 
 // TestBulkLoadNotPublished: a table published for logical replication is
 // never truncated by a load, which subscribers would repeat.
 func TestBulkLoadNotPublished(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	db, conn := openPostgres(t, storetest.PostgresDSN(t))
 	var schema string
 	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		t.Fatal(err)
@@ -336,18 +329,5 @@ func TestBulkLoadNotPublished(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Exec(ctx, "DROP PUBLICATION "+pub)
-	err = db.Write(ctx, func(w *store.Writer) error {
-		w.BulkLoad()
-		res, err := writeBatches(ctx, w, nil, bulkTxs(0, 12000))
-		if w.BulkLoading() {
-			t.Error("bulk loading a published table")
-		}
-		if err == nil && res.Written != 12000 {
-			t.Errorf("written %d, want 12000", res.Written)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	loadsUsualWay(t, db, "a published table", nil)
 }
