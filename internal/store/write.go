@@ -1037,16 +1037,19 @@ func rowKeys(rows [][]any, cols []string, returning string) [][]string {
 	return keys
 }
 
-// copyTxSQL copies transactions in the order of txCols.
-var copyTxSQL = "COPY transactions (" + strings.Join(txCols, ", ") + ") FROM STDIN (FORMAT binary"
+// The COPY statements for TxBatch.copyRows, frozen or not.
+var (
+	copyTxSQL       = "COPY transactions (" + strings.Join(txCols, ", ") + ") FROM STDIN (FORMAT binary)"
+	copyTxFrozenSQL = strings.TrimSuffix(copyTxSQL, ")") + ", FREEZE)"
+)
 
 // copyTransactions copies rows encoded by TxBatch.copyRows. freeze writes
 // them frozen, as if vacuumed, which PostgreSQL allows only into a table
 // created or truncated in the same (sub)transaction.
 func copyTransactions(ctx context.Context, tx pgx.Tx, data copyData, freeze bool) (int64, error) {
-	q := copyTxSQL + ")"
+	q := copyTxSQL
 	if freeze {
-		q = copyTxSQL + ", FREEZE)"
+		q = copyTxFrozenSQL
 	}
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), q)
 	return tag.RowsAffected(), err
