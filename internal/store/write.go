@@ -201,7 +201,7 @@ type TxBatch struct {
 	order    []int       // txs in key order
 	repeats  []int       // the positions in order whose key is the one before's
 	rows     [][]any     // txCols rows in key order; on PostgreSQL made only when needed
-	copy     copyData    // PostgreSQL: the rows in COPY's binary format, repeats left out
+	copy     copyData    // PostgreSQL, batches of directCopyMin or more: the rows in COPY's binary format, repeats left out
 	ids      []string    // the customers to make sure of…
 	first    []time.Time // …and the time each one is created with
 	checked  bool        // ids holds only customers new to the memo
@@ -235,7 +235,9 @@ func (db *DB) PrepareTransactions(txs []clientele.Transaction, memo *CustomerMem
 		}
 		b.hasLines = b.hasLines || len(t.Lines) > 0
 	}
-	if db.dialect == Postgres {
+	// On PostgreSQL a batch large enough for a direct COPY (tryCopy) is
+	// encoded for it; a smaller one (the API's) is inserted from rows.
+	if db.dialect == Postgres && len(txs) >= directCopyMin {
 		b.copy = b.copyRows()
 	} else {
 		b.sqlRows(db)
