@@ -13,16 +13,21 @@ const (
 	EINVALID      = "invalid"
 	ENOTFOUND     = "not_found"
 	ECONFLICT     = "conflict"
-	EUNAUTHORIZED = "unauthorized"
+	EUNAUTHORIZED = "unauthorized" // who is asking is not known
+	EFORBIDDEN    = "forbidden"    // who is asking is known, and may not do this
 	EINTERNAL     = "internal"
 )
 
-// Error is a domain error: a code, a message for users, and, for invalid
-// input, the fields that failed.
+// Codes lists every error code, for the tables that map them.
+var Codes = []string{EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EINTERNAL}
+
+// Error is a domain error: a code, a message for users, for invalid input
+// the fields that failed, and the error that caused it, if any.
 type Error struct {
 	Code    string
 	Message string
 	Details []FieldError
+	Err     error // the cause; its text is part of Message already
 }
 
 // FieldError names one field of one item that failed validation.
@@ -51,9 +56,14 @@ func (e *Error) Error() string {
 	return e.Message + ": " + strings.Join(parts, "; ")
 }
 
-// Errorf returns an *Error with the given code and a formatted message.
+// Unwrap returns the cause of e, so that errors.Is and errors.As see it.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a message formatted as
+// fmt.Errorf formats it: a %w verb makes its operand the error's cause.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	err := fmt.Errorf(format, args...)
+	return &Error{Code: code, Message: err.Error(), Err: errors.Unwrap(err)}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain,

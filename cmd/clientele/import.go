@@ -43,7 +43,7 @@ content and line number.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := os.Stat(args[0])
 			if err != nil {
-				return clientele.Errorf(clientele.EINVALID, "import: %v", err)
+				return clientele.Errorf(clientele.EINVALID, "import: %w", err)
 			}
 			if !st.IsDir() {
 				return clientele.Errorf(clientele.EINVALID, "import %s: not a directory; to import one file, name its kind: clientele import transactions %s", args[0], args[0])
@@ -125,7 +125,7 @@ func (a *app) importFile(ctx context.Context, kind ingest.Kind, path string, f i
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return clientele.Errorf(clientele.EINVALID, "import: %v", err)
+		return clientele.Errorf(clientele.EINVALID, "import: %w", err)
 	}
 	db, err := a.open(ctx)
 	if err != nil {

@@ -78,11 +78,11 @@ Every flag that has a CLIENTELE_* variable may be set either way; the flag wins.
 func (a *app) setup() error {
 	loc, err := time.LoadLocation(a.tz)
 	if err != nil {
-		return clientele.Errorf(clientele.EINVALID, "--tz %q: %v", a.tz, err)
+		return clientele.Errorf(clientele.EINVALID, "--tz %q: %w", a.tz, err)
 	}
 	a.loc = loc
 	if _, err := clientele.Currency(a.currency).Scale(); err != nil {
-		return clientele.Errorf(clientele.EINVALID, "--currency: %v", err)
+		return clientele.Errorf(clientele.EINVALID, "--currency: %w", err)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {

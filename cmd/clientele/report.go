@@ -123,7 +123,7 @@ owner's portfolio.`,
 			if marketPath != "" {
 				b, err := os.ReadFile(marketPath)
 				if err != nil {
-					return clientele.Errorf(clientele.EINVALID, "--market: %v", err)
+					return clientele.Errorf(clientele.EINVALID, "--market: %w", err)
 				}
 				market = b
 			}
@@ -177,7 +177,7 @@ owner's portfolio.`,
 func readSurveyFile(path string) (*ingest.Survey, error) {
 	sf, err := os.Open(path)
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "%v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "%w", err)
 	}
 	defer sf.Close()
 	survey, err := ingest.ReadSurvey(sf)

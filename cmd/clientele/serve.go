@@ -46,7 +46,7 @@ func (a *app) serve(ctx context.Context, db *store.DB, addr string, ready func(a
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return clientele.Errorf(clientele.EINVALID, "listen on %s: %v", addr, err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{
 		Handler:           web.New(db, web.Config{Currency: clientele.Currency(a.currency), Location: a.loc}, a.logger),

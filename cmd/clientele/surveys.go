@@ -42,18 +42,18 @@ against the survey and stored with it. A bad file is rejected whole.`,
 			if marketPath != "" {
 				b, err := os.ReadFile(marketPath)
 				if err != nil {
-					return clientele.Errorf(clientele.EINVALID, "--market: %v", err)
+					return clientele.Errorf(clientele.EINVALID, "--market: %w", err)
 				}
 				market, _, err := ingest.ReadMarket(bytes.NewReader(b), survey)
 				if err != nil {
 					return fmt.Errorf("%s: %w", marketPath, err)
 				}
 				if err := equity.Validate(survey.Respondents, market, len(survey.Drivers)); err != nil {
-					return clientele.Errorf(clientele.EINVALID, "%s: %v", args[0], err)
+					return clientele.Errorf(clientele.EINVALID, "%s: %w", args[0], err)
 				}
 				var compact bytes.Buffer
 				if err := json.Compact(&compact, b); err != nil {
-					return clientele.Errorf(clientele.EINVALID, "%s: %v", marketPath, err)
+					return clientele.Errorf(clientele.EINVALID, "%s: %w", marketPath, err)
 				}
 				st.Market = compact.Bytes()
 			}

@@ -546,7 +546,7 @@ func customerParser(r io.Reader, opt *Options, cr *countingReader) (parser[clien
 			dec := json.NewDecoder(bytes.NewReader(b))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&j); err != nil {
-				return clientele.Customer{}, clientele.Errorf(clientele.EINVALID, "invalid customer JSON: %v", err)
+				return clientele.Customer{}, clientele.Errorf(clientele.EINVALID, "invalid customer JSON: %w", err)
 			}
 			c, err := j.Customer()
 			if err == nil && j.CreatedAt != "" {

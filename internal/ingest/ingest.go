@@ -162,7 +162,7 @@ func File(ctx context.Context, db *store.DB, kind Kind, path string, opt Options
 func FileTx(ctx context.Context, w *store.Writer, kind Kind, path string, opt Options) (*Summary, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "import: %v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "import: %w", err)
 	}
 	defer f.Close()
 	if opt.Format == "" {
@@ -181,7 +181,7 @@ func Reader(ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source
 		opt.Currency = "USD"
 	}
 	if _, err := opt.Currency.Scale(); err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "import: %v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "import: %w", err)
 	}
 	if opt.Location == nil {
 		opt.Location = time.UTC
@@ -277,7 +277,7 @@ func runPrepared[T, P any](ctx context.Context, w *store.Writer, kind Kind, r io
 	cr := &countingReader{r: bufio.NewReaderSize(r, 1<<20)}
 	p, err := newParser(cr, &opt, cr)
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "%s: %v", source, err)
+		return nil, clientele.Errorf(clientele.EINVALID, "%s: %w", source, err)
 	}
 
 	// Parse on one goroutine, write on this one: SQLite inserts and the
@@ -544,7 +544,7 @@ type DirFile struct {
 func DirFiles(dir string) ([]DirFile, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "import: %v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "import: %w", err)
 	}
 	var out []DirFile
 	for _, k := range []Kind{Brands, Customers, Products, Accounts, Transactions, Events} {

@@ -91,7 +91,7 @@ func ReadSurvey(r io.Reader) (*Survey, error) {
 			break
 		}
 		if err != nil {
-			return nil, clientele.Errorf(clientele.EINVALID, "survey: line %d: %v", line, err)
+			return nil, clientele.Errorf(clientele.EINVALID, "survey: line %d: %w", line, err)
 		}
 		if len(rec) != len(head) {
 			return nil, clientele.Errorf(clientele.EINVALID, "survey: line %d: %d fields, the header has %d", line, len(rec), len(head))
@@ -199,7 +199,7 @@ func ReadMarket(r io.Reader, s *Survey) (equity.Market, *equity.Coefficients, er
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&mf); err != nil {
-		return equity.Market{}, nil, clientele.Errorf(clientele.EINVALID, "market: %v", err)
+		return equity.Market{}, nil, clientele.Errorf(clientele.EINVALID, "market: %w", err)
 	}
 	m := equity.Market{DiscountRate: mf.DiscountRate, HorizonYears: mf.HorizonYears, Size: mf.MarketSize, Volume: mf.Volume}
 	switch {

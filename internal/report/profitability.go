@@ -86,7 +86,7 @@ type ProfitabilityReport struct {
 func Profitability(ctx context.Context, db *store.DB, opt ProfitabilityOptions) (*ProfitabilityReport, error) {
 	scale, err := opt.Currency.Scale()
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "%v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "%w", err)
 	}
 	if opt.CallCost < 0 || opt.ContactCost < 0 {
 		return nil, clientele.Errorf(clientele.EINVALID, "costs to serve must not be negative")

@@ -75,14 +75,14 @@ func Switching(s *ingest.Survey, marketJSON []byte, whatIf string) (*SwitchingRe
 		return nil, err
 	}
 	if err := equity.Validate(s.Respondents, market, len(s.Drivers)); err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "survey: %v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "survey: %w", err)
 	}
 	r := &SwitchingReport{Respondents: len(s.Respondents)}
 	r.Coefficients.Drivers = map[string]float64{}
 	if coef == nil {
 		est, se, ll, err := equity.Estimate(s.Respondents, len(s.Drivers))
 		if err != nil {
-			return nil, clientele.Errorf(clientele.EINVALID, "estimate the switching model: %v (give coefficients in the market, or a chosen column in the survey)", err)
+			return nil, clientele.Errorf(clientele.EINVALID, "estimate the switching model: %w (give coefficients in the market, or a chosen column in the survey)", err)
 		}
 		coef = &est
 		r.Coefficients.Estimated = true
@@ -109,7 +109,7 @@ func Switching(s *ingest.Survey, marketJSON []byte, whatIf string) (*SwitchingRe
 	}
 	after, err := coef.Apply(s.Respondents, market, w)
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "what-if: %v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "what-if: %w", err)
 	}
 	r.WhatIf = &SwitchingWhatIf{Brand: market.Brands[w.Brand].Name, Driver: s.Drivers[w.Driver], Delta: w.Delta, DeltaCE: after.DeltaCE,
 		DiscountedSpend: after.DiscountedSpend, ROI: after.ROI, SharesAfter: map[string]float64{}, PortfolioOwner: after.OwnerOfPortfolio,

@@ -137,7 +137,7 @@ func Compile(expr string) (*Program, error) {
 	}
 	prg, err := e.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "segment definition: %v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "segment definition: %w", err)
 	}
 	return &Program{Expr: expr, prg: prg}, nil
 }
@@ -194,7 +194,7 @@ func Inputs(ctx context.Context, db *store.DB, cur clientele.Currency, window ti
 	}
 	scale, err := cur.Scale()
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "%v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "%w", err)
 	}
 	minor := math.Pow10(scale)
 	// Every customer's variables, allocated together: six small objects a

@@ -59,7 +59,7 @@ func (db *DB) SaveSurvey(ctx context.Context, s *Survey) error {
 		for j, brand := range s.Brands {
 			ratings, err := json.Marshal(r.Ratings[j])
 			if err != nil {
-				return clientele.Errorf(clientele.EINVALID, "survey %s: respondent %s, brand %s: %v", s.Name, s.IDs[i], brand, err)
+				return clientele.Errorf(clientele.EINVALID, "survey %s: respondent %s, brand %s: %w", s.Name, s.IDs[i], brand, err)
 			}
 			var chosen any
 			if r.Chosen >= 0 {

@@ -517,7 +517,7 @@ func (w *Writer) Customers(ctx context.Context, cs []clientele.Customer) (Result
 		if len(c.Attributes) > 0 {
 			b, err := json.Marshal(c.Attributes)
 			if err != nil {
-				return Result{}, clientele.Errorf(clientele.EINVALID, "customer %s: attributes: %v", c.ID, err)
+				return Result{}, clientele.Errorf(clientele.EINVALID, "customer %s: attributes: %w", c.ID, err)
 			}
 			attrs = string(b)
 		}

@@ -108,7 +108,7 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 	}
 	scale, err := opt.Currency.Scale()
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "%v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "%w", err)
 	}
 	start := time.Now()
 	// Stream the summaries into the models' rows: a fit never holds more
@@ -204,7 +204,7 @@ func fitData(model, spendModel string, data []clv.RFM, spend []clv.Spend) (*Resu
 		return nil, clientele.Errorf(clientele.EINVALID, "model %q cannot be fitted to frequency/recency/T data", model)
 	}
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "fit %s: %v", model, err)
+		return nil, clientele.Errorf(clientele.EINVALID, "fit %s: %w", model, err)
 	}
 	res := &Result{Fit: fit, Run: store.Run{Model: model, Params: paramMap(fit, fit.Params), StdErrors: paramMap(fit, fit.StdErrors),
 		LogLikelihood: fit.LogLikelihood, Customers: fit.Customers, Converged: fit.Converged}}
@@ -219,7 +219,7 @@ func fitData(model, spendModel string, data []clv.RFM, spend []clv.Spend) (*Resu
 func (res *Result) fitSpend(spend []clv.Spend) error {
 	_, sf, err := clv.FitGammaGamma(spend, nil)
 	if err != nil {
-		return clientele.Errorf(clientele.EINVALID, "fit gammagamma: %v", err)
+		return clientele.Errorf(clientele.EINVALID, "fit gammagamma: %w", err)
 	}
 	res.SpendFit = sf
 	res.Run.SpendModel = "gammagamma"
@@ -275,7 +275,7 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 		}
 		_, fit, err := clv.FitBGBB(data, nil)
 		if err != nil {
-			return nil, clientele.Errorf(clientele.EINVALID, "%s: fit bgbb: %v", path, err)
+			return nil, clientele.Errorf(clientele.EINVALID, "%s: fit bgbb: %w", path, err)
 		}
 		res = &Result{Fit: fit, Run: store.Run{Model: model, Params: paramMap(fit, fit.Params), StdErrors: paramMap(fit, fit.StdErrors),
 			LogLikelihood: fit.LogLikelihood, Customers: fit.Customers, Converged: fit.Converged}}
@@ -303,7 +303,7 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 			}
 		}
 		if res, err = fitData(model, spendModel, data, spend); err != nil {
-			return nil, clientele.Errorf(clientele.EINVALID, "%s: %v", path, err)
+			return nil, clientele.Errorf(clientele.EINVALID, "%s: %w", path, err)
 		}
 	}
 	res.Run.Source = path
@@ -342,7 +342,7 @@ func FitSurvivalFile(ctx context.Context, db *store.DB, path string) (*Result, e
 	}
 	_, fit, err := clv.FitSBG(active, nil)
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "%s: fit sbg: %v", path, err)
+		return nil, clientele.Errorf(clientele.EINVALID, "%s: fit sbg: %w", path, err)
 	}
 	return storeSBG(ctx, db, fit, path, "file", start)
 }
@@ -395,7 +395,7 @@ func FitAccounts(ctx context.Context, db *store.DB, unit string, asOf time.Time)
 	}
 	_, fit, err := clv.FitSBGCounts(churned, censored, nil)
 	if err != nil {
-		return nil, clientele.Errorf(clientele.EINVALID, "fit sbg on accounts: %v", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "fit sbg on accounts: %w", err)
 	}
 	return storeSBG(ctx, db, fit, "accounts", unit, start)
 }
@@ -405,7 +405,7 @@ func FitAccounts(ctx context.Context, db *store.DB, unit string, asOf time.Time)
 func readNumericCSV(path string) (map[string]int, [][]float64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, clientele.Errorf(clientele.EINVALID, "%v", err)
+		return nil, nil, clientele.Errorf(clientele.EINVALID, "%w", err)
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
@@ -424,7 +424,7 @@ func readNumericCSV(path string) (map[string]int, [][]float64, error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, clientele.Errorf(clientele.EINVALID, "%s line %d: %v", path, line, err)
+			return nil, nil, clientele.Errorf(clientele.EINVALID, "%s line %d: %w", path, line, err)
 		}
 		row := make([]float64, len(head))
 		for i := range head {

@@ -204,7 +204,17 @@ var statusOf = map[string]int{
 	clientele.ENOTFOUND:     http.StatusNotFound,
 	clientele.ECONFLICT:     http.StatusConflict,
 	clientele.EUNAUTHORIZED: http.StatusUnauthorized,
+	clientele.EFORBIDDEN:    http.StatusForbidden,
 	clientele.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// StatusOf returns the HTTP status of an error code; a code the table does
+// not know is an internal error.
+func StatusOf(code string) int {
+	if st, ok := statusOf[code]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
 }
 
 // errorBody is the JSON form of every error.
@@ -220,7 +230,8 @@ type errorJSON struct {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := clientele.ErrorCode(err)
-	if code == clientele.EINTERNAL {
+	status := StatusOf(code)
+	if status == http.StatusInternalServerError {
 		if !errors.Is(err, context.Canceled) {
 			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
@@ -228,7 +239,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == clientele.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="clientele"`)
 	}
-	writeJSON(w, statusOf[code], errorBody{Error: errorJSON{Code: code, Message: clientele.ErrorMessage(err), Details: clientele.ErrorDetails(err)}})
+	writeJSON(w, status, errorBody{Error: errorJSON{Code: code, Message: clientele.ErrorMessage(err), Details: clientele.ErrorDetails(err)}})
 }
 
 // ---- authentication ----
@@ -398,7 +409,7 @@ func decodeBody(r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return clientele.Errorf(clientele.EINVALID, "request body larger than %d bytes", maxBody)
 		}
-		return clientele.Errorf(clientele.EINVALID, "invalid JSON body: %v", err)
+		return clientele.Errorf(clientele.EINVALID, "invalid JSON body: %w", err)
 	}
 	if dec.More() {
 		return clientele.Errorf(clientele.EINVALID, "invalid JSON body: trailing data")

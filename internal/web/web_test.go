@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"clientele"
 	"clientele/equity"
 	"clientele/internal/report"
 	"clientele/internal/store"
@@ -457,5 +458,30 @@ func TestSwitchingReport(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every error code has its status, and a code the table does not know is a
+// 500, never a status of 0 (which would panic in WriteHeader).
+func TestStatusOfEveryCode(t *testing.T) {
+	want := map[string]int{
+		clientele.EINVALID:      http.StatusBadRequest,
+		clientele.ENOTFOUND:     http.StatusNotFound,
+		clientele.ECONFLICT:     http.StatusConflict,
+		clientele.EUNAUTHORIZED: http.StatusUnauthorized,
+		clientele.EFORBIDDEN:    http.StatusForbidden,
+		clientele.EINTERNAL:     http.StatusInternalServerError,
+		"no_such_code":          http.StatusInternalServerError,
+		"":                      http.StatusInternalServerError,
+	}
+	for _, code := range clientele.Codes {
+		if _, ok := want[code]; !ok {
+			t.Errorf("code %q has no expected status in this test", code)
+		}
+	}
+	for code, st := range want {
+		if got := web.StatusOf(code); got != st {
+			t.Errorf("StatusOf(%q) = %d, want %d", code, got, st)
+		}
 	}
 }
