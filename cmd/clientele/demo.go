@@ -27,13 +27,13 @@ func demoSegments(ctx context.Context, db *store.DB, cur clientele.Currency, asO
 			return err
 		}
 	}
-	defs := []store.Segment{
+	defs := []clientele.Segment{
 		{Name: "retirees", Definition: "customer.age >= 65", Owner: "yuna"},
 		{Name: "new-parents", Definition: `"baby" in activity.spend_by_category`, Owner: "yuna"},
 		{Name: "affluent", Definition: `clv.value >= 2000.0 || account.tier == "platinum"`, Owner: "minho", Level: "key_account"},
 	}
 	for _, p := range segment.RFMPresets {
-		defs = append(defs, store.Segment{Name: p.Name, Definition: p.Expr, Owner: "minho"})
+		defs = append(defs, clientele.Segment{Name: p.Name, Definition: p.Expr, Owner: "minho"})
 	}
 	for _, d := range defs {
 		if _, err := db.CreateSegment(ctx, d); err != nil {

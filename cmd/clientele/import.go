@@ -38,7 +38,7 @@ content and line number.
   clientele import customers FILE            CSV or NDJSON
   clientele import products|brands|accounts FILE   CSV
   clientele import events FILE               NDJSON or CSV
-  clientele import survey FILE [--market M]  a brand-switching survey`,
+  clientele import switching-survey FILE [--market M]  a brand-switching survey`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := os.Stat(args[0])
@@ -70,7 +70,7 @@ content and line number.
 		addImportFlags(sub)
 		cmd.AddCommand(sub)
 	}
-	cmd.AddCommand(newImportSurveyCmd(a))
+	cmd.AddCommand(newImportSwitchingSurveyCmd(a))
 	return cmd
 }
 

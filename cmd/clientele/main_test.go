@@ -478,14 +478,14 @@ func TestReportSwitching(t *testing.T) {
 			// A broken survey is rejected whole, with the line that is wrong.
 			broken := filepath.Join(t.TempDir(), "broken.csv")
 			os.WriteFile(broken, []byte("respondent_id,brand,value,last,frequency\nr1,A,4,1,2\nr1,B,x,0,2\n"), 0o644)
-			if _, errOut, err := run(t, db, "import", "survey", broken); err == nil || !strings.Contains(errOut, "line 3") {
+			if _, errOut, err := run(t, db, "import", "switching-survey", broken); err == nil || !strings.Contains(errOut, "line 3") {
 				t.Errorf("broken survey: %v\n%s", err, errOut)
 			}
 			if out, _, err := run(t, db, "import", "survey", "testdata/rlz-survey.csv", "--name", "rlz", "--market", "testdata/rlz-market.json"); err != nil ||
 				!strings.Contains(out, "survey rlz:") {
 				t.Fatalf("import survey: %v\n%s", err, out)
 			}
-			list, _, err := run(t, db, "surveys", "list", "--format", "json")
+			list, _, err := run(t, db, "switching-surveys", "list", "--format", "json")
 			var surveys []struct {
 				Name      string `json:"name"`
 				HasMarket bool   `json:"has_market"`
@@ -508,7 +508,7 @@ func TestReportSwitching(t *testing.T) {
 			if diff := cmp.Diff(fromFile, fromDB); diff != "" {
 				t.Errorf("stored survey (-file +database):\n%s", diff)
 			}
-			if _, errOut, err := run(t, db, "report", "switching", "--survey-name", "nope"); err == nil || !strings.Contains(errOut, "no survey") {
+			if _, errOut, err := run(t, db, "report", "switching", "--survey-name", "nope"); err == nil || !strings.Contains(errOut, "no switching survey") {
 				t.Errorf("unknown survey: %v %s", err, errOut)
 			}
 		})

@@ -98,7 +98,7 @@ coefficients from MARKET.json), then compute each respondent's switching
 matrix and lifetime value to every brand, and each brand's customer equity and
 share of customer equity.
 
-The survey is a file (--survey) or one stored with ` + "`clientele import survey`" + `
+The survey is a file (--survey) or one stored with ` + "`clientele import switching-survey`" + `
 (--survey-name); a stored survey's market description is used unless
 --market gives another.
 
@@ -127,7 +127,7 @@ owner's portfolio.`,
 				}
 				market = b
 			}
-			build := func(survey *ingest.Survey, market []byte, name string) error {
+			build := func(survey *clientele.SwitchingSurvey, market []byte, name string) error {
 				r, err := report.Switching(survey, market, whatIf)
 				if err != nil {
 					if marketPath != "" {
@@ -142,7 +142,7 @@ owner's portfolio.`,
 				if market == nil {
 					return clientele.Errorf(clientele.EINVALID, "--survey needs --market")
 				}
-				survey, err := readSurveyFile(surveyPath)
+				survey, err := readSwitchingSurveyFile(surveyPath)
 				if err != nil {
 					return err
 				}
@@ -150,37 +150,36 @@ owner's portfolio.`,
 			}
 			ctx := cmd.Context()
 			return a.withDB(ctx, func(db *store.DB) error {
-				st, err := db.Survey(ctx, surveyName)
+				st, err := db.SwitchingSurvey(ctx, surveyName)
 				if err != nil {
 					return err
 				}
 				if market == nil {
 					if st.Market == nil {
-						return clientele.Errorf(clientele.EINVALID, "survey %s was stored without a market description: give --market", surveyName)
+						return clientele.Errorf(clientele.EINVALID, "switching survey %s was stored without a market description: give --market", surveyName)
 					}
 					market = st.Market
 				}
-				survey, _ := report.StoredSurvey(st)
-				return build(survey, market, surveyName)
+				return build(st, market, surveyName)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&surveyPath, "survey", "", "survey CSV: respondent_id,brand,<drivers…>,last,frequency[,chosen]")
-	cmd.Flags().StringVar(&surveyName, "survey-name", "", "a survey stored with `clientele import survey`")
+	cmd.Flags().StringVar(&surveyName, "survey-name", "", "a survey stored with `clientele import switching-survey`")
 	cmd.Flags().StringVar(&marketPath, "market", "", "market JSON")
 	cmd.Flags().StringVar(&whatIf, "what-if", "", "initiative: brand=B,driver=D,delta=X,spend=AMOUNT@YEAR;…")
 	f.add(cmd, "shares")
 	return cmd
 }
 
-// readSurveyFile reads and checks a survey CSV.
-func readSurveyFile(path string) (*ingest.Survey, error) {
+// readSwitchingSurveyFile reads and checks a survey CSV.
+func readSwitchingSurveyFile(path string) (*clientele.SwitchingSurvey, error) {
 	sf, err := os.Open(path)
 	if err != nil {
 		return nil, clientele.Errorf(clientele.EINVALID, "%w", err)
 	}
 	defer sf.Close()
-	survey, err := ingest.ReadSurvey(sf)
+	survey, err := ingest.ReadSwitchingSurvey(sf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

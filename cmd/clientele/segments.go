@@ -18,7 +18,7 @@ func newUsersCmd(a *app) *cobra.Command {
 	var name, role string
 	create := &cobra.Command{
 		Use:   "create --name NAME --role ROLE",
-		Short: "Create a user (roles: " + strings.Join(store.Roles, ", ") + ")",
+		Short: "Create a user (roles: " + strings.Join(clientele.Roles, ", ") + ")",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withDB(cmd.Context(), func(db *store.DB) error {
@@ -62,18 +62,18 @@ join and leave is kept in the customer's history.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			var defs []store.Segment
+			var defs []clientele.Segment
 			switch {
 			case preset == "rfm":
 				for _, p := range segment.RFMPresets {
-					defs = append(defs, store.Segment{Name: p.Name, Definition: p.Expr, Owner: owner, Level: level})
+					defs = append(defs, clientele.Segment{Name: p.Name, Definition: p.Expr, Owner: owner, Level: level})
 				}
 			case preset != "":
 				return clientele.Errorf(clientele.EINVALID, "--preset %q: the only preset is rfm", preset)
 			case name == "" || expr == "":
 				return clientele.Errorf(clientele.EINVALID, "give --name and --expr (or --preset rfm)")
 			default:
-				defs = []store.Segment{{Name: name, Definition: expr, Owner: owner, Level: level}}
+				defs = []clientele.Segment{{Name: name, Definition: expr, Owner: owner, Level: level}}
 			}
 			for _, d := range defs {
 				if _, err := segment.Compile(d.Definition); err != nil {

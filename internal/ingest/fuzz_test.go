@@ -109,7 +109,7 @@ func FuzzSurvey(f *testing.F) {
 	f.Add([]byte("respondent_id,brand,value,brand_image,last,frequency,chosen\n1,A,4,3,1,2,0\n1,B,3,4,0,2,1\n2,A,3,3,0,4,1\n2,B,4,3,1,4,0\n"))
 	f.Add([]byte("respondent_id,brand,value,last,frequency\n1,A,x,1,2\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := ReadSurvey(bytes.NewReader(data))
+		s, err := ReadSwitchingSurvey(bytes.NewReader(data))
 		if err != nil {
 			return
 		}

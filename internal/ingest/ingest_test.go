@@ -82,7 +82,7 @@ func TestImportCDNOWSampleLayout(t *testing.T) {
 		t.Errorf("customers = %d, want 2357", s.Customers)
 	}
 	// Customer ids are the master ids, so sample and master agree.
-	txs, _, err := db.Transactions(context.Background(), "00004", "", 10)
+	txs, _, err := db.ListTransactions(context.Background(), "00004", "", 10)
 	if err != nil || len(txs) != 4 || txs[3].Amount != 2933 || txs[3].Quantity != 2 {
 		t.Errorf("customer 00004: %+v, %v", txs, err)
 	}
@@ -186,7 +186,7 @@ func TestImportCSV(t *testing.T) {
 			if sum.Rows != 3 || sum.Items != 2 || sum.Imported != 2 {
 				t.Errorf("summary: %v (items %d)", sum, sum.Items)
 			}
-			got, _, err := b.DB.Transactions(ctx, "c1", "", 10)
+			got, _, err := b.DB.ListTransactions(ctx, "c1", "", 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -352,7 +352,7 @@ func TestImportRepeatsAcrossBatches(t *testing.T) {
 				t.Errorf("summary: %v", sum)
 			}
 			for _, i := range []int{5, 7, n - 1} {
-				got, _, err := b.DB.Transactions(ctx, fmt.Sprintf("C%d", i%1000), "", 1000)
+				got, _, err := b.DB.ListTransactions(ctx, fmt.Sprintf("C%d", i%1000), "", 1000)
 				if err != nil {
 					t.Fatal(err)
 				}

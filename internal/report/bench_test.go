@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"clientele"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -22,15 +23,15 @@ func BenchmarkEquity1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	run, err := db.CreateRun(ctx, store.Run{Source: "database", Model: "bgnbd", Unit: "week", TimeZone: "UTC", Currency: "USD",
+	run, err := db.CreateRun(ctx, clientele.Run{Source: "database", Model: "bgnbd", Unit: "week", TimeZone: "UTC", Currency: "USD",
 		Params: map[string]float64{"r": 1}, StdErrors: map[string]float64{}, Customers: 1_000_000, Converged: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	scores := make([]store.Score, 1_000_000)
+	scores := make([]clientele.Score, 1_000_000)
 	for i := range scores {
-		scores[i] = store.Score{CustomerID: fmt.Sprintf("C%08d", i), ProbAlive: rng.Float64(), ExpectedPurchases: rng.Float64() * 5,
+		scores[i] = clientele.Score{CustomerID: fmt.Sprintf("C%08d", i), ProbAlive: rng.Float64(), ExpectedPurchases: rng.Float64() * 5,
 			ExpectedSpend: int64(rng.IntN(10000)), DERT: rng.Float64() * 5, CLV: int64(rng.ExpFloat64() * 30000)}
 	}
 	if err := db.Write(ctx, func(w *store.Writer) error { return w.Scores(ctx, run, scores) }); err != nil {

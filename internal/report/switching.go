@@ -12,7 +12,6 @@ import (
 	"clientele"
 	"clientele/equity"
 	"clientele/internal/ingest"
-	"clientele/internal/store"
 )
 
 // SwitchingBrand is one brand's value under the switching model.
@@ -69,7 +68,7 @@ type SwitchingReport struct {
 // the survey's choices unless the market gives the coefficients, and, with
 // a what-if specification (see ingest.ParseWhatIf), the effect of a driver
 // improvement.
-func Switching(s *ingest.Survey, marketJSON []byte, whatIf string) (*SwitchingReport, error) {
+func Switching(s *clientele.SwitchingSurvey, marketJSON []byte, whatIf string) (*SwitchingReport, error) {
 	market, coef, err := ingest.ReadMarket(bytes.NewReader(marketJSON), s)
 	if err != nil {
 		return nil, err
@@ -118,12 +117,6 @@ func Switching(s *ingest.Survey, marketJSON []byte, whatIf string) (*SwitchingRe
 		r.WhatIf.SharesAfter[b.Name] = after.SharesAfter[j]
 	}
 	return r, nil
-}
-
-// StoredSurvey is a survey stored with `clientele import survey`, as the
-// switching model reads it; market is the one stored with it (nil if none).
-func StoredSurvey(st *store.Survey) (survey *ingest.Survey, market []byte) {
-	return &ingest.Survey{Brands: st.Brands, Drivers: st.Drivers, Respondents: st.Respondents, IDs: st.IDs}, st.Market
 }
 
 // Document is the brand table, the coefficients, and the chart "shares"

@@ -1,6 +1,7 @@
 package segment_test
 
 import (
+	"clientele"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -49,13 +50,13 @@ func BenchmarkRefresh1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	defs := []store.Segment{
+	defs := []clientele.Segment{
 		{Name: "retirees", Definition: "customer.age >= 65"},
 		{Name: "affluent", Definition: `clv.value >= 2000.0 || account.tier == "platinum"`},
 		{Name: "new-parents", Definition: `"baby" in activity.spend_by_category && activity.spend_by_category["baby"] > 100.0`},
 	}
 	for _, p := range segment.RFMPresets {
-		defs = append(defs, store.Segment{Name: p.Name, Definition: p.Expr})
+		defs = append(defs, clientele.Segment{Name: p.Name, Definition: p.Expr})
 	}
 	for _, s := range defs {
 		if _, err := db.CreateSegment(ctx, s); err != nil {

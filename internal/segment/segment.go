@@ -359,15 +359,15 @@ func Refresh(ctx context.Context, db *store.DB, ins []*Input, names []string, no
 		// Merge the stored members (in id order) with the customers in id
 		// order: who matches and is not a member joins; who is a member and
 		// no longer matches, or is no longer a customer, leaves.
-		var changes []store.MembershipChange
+		var changes []clientele.MembershipChange
 		joinIfMatch := func(i int) {
 			if match[i] {
-				changes = append(changes, store.MembershipChange{CustomerID: ins[i].ID, Joined: true})
+				changes = append(changes, clientele.MembershipChange{CustomerID: ins[i].ID, Joined: true})
 				r.Joined++
 			}
 		}
 		leave := func(id string) {
-			changes = append(changes, store.MembershipChange{CustomerID: id})
+			changes = append(changes, clientele.MembershipChange{CustomerID: id})
 			r.Left++
 		}
 		k := 0 // the next customer in id order

@@ -13,7 +13,6 @@ import (
 	"clientele/internal/ingest"
 	"clientele/internal/segment"
 	"clientele/internal/simulate"
-	"clientele/internal/store"
 	"clientele/internal/store/storetest"
 )
 
@@ -71,7 +70,7 @@ func TestRefresh(t *testing.T) {
 			if _, err := b.DB.CreateUser(ctx, "yuna", "customer_manager"); err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range []store.Segment{
+			for _, s := range []clientele.Segment{
 				{Name: "retirees", Definition: "customer.age >= 65", Owner: "yuna"},
 				{Name: "platinum", Definition: `account.tier == "platinum"`},
 				{Name: "new-parents", Definition: `"baby" in activity.spend_by_category`},

@@ -52,7 +52,7 @@ func storedTxs(t *testing.T, db *store.DB, txs []clientele.Transaction) map[[2]s
 		}
 		done[x.CustomerID] = true
 		for before := ""; ; {
-			page, next, err := db.Transactions(context.Background(), x.CustomerID, before, 1000)
+			page, next, err := db.ListTransactions(context.Background(), x.CustomerID, before, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -62,7 +62,7 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 	if err != nil {
 		return nil, fmt.Errorf("features: %w", err)
 	}
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		if len(block) == cap(block) {
 			block = make([]Features, 0, 4096)
 		}
@@ -70,44 +70,35 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 		f := &block[len(block)-1]
 		c := &f.Customer
 		var attrs []byte
-		if err := rows.Scan(&c.ID, &c.Name, dateCol{&c.BirthDate}, &c.City, &c.HouseholdID, &attrs, timeCol{&c.CreatedAt}); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("features: %w", err)
+		if err := sc.Scan(&c.ID, &c.Name, dateCol{&c.BirthDate}, &c.City, &c.HouseholdID, &attrs, timeCol{&c.CreatedAt}); err != nil {
+			return fmt.Errorf("features: %w", err)
 		}
 		if len(attrs) > 0 && string(attrs) != "{}" {
 			if err := json.Unmarshal(attrs, &c.Attributes); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("features: customer %s: attributes: %w", c.ID, err)
+				return fmt.Errorf("features: customer %s: attributes: %w", c.ID, err)
 			}
 		}
 		out = append(out, f)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	byID := make(map[string]*Features, len(out))
 	for _, f := range out {
 		byID[f.Customer.ID] = f
 	}
-	each := func(q string, args []any, scan func(*sql.Rows) error) error {
+	query := func(q string, args []any, scan func(scanner) error) error {
 		rows, err := db.r.QueryContext(ctx, q, args...)
-		if err != nil {
+		if err := each(rows, err, scan); err != nil {
 			return fmt.Errorf("features: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return fmt.Errorf("features: %w", err)
-			}
-		}
-		return rows.Err()
+		return nil
 	}
 	// Each query sets its own fields of the customers' features; byID is
 	// only read.
 	queries := []func() error{
 		func() error {
-			return each(`SELECT customer_id, tier, parent_id IS NULL FROM accounts WHERE closed_on IS NULL`, nil, func(r *sql.Rows) error {
+			return query(`SELECT customer_id, tier, parent_id IS NULL FROM accounts WHERE closed_on IS NULL`, nil, func(r scanner) error {
 				var id, tier string
 				var primary bool
 				if err := r.Scan(&id, &tier, &primary); err != nil {
@@ -129,8 +120,8 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 			})
 		},
 		func() error {
-			return each(`SELECT customer_id, p_alive, expected_purchases, expected_spend, clv FROM scores
-				WHERE run_id = (SELECT max(run_id) FROM scores)`, nil, func(r *sql.Rows) error {
+			return query(`SELECT customer_id, p_alive, expected_purchases, expected_spend, clv FROM scores
+				WHERE run_id = (SELECT max(run_id) FROM scores)`, nil, func(r scanner) error {
 				var id string
 				var s Features
 				if err := r.Scan(&id, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.CLV); err != nil {
@@ -143,8 +134,8 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 			})
 		},
 		func() error {
-			return each(`SELECT customer_id, count(*), sum(CASE WHEN currency = $1 THEN amount ELSE 0 END), max(time)
-				FROM transactions WHERE time < $2 GROUP BY customer_id`, []any{string(cur), db.ts(end)}, func(r *sql.Rows) error {
+			return query(`SELECT customer_id, count(*), sum(CASE WHEN currency = $1 THEN amount ELSE 0 END), max(time)
+				FROM transactions WHERE time < $2 GROUP BY customer_id`, []any{string(cur), db.ts(end)}, func(r scanner) error {
 				var id string
 				var n, rev int64
 				var last time.Time
@@ -189,17 +180,15 @@ func (db *DB) spendByCategoryAndBrand(ctx context.Context, cur clientele.Currenc
 	if err != nil {
 		return nil, fmt.Errorf("features: products: %w", err)
 	}
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var sku string
 		var p catBrand
-		if err := rows.Scan(&sku, &p.category, &p.brand); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("features: products: %w", err)
+		if err := sc.Scan(&sku, &p.category, &p.brand); err != nil {
+			return fmt.Errorf("features: products: %w", err)
 		}
 		products[sku] = p
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	add := func(id string, p catBrand, spend int64) {
@@ -228,16 +217,18 @@ func (db *DB) spendByCategoryAndBrand(ctx context.Context, cur clientele.Currenc
 		if err != nil {
 			return nil, fmt.Errorf("features: spend: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
+		if err := each(rows, nil, func(sc scanner) error {
 			var id, sku string
 			var spend int64
-			if err := rows.Scan(&id, &sku, &spend); err != nil {
-				return nil, fmt.Errorf("features: spend: %w", err)
+			if err := sc.Scan(&id, &sku, &spend); err != nil {
+				return fmt.Errorf("features: spend: %w", err)
 			}
 			add(id, products[sku], spend)
+			return nil
+		}); err != nil {
+			return nil, err
 		}
-		return byID, rows.Err()
+		return byID, nil
 	}
 	// SQLite sorts a GROUP BY that is not a prefix of the scan order, which
 	// costs three times the scan itself over millions of lines. Grouped by
@@ -251,21 +242,23 @@ func (db *DB) spendByCategoryAndBrand(ctx context.Context, cur clientele.Currenc
 	if err != nil {
 		return nil, fmt.Errorf("features: spend: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var id string
 		var lines sql.RawBytes
-		if err := rows.Scan(&id, &lines); err != nil {
-			return nil, fmt.Errorf("features: spend: %w", err)
+		if err := sc.Scan(&id, &lines); err != nil {
+			return fmt.Errorf("features: spend: %w", err)
 		}
 		for item := range bytes.SplitSeq(lines, []byte{31}) {
 			sku, amount, ok := bytes.Cut(item, []byte{30})
 			v, err := strconv.ParseInt(string(amount), 10, 64)
 			if !ok || err != nil {
-				return nil, fmt.Errorf("features: spend of customer %s: bad item %q", id, item)
+				return fmt.Errorf("features: spend of customer %s: bad item %q", id, item)
 			}
 			add(id, products[string(sku)], v)
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	return byID, rows.Err()
+	return byID, nil
 }

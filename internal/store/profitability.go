@@ -37,17 +37,15 @@ func (db *DB) ProductProfits(ctx context.Context, from, to time.Time, cur client
 	}
 	var out []ProductProfit
 	idx := map[string]int{}
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var p ProductProfit
-		if err := rows.Scan(&p.SKU, &p.Name, &p.Category, &p.Brand, &p.Buyers, &p.Units, &p.Revenue, &p.Margin); err != nil {
-			rows.Close()
-			return nil, err
+		if err := sc.Scan(&p.SKU, &p.Name, &p.Category, &p.Brand, &p.Buyers, &p.Units, &p.Revenue, &p.Margin); err != nil {
+			return err
 		}
 		idx[p.SKU] = len(out)
 		out = append(out, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	if runID == 0 {
@@ -64,19 +62,21 @@ func (db *DB) ProductProfits(ctx context.Context, from, to time.Time, cur client
 	if err != nil {
 		return nil, fmt.Errorf("buyers' CLV: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var sku string
 		var n int64
 		var mean float64
-		if err := rows.Scan(&sku, &n, &mean); err != nil {
-			return nil, err
+		if err := sc.Scan(&sku, &n, &mean); err != nil {
+			return err
 		}
 		if i, ok := idx[sku]; ok {
 			out[i].BuyersScored, out[i].BuyersMeanCLV = n, mean
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CustomerProfit is one customer's profit in a period: the margin of the
@@ -115,18 +115,16 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 	if err != nil {
 		return nil, fmt.Errorf("customer profits: %w", err)
 	}
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var id string
 		var m, unknown, returns int64
-		if err := rows.Scan(&id, &m, &unknown, &returns); err != nil {
-			rows.Close()
-			return nil, err
+		if err := sc.Scan(&id, &m, &unknown, &returns); err != nil {
+			return err
 		}
 		p := get(id)
 		p.Margin, p.Unknown, p.Returns = m, unknown, returns
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	args := []any{db.ts(from), db.ts(to), callType}
@@ -145,20 +143,18 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 	if err != nil {
 		return nil, fmt.Errorf("cost to serve: %w", err)
 	}
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var id string
 		var calls, contacts int64
-		if err := rows.Scan(&id, &calls, &contacts); err != nil {
-			rows.Close()
-			return nil, err
+		if err := sc.Scan(&id, &calls, &contacts); err != nil {
+			return err
 		}
 		if calls+contacts > 0 {
 			p := get(id)
 			p.Calls, p.Contacts = calls, contacts
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	if runID != 0 {
@@ -166,19 +162,17 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 		if err != nil {
 			return nil, fmt.Errorf("customer profits: %w", err)
 		}
-		for rows.Next() {
+		if err := each(rows, nil, func(sc scanner) error {
 			var id string
 			var clv int64
-			if err := rows.Scan(&id, &clv); err != nil {
-				rows.Close()
-				return nil, err
+			if err := sc.Scan(&id, &clv); err != nil {
+				return err
 			}
 			if p := byID[id]; p != nil {
 				p.CLV, p.Scored = clv, true
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		}); err != nil {
 			return nil, err
 		}
 	}

@@ -19,12 +19,12 @@ func TestEquityAndSegmentValues(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			run, err := b.DB.CreateRun(ctx, store.Run{Source: "database", Model: "bgnbd", Unit: "week", CalibrationEnd: "2024-01-31",
+			run, err := b.DB.CreateRun(ctx, clientele.Run{Source: "database", Model: "bgnbd", Unit: "week", CalibrationEnd: "2024-01-31",
 				TimeZone: "UTC", Currency: "USD", Params: map[string]float64{"r": 1}, StdErrors: map[string]float64{"r": 0.1}, Customers: 3, Converged: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			scores := []store.Score{{CustomerID: "a", ProbAlive: 0.5, CLV: 1000}, {CustomerID: "b", ProbAlive: 0.7, CLV: 3000}, {CustomerID: "c", ProbAlive: 0.9, CLV: -500}}
+			scores := []clientele.Score{{CustomerID: "a", ProbAlive: 0.5, CLV: 1000}, {CustomerID: "b", ProbAlive: 0.7, CLV: 3000}, {CustomerID: "c", ProbAlive: 0.9, CLV: -500}}
 			if err := b.DB.Write(ctx, func(w *store.Writer) error { return w.Scores(ctx, run, scores) }); err != nil {
 				t.Fatal(err)
 			}
@@ -38,14 +38,14 @@ func TestEquityAndSegmentValues(t *testing.T) {
 			if _, err := b.DB.CreateUser(ctx, "kim", "customer_manager"); err != nil {
 				t.Fatal(err)
 			}
-			s, err := b.DB.CreateSegment(ctx, store.Segment{Name: "ab", Definition: "true", Owner: "kim"})
+			s, err := b.DB.CreateSegment(ctx, clientele.Segment{Name: "ab", Definition: "true", Owner: "kim"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := b.DB.CreateSegment(ctx, store.Segment{Name: "empty", Definition: "false"}); err != nil {
+			if _, err := b.DB.CreateSegment(ctx, clientele.Segment{Name: "empty", Definition: "false"}); err != nil {
 				t.Fatal(err)
 			}
-			if err := b.DB.ApplyMembership(ctx, s.ID, []store.MembershipChange{{CustomerID: "a", Joined: true}, {CustomerID: "b", Joined: true}}, "true", time.Now()); err != nil {
+			if err := b.DB.ApplyMembership(ctx, s.ID, []clientele.MembershipChange{{CustomerID: "a", Joined: true}, {CustomerID: "b", Joined: true}}, "true", time.Now()); err != nil {
 				t.Fatal(err)
 			}
 			vals, err := b.DB.SegmentValues(ctx, run)
@@ -62,7 +62,7 @@ func TestEquityAndSegmentValues(t *testing.T) {
 			if err != nil || len(clvs) != 3 {
 				t.Errorf("CLVs: %v, %v", clvs, err)
 			}
-			if _, err := b.DB.CreateSegment(ctx, store.Segment{Name: "ab", Definition: "true"}); err == nil {
+			if _, err := b.DB.CreateSegment(ctx, clientele.Segment{Name: "ab", Definition: "true"}); err == nil {
 				t.Error("a second segment named ab was created")
 			}
 		})

@@ -201,18 +201,17 @@ func (db *DB) scanSummaries(ctx context.Context, q string, args []any, fn func(C
 	} else if rows, err = db.r.QueryContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("summaries: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var s CustomerSummary
-		if err := rows.Scan(&s.CustomerID, &s.First, &s.Repeat, &s.Recency, &s.Age, &s.RepeatSpend, &s.AllSpend, &s.AllMargin,
+		if err := sc.Scan(&s.CustomerID, &s.First, &s.Repeat, &s.Recency, &s.Age, &s.RepeatSpend, &s.AllSpend, &s.AllMargin,
 			&s.Transactions, &s.MarginKnown, &s.Holdout); err != nil {
 			return fmt.Errorf("summaries: %w", err)
 		}
-		if err := fn(s); err != nil {
-			return err
-		}
+		return fn(s)
+	}); err != nil {
+		return err
 	}
-	return rows.Err()
+	return nil
 }
 
 // DayNumber converts a date to the day numbers of CustomerSummary.
@@ -246,14 +245,16 @@ func (db *DB) RepeatPurchasesByDay(ctx context.Context, opt SummaryOptions) (map
 	if err != nil {
 		return nil, fmt.Errorf("repeat purchases by day: %w", err)
 	}
-	defer rows.Close()
 	out := map[int64]int64{}
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var day, n int64
-		if err := rows.Scan(&day, &n); err != nil {
-			return nil, err
+		if err := sc.Scan(&day, &n); err != nil {
+			return err
 		}
 		out[day] = n
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

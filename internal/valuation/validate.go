@@ -14,7 +14,7 @@ import (
 // Validation compares a model run's predictions for the holdout period with
 // what the customers did.
 type Validation struct {
-	Run              *store.Run
+	Run              *clientele.Run
 	HoldoutLength    float64 // in the run's unit
 	Customers        int
 	ActualTotal      float64

@@ -45,7 +45,7 @@ type FitOptions struct {
 
 // Result is a fit and the run that stores it.
 type Result struct {
-	Run      store.Run
+	Run      clientele.Run
 	Fit      *clv.Fit
 	SpendFit *clv.Fit
 	Scored   *ScoreSummary // with FitOptions.Score
@@ -206,7 +206,7 @@ func fitData(model, spendModel string, data []clv.RFM, spend []clv.Spend) (*Resu
 	if err != nil {
 		return nil, clientele.Errorf(clientele.EINVALID, "fit %s: %w", model, err)
 	}
-	res := &Result{Fit: fit, Run: store.Run{Model: model, Params: paramMap(fit, fit.Params), StdErrors: paramMap(fit, fit.StdErrors),
+	res := &Result{Fit: fit, Run: clientele.Run{Model: model, Params: paramMap(fit, fit.Params), StdErrors: paramMap(fit, fit.StdErrors),
 		LogLikelihood: fit.LogLikelihood, Customers: fit.Customers, Converged: fit.Converged}}
 	if spendModel == "gammagamma" {
 		if err := res.fitSpend(spend); err != nil {
@@ -277,7 +277,7 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 		if err != nil {
 			return nil, clientele.Errorf(clientele.EINVALID, "%s: fit bgbb: %w", path, err)
 		}
-		res = &Result{Fit: fit, Run: store.Run{Model: model, Params: paramMap(fit, fit.Params), StdErrors: paramMap(fit, fit.StdErrors),
+		res = &Result{Fit: fit, Run: clientele.Run{Model: model, Params: paramMap(fit, fit.Params), StdErrors: paramMap(fit, fit.StdErrors),
 			LogLikelihood: fit.LogLikelihood, Customers: fit.Customers, Converged: fit.Converged}}
 		if spendModel != "" {
 			return nil, clientele.Errorf(clientele.EINVALID, "a spend model goes with frequency/recency/T data, not with bgbb")
@@ -348,7 +348,7 @@ func FitSurvivalFile(ctx context.Context, db *store.DB, path string) (*Result, e
 }
 
 func storeSBG(ctx context.Context, db *store.DB, fit *clv.Fit, source, unit string, start time.Time) (*Result, error) {
-	res := &Result{Fit: fit, Run: store.Run{Model: "sbg", Source: source, Unit: unit, TimeZone: "UTC", Params: paramMap(fit, fit.Params),
+	res := &Result{Fit: fit, Run: clientele.Run{Model: "sbg", Source: source, Unit: unit, TimeZone: "UTC", Params: paramMap(fit, fit.Params),
 		StdErrors: paramMap(fit, fit.StdErrors), LogLikelihood: fit.LogLikelihood, Customers: fit.Customers, Converged: fit.Converged,
 		Seconds: time.Since(start).Seconds()}}
 	if db != nil {
@@ -467,7 +467,7 @@ type paretonbd struct{ clv.ParetoNBD }
 
 func (m paretonbd) dert(x, tx, T, d, h float64) float64 { return m.DERTHorizon(x, tx, T, d, h) }
 
-func modelOf(r *store.Run) (purchaseModel, error) {
+func modelOf(r *clientele.Run) (purchaseModel, error) {
 	p := r.Params
 	switch r.Model {
 	case "bgnbd":
@@ -564,7 +564,7 @@ func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, 
 
 // scoreRows values the customers of rows with the run's models and writes
 // their scores, a batch at a time.
-func scoreRows(ctx context.Context, db *store.DB, run *store.Run, rows []scoreRow, opt ScoreOptions) (*ScoreSummary, error) {
+func scoreRows(ctx context.Context, db *store.DB, run *clientele.Run, rows []scoreRow, opt ScoreOptions) (*ScoreSummary, error) {
 	model, err := modelOf(run)
 	if err != nil {
 		return nil, err
@@ -592,10 +592,10 @@ func scoreRows(ctx context.Context, db *store.DB, run *store.Run, rows []scoreRo
 		gg = &clv.GammaGamma{P: run.SpendParams["p"], Q: run.SpendParams["q"], Gamma: run.SpendParams["gamma"]}
 	}
 	values, which := predict(model, rows, unit, opt.Horizon, delta)
-	score := func(i int) store.Score {
+	score := func(i int) clientele.Score {
 		r := &rows[i]
 		pr := values[which[i]]
-		sc := store.Score{CustomerID: r.id, ProbAlive: pr.alive, ExpectedPurchases: pr.expected, DERT: pr.dert}
+		sc := clientele.Score{CustomerID: r.id, ProbAlive: pr.alive, ExpectedPurchases: pr.expected, DERT: pr.dert}
 		// Expected spend per transaction: the Gamma-Gamma posterior mean, or
 		// the customer's own mean.
 		spend := float64(r.allSpend) / float64(r.x+1) / minor
@@ -619,7 +619,7 @@ func scoreRows(ctx context.Context, db *store.DB, run *store.Run, rows []scoreRo
 	}
 	sum := &ScoreSummary{RunID: run.ID, Customers: len(rows), MarginShare: popShare}
 	var ce int64
-	scores := func(yield func(store.Score) bool) {
+	scores := func(yield func(clientele.Score) bool) {
 		for i := range rows {
 			sc := score(i)
 			ce += sc.CLV

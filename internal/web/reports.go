@@ -138,15 +138,14 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 		if err := p.err(); err != nil {
 			return nil, err
 		}
-		st, err := s.db.Survey(ctx, name)
+		st, err := s.db.SwitchingSurvey(ctx, name)
 		if err != nil {
 			return nil, err
 		}
 		if st.Market == nil {
-			return nil, clientele.Errorf(clientele.EINVALID, "survey %s was stored without a market description", name)
+			return nil, clientele.Errorf(clientele.EINVALID, "switching survey %s was stored without a market description", name)
 		}
-		survey, market := report.StoredSurvey(st)
-		rep, err := report.Switching(survey, market, p.str("what_if", ""))
+		rep, err := report.Switching(st, st.Market, p.str("what_if", ""))
 		if err != nil {
 			return nil, err
 		}
@@ -158,8 +157,8 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 
 func (s *Server) switchingReport(r *http.Request) (any, error) { return s.buildReport(r, "switching") }
 
-func (s *Server) listSurveys(r *http.Request) (any, error) {
-	ss, err := s.db.Surveys(r.Context())
+func (s *Server) listSwitchingSurveys(r *http.Request) (any, error) {
+	ss, err := s.db.SwitchingSurveys(r.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,7 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/reports/profitability", s.profitabilityReport},
 		{"GET", "/api/v1/reports/migration", s.migrationReport},
 		{"GET", "/api/v1/reports/switching", s.switchingReport},
-		{"GET", "/api/v1/surveys", s.listSurveys},
+		{"GET", "/api/v1/switching-surveys", s.listSwitchingSurveys},
 		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.reportChart},
 	}
 }
@@ -252,7 +252,7 @@ type tokenCache struct {
 }
 
 type tokenEntry struct {
-	tok      *store.Token
+	tok      *clientele.Token
 	until    time.Time
 	lastSeen time.Time // last time use was written to the database
 }
@@ -287,7 +287,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) verify(ctx context.Context, secret string) (*store.Token, error) {
+func (s *Server) verify(ctx context.Context, secret string) (*clientele.Token, error) {
 	now := time.Now()
 	s.tokens.mu.Lock()
 	e, ok := s.tokens.entries[secret]
@@ -379,7 +379,7 @@ func (s *Server) listCustomers(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs, next, err := s.db.Customers(r.Context(), store.CustomerFilter{Query: r.URL.Query().Get("q"), After: r.URL.Query().Get("cursor"), Limit: limit})
+	cs, next, err := s.db.ListCustomers(r.Context(), store.CustomerFilter{Query: r.URL.Query().Get("q"), After: r.URL.Query().Get("cursor"), Limit: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -617,7 +617,7 @@ func (s *Server) customerTransactions(r *http.Request) (any, error) {
 	if _, err := s.db.Customer(r.Context(), id); err != nil {
 		return nil, err
 	}
-	txs, next, err := s.db.Transactions(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	txs, next, err := s.db.ListTransactions(r.Context(), id, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -292,22 +292,22 @@ func TestScoreSegmentsAndEquity(t *testing.T) {
 			if code != 200 || v["score"] != nil || len(v["segments"].([]any)) != 0 {
 				t.Fatalf("360 before scoring: %d %v %v", code, v["score"], v["segments"])
 			}
-			run, err := b.DB.CreateRun(ctx, store.Run{Source: "database", Model: "bgnbd", Unit: "week", TimeZone: "UTC", Currency: "USD",
+			run, err := b.DB.CreateRun(ctx, clientele.Run{Source: "database", Model: "bgnbd", Unit: "week", TimeZone: "UTC", Currency: "USD",
 				Params: map[string]float64{"r": 1}, StdErrors: map[string]float64{}, Customers: 1, Converged: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			err = b.DB.Write(ctx, func(w *store.Writer) error {
-				return w.Scores(ctx, run, []store.Score{{CustomerID: "c1", ProbAlive: 0.8, ExpectedPurchases: 3, ExpectedSpend: 2500, DERT: 2.5, CLV: 12345}})
+				return w.Scores(ctx, run, []clientele.Score{{CustomerID: "c1", ProbAlive: 0.8, ExpectedPurchases: 3, ExpectedSpend: 2500, DERT: 2.5, CLV: 12345}})
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			seg, err := b.DB.CreateSegment(ctx, store.Segment{Name: "vip", Definition: "clv.value > 100.0"})
+			seg, err := b.DB.CreateSegment(ctx, clientele.Segment{Name: "vip", Definition: "clv.value > 100.0"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := b.DB.ApplyMembership(ctx, seg.ID, []store.MembershipChange{{CustomerID: "c1", Joined: true}}, "test", time.Now()); err != nil {
+			if err := b.DB.ApplyMembership(ctx, seg.ID, []clientele.MembershipChange{{CustomerID: "c1", Joined: true}}, "test", time.Now()); err != nil {
 				t.Fatal(err)
 			}
 			_, v = c.do("GET", "/api/v1/customers/c1/360", "")
@@ -416,17 +416,17 @@ func TestSwitchingReport(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			c, _ := start(t, b.DB)
-			s := &store.Survey{Name: "q1", Brands: []string{"A", "B"}, Drivers: []string{"value"}, IDs: []string{"r1", "r2"},
+			s := &clientele.SwitchingSurvey{Name: "q1", Brands: []string{"A", "B"}, Drivers: []string{"value"}, IDs: []string{"r1", "r2"},
 				Respondents: []equity.Respondent{
 					{Ratings: [][]float64{{4}, {2}}, Last: 0, Frequency: 2, Chosen: -1},
 					{Ratings: [][]float64{{3}, {3}}, Last: 1, Frequency: 1, Chosen: -1},
 				},
 				Market: json.RawMessage(`{"brands":[{"name":"A","contribution":10,"owner":"X"},{"name":"B","contribution":8,"owner":"Y"}],
 					"discount_rate":0.1,"horizon_years":3,"market_size":1000,"coefficients":{"inertia":1,"drivers":{"value":0.5}}}`)}
-			if err := b.DB.SaveSurvey(context.Background(), s); err != nil {
+			if err := b.DB.SaveSwitchingSurvey(context.Background(), s); err != nil {
 				t.Fatal(err)
 			}
-			code, v := c.do("GET", "/api/v1/surveys", "")
+			code, v := c.do("GET", "/api/v1/switching-surveys", "")
 			if items, _ := v["items"].([]any); code != 200 || len(items) != 1 || items[0].(map[string]any)["has_market"] != true {
 				t.Errorf("surveys: %d %v", code, v)
 			}

@@ -44,17 +44,19 @@ func (db *DB) CategoryBrandSpend(ctx context.Context, category string, cur clien
 	if err != nil {
 		return fmt.Errorf("category brand spend: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var s BrandSpend
-		if err := rows.Scan(&s.CustomerID, &s.Period, &s.Brand, &s.Owner, &s.Spend, &s.Margin); err != nil {
+		if err := sc.Scan(&s.CustomerID, &s.Period, &s.Brand, &s.Owner, &s.Spend, &s.Margin); err != nil {
 			return fmt.Errorf("category brand spend: %w", err)
 		}
 		if err := fn(s); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	return rows.Err()
+	return nil
 }
 
 // CustomerValue is what a migration needs of a customer's score and
@@ -73,17 +75,15 @@ func (db *DB) CustomerValues(ctx context.Context, runID int64, cur clientele.Cur
 	if err != nil {
 		return nil, fmt.Errorf("customer values: %w", err)
 	}
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var id string
 		var v CustomerValue
-		if err := rows.Scan(&id, &v.DERT, &v.ExpectedSpend); err != nil {
-			rows.Close()
-			return nil, err
+		if err := sc.Scan(&id, &v.DERT, &v.ExpectedSpend); err != nil {
+			return err
 		}
 		out[id] = v
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	rows, err = db.r.QueryContext(ctx, `SELECT customer_id, CAST(sum(amount) AS BIGINT) FROM transactions
@@ -91,17 +91,19 @@ func (db *DB) CustomerValues(ctx context.Context, runID int64, cur clientele.Cur
 	if err != nil {
 		return nil, fmt.Errorf("customer values: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := each(rows, nil, func(sc scanner) error {
 		var id string
 		var total int64
-		if err := rows.Scan(&id, &total); err != nil {
-			return nil, err
+		if err := sc.Scan(&id, &total); err != nil {
+			return err
 		}
 		if v, ok := out[id]; ok {
 			v.TotalSpend = total
 			out[id] = v
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

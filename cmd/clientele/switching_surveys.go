@@ -17,11 +17,12 @@ import (
 	"clientele/internal/store"
 )
 
-func newImportSurveyCmd(a *app) *cobra.Command {
+func newImportSwitchingSurveyCmd(a *app) *cobra.Command {
 	var name, marketPath string
 	cmd := &cobra.Command{
-		Use:   "survey FILE [--name NAME] [--market MARKET.json]",
-		Short: "Store a brand-switching survey (and its market description) for the switching report and the API",
+		Use:     "switching-survey FILE [--name NAME] [--market MARKET.json]",
+		Aliases: []string{"survey"},
+		Short:   "Store a brand-switching survey (and its market description) for the switching report and the API",
 		Long: `Store a brand-switching survey in the database, replacing one of the same
 name (default: the file name without its extension). The file has one row per
 respondent and brand:
@@ -31,14 +32,14 @@ discount_rate, horizon_years, market_size, optional coefficients) is checked
 against the survey and stored with it. A bad file is rejected whole.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			survey, err := readSurveyFile(args[0])
+			survey, err := readSwitchingSurveyFile(args[0])
 			if err != nil {
 				return err
 			}
 			if name == "" {
 				name = strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
 			}
-			st := &store.Survey{Name: name, Brands: survey.Brands, Drivers: survey.Drivers, IDs: survey.IDs, Respondents: survey.Respondents}
+			st := &clientele.SwitchingSurvey{Name: name, Brands: survey.Brands, Drivers: survey.Drivers, IDs: survey.IDs, Respondents: survey.Respondents}
 			if marketPath != "" {
 				b, err := os.ReadFile(marketPath)
 				if err != nil {
@@ -59,10 +60,10 @@ against the survey and stored with it. A bad file is rejected whole.`,
 			}
 			ctx := cmd.Context()
 			return a.withDB(ctx, func(db *store.DB) error {
-				if err := db.SaveSurvey(ctx, st); err != nil {
+				if err := db.SaveSwitchingSurvey(ctx, st); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "survey %s: %d respondents, %d brands, drivers %s\n", name, len(st.Respondents), len(st.Brands), strings.Join(st.Drivers, ", "))
+				fmt.Fprintf(a.stdout, "switching survey %s: %d respondents, %d brands, drivers %s\n", name, len(st.Respondents), len(st.Brands), strings.Join(st.Drivers, ", "))
 				return nil
 			})
 		},
@@ -72,12 +73,12 @@ against the survey and stored with it. A bad file is rejected whole.`,
 	return cmd
 }
 
-func newSurveysCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "surveys", Short: "Stored brand-switching surveys: list, delete"}
+func newSwitchingSurveysCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "switching-surveys", Aliases: []string{"surveys"}, Short: "Stored brand-switching surveys: list, delete"}
 	var format string
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List the stored surveys",
+		Short: "List the stored switching surveys",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "table", "json"); err != nil {
@@ -85,7 +86,7 @@ func newSurveysCmd(a *app) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			return a.withDB(ctx, func(db *store.DB) error {
-				ss, err := db.Surveys(ctx)
+				ss, err := db.SwitchingSurveys(ctx)
 				if err != nil {
 					return err
 				}
@@ -109,11 +110,11 @@ func newSurveysCmd(a *app) *cobra.Command {
 	list.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	del := &cobra.Command{
 		Use:   "delete NAME",
-		Short: "Delete a stored survey",
+		Short: "Delete a stored switching survey",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withDB(ctx, func(db *store.DB) error { return db.DeleteSurvey(ctx, args[0]) })
+			return a.withDB(ctx, func(db *store.DB) error { return db.DeleteSwitchingSurvey(ctx, args[0]) })
 		},
 	}
 	cmd.AddCommand(list, del)

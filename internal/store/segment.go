@@ -1,84 +1,17 @@
 package store
 
 import (
+	"clientele"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-
-	"clientele"
 )
 
-// Roles of users.
-var Roles = []string{"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"}
-
-// User is a person who uses Clientele; here, the owner of segments.
-type User struct {
-	ID        int64
-	Name      string
-	Role      string
-	CreatedAt time.Time
-}
-
-// CreateUser creates a user.
-func (db *DB) CreateUser(ctx context.Context, name, role string) (*User, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 128 {
-		return nil, clientele.Errorf(clientele.EINVALID, "user name must have 1 to 128 characters")
-	}
-	ok := false
-	for _, r := range Roles {
-		ok = ok || r == role
-	}
-	if !ok {
-		return nil, clientele.Errorf(clientele.EINVALID, "role %q: want one of %s", role, strings.Join(Roles, ", "))
-	}
-	u := &User{Name: name, Role: role, CreatedAt: time.Now().UTC()}
-	err := db.w.QueryRowContext(ctx, `INSERT INTO users (name, role, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO NOTHING RETURNING id`, name, role, db.ts(u.CreatedAt)).Scan(&u.ID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, clientele.Errorf(clientele.ECONFLICT, "user %q exists already", name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("create user: %w", err)
-	}
-	return u, nil
-}
-
-// UserByName returns the user called name.
-func (db *DB) UserByName(ctx context.Context, name string) (*User, error) {
-	u := &User{}
-	err := db.r.QueryRowContext(ctx, `SELECT id, name, role, created_at FROM users WHERE name = $1`, name).Scan(&u.ID, &u.Name, &u.Role, timeCol{&u.CreatedAt})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, clientele.Errorf(clientele.ENOTFOUND, "no user %q (create one with `clientele users create`)", name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("user %s: %w", name, err)
-	}
-	return u, nil
-}
-
-// Segment is a named group of customers defined by an expression.
-type Segment struct {
-	ID         int64
-	Name       string
-	Definition string
-	Owner      string // user name, or ""
-	Level      string // customer_group or key_account
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	ComputedAt time.Time // last membership computation; zero if never
-	Members    int64
-}
-
-// Segment levels.
-var Levels = []string{"customer_group", "key_account"}
-
 // CreateSegment stores a segment (its definition already checked).
-func (db *DB) CreateSegment(ctx context.Context, s Segment) (*Segment, error) {
+func (db *DB) CreateSegment(ctx context.Context, s clientele.Segment) (*clientele.Segment, error) {
 	var owner any
 	if s.Owner != "" {
 		u, err := db.UserByName(ctx, s.Owner)
@@ -87,11 +20,8 @@ func (db *DB) CreateSegment(ctx context.Context, s Segment) (*Segment, error) {
 		}
 		owner = u.ID
 	}
-	if s.Level == "" {
-		s.Level = Levels[0]
-	}
-	if s.Level != Levels[0] && s.Level != Levels[1] {
-		return nil, clientele.Errorf(clientele.EINVALID, "level %q: want customer_group or key_account", s.Level)
+	if err := s.ValidateLevel(); err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
 	err := db.w.QueryRowContext(ctx, `INSERT INTO segments (name, definition, owner_id, level, created_at, updated_at)
@@ -110,32 +40,27 @@ const segmentSelect = `SELECT s.id, s.name, s.definition, coalesce(u.name, ''), 
 	(SELECT count(*) FROM segment_members m WHERE m.segment_id = s.id)
 	FROM segments s LEFT JOIN users u ON u.id = s.owner_id`
 
-func scanSegment(sc interface{ Scan(...any) error }) (*Segment, error) {
-	s := &Segment{}
+func scanSegment(sc interface{ Scan(...any) error }) (*clientele.Segment, error) {
+	s := &clientele.Segment{}
 	err := sc.Scan(&s.ID, &s.Name, &s.Definition, &s.Owner, &s.Level, timeCol{&s.CreatedAt}, timeCol{&s.UpdatedAt}, timeCol{&s.ComputedAt}, &s.Members)
 	return s, err
 }
 
 // Segments lists the segments by name.
-func (db *DB) Segments(ctx context.Context) ([]Segment, error) {
+func (db *DB) Segments(ctx context.Context) ([]clientele.Segment, error) {
 	rows, err := db.r.QueryContext(ctx, segmentSelect+` ORDER BY s.name`)
+	out, err := collect(rows, err, func(sc scanner) (clientele.Segment, error) {
+		s, err := scanSegment(sc)
+		return *s, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list segments: %w", err)
 	}
-	defer rows.Close()
-	var out []Segment
-	for rows.Next() {
-		s, err := scanSegment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SegmentByName returns the segment called name.
-func (db *DB) SegmentByName(ctx context.Context, name string) (*Segment, error) {
+func (db *DB) SegmentByName(ctx context.Context, name string) (*clientele.Segment, error) {
 	s, err := scanSegment(db.r.QueryRowContext(ctx, segmentSelect+` WHERE s.name = $1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, clientele.Errorf(clientele.ENOTFOUND, "no segment %q", name)
@@ -163,19 +88,11 @@ func (db *DB) DeleteSegment(ctx context.Context, name string) error {
 func (db *DB) SegmentMembers(ctx context.Context, segmentID int64, after string, limit int) ([]string, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT customer_id FROM segment_members WHERE segment_id = $1 AND customer_id > $2
 		ORDER BY customer_id LIMIT $3`, segmentID, after, limit)
+	out, err := collect(rows, err, scanString)
 	if err != nil {
 		return nil, fmt.Errorf("segment members: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // EachSegmentMember calls fn with every member of a segment, in customer id
@@ -185,28 +102,18 @@ func (db *DB) EachSegmentMember(ctx context.Context, segmentID int64, fn func(cu
 	if err != nil {
 		return fmt.Errorf("segment members: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+	var id string
+	return each(rows, nil, func(sc scanner) error {
+		if err := sc.Scan(&id); err != nil {
 			return fmt.Errorf("segment members: %w", err)
 		}
-		if err := fn(id); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// MembershipChange is a customer joining or leaving a segment.
-type MembershipChange struct {
-	CustomerID string
-	Joined     bool
+		return fn(id)
+	})
 }
 
 // ApplyMembership records the changes of one computation of a segment's
 // membership, with their history, in one transaction.
-func (db *DB) ApplyMembership(ctx context.Context, segmentID int64, changes []MembershipChange, reason string, at time.Time) error {
+func (db *DB) ApplyMembership(ctx context.Context, segmentID int64, changes []clientele.MembershipChange, reason string, at time.Time) error {
 	return db.Write(ctx, func(w *Writer) error {
 		var joins, history [][]any
 		var leaves []string
@@ -254,28 +161,17 @@ func (db *DB) ApplyMembership(ctx context.Context, segmentID int64, changes []Me
 
 // MembershipHistory returns a customer's segment joins and leaves, oldest
 // first.
-func (db *DB) MembershipHistory(ctx context.Context, customerID string) ([]HistoryEntry, error) {
+func (db *DB) MembershipHistory(ctx context.Context, customerID string) ([]clientele.MembershipEntry, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT s.name, h.change, h.at, h.reason FROM segment_history h
 		JOIN segments s ON s.id = h.segment_id WHERE h.customer_id = $1 ORDER BY h.at, s.name`, customerID)
+	out, err := collect(rows, err, func(sc scanner) (e clientele.MembershipEntry, err error) {
+		err = sc.Scan(&e.Segment, &e.Change, timeCol{&e.At}, &e.Reason)
+		return e, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("segment history: %w", err)
 	}
-	defer rows.Close()
-	var out []HistoryEntry
-	for rows.Next() {
-		var e HistoryEntry
-		if err := rows.Scan(&e.Segment, &e.Change, timeCol{&e.At}, &e.Reason); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
-// HistoryEntry is one change of a customer's segment membership.
-type HistoryEntry struct {
-	Segment, Change, Reason string
-	At                      time.Time
+	return out, nil
 }
 
 // CustomerSegments returns the names of the segments the customer is a
@@ -285,18 +181,10 @@ func (db *DB) CustomerSegments(ctx context.Context, customerID string) ([]string
 	// ORDER BY would cost SQLite a temporary B-tree on every 360 view.
 	rows, err := db.query(ctx, `SELECT s.name FROM segment_members m JOIN segments s ON s.id = m.segment_id
 		WHERE m.customer_id = $1`, customerID)
+	out, err := collect(rows, err, scanString)
 	if err != nil {
 		return nil, fmt.Errorf("segments of %s: %w", customerID, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
 	slices.Sort(out)
-	return out, rows.Err()
+	return out, nil
 }

@@ -14,22 +14,15 @@ import (
 	"clientele/equity"
 )
 
-// Survey is a brand-switching survey: one row per respondent × brand.
-type Survey struct {
-	Brands      []string // in order of first appearance
-	Drivers     []string // the driver columns, in file order
-	Respondents []equity.Respondent
-	IDs         []string // respondent ids, parallel to Respondents
-}
-
-// ReadSurvey reads a survey CSV with the columns
+// ReadSwitchingSurvey reads a brand-switching survey CSV (one row per
+// respondent × brand) with the columns
 // respondent_id, brand, one column per driver, last, frequency and optionally
 // chosen: last = 1 on the brand the respondent bought last, frequency the
 // respondent's category purchases a year, chosen = 1 on the brand chosen
 // next (needed for estimation only). Every respondent must rate every brand,
 // name exactly one last brand and at most one chosen brand. Errors name the
 // line and column.
-func ReadSurvey(r io.Reader) (*Survey, error) {
+func ReadSwitchingSurvey(r io.Reader) (*clientele.SwitchingSurvey, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
@@ -46,7 +39,7 @@ func ReadSurvey(r io.Reader) (*Survey, error) {
 		}
 	}
 	known := map[string]bool{"respondent_id": true, "brand": true, "last": true, "frequency": true, "chosen": true}
-	s := &Survey{}
+	s := &clientele.SwitchingSurvey{}
 	var driverCols []int
 	for i, h := range head {
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
@@ -194,7 +187,7 @@ type MarketFile struct {
 
 // ReadMarket reads a market JSON file and orders its brands as the survey
 // does; it returns the coefficients when the file gives them.
-func ReadMarket(r io.Reader, s *Survey) (equity.Market, *equity.Coefficients, error) {
+func ReadMarket(r io.Reader, s *clientele.SwitchingSurvey) (equity.Market, *equity.Coefficients, error) {
 	var mf MarketFile
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
@@ -246,7 +239,7 @@ func ReadMarket(r io.Reader, s *Survey) (equity.Market, *equity.Coefficients, er
 
 // ParseWhatIf reads a what-if specification such as
 // "brand=A,driver=value,delta=0.2,spend=5000000@0;5000000@1".
-func ParseWhatIf(spec string, s *Survey) (equity.WhatIf, error) {
+func ParseWhatIf(spec string, s *clientele.SwitchingSurvey) (equity.WhatIf, error) {
 	w := equity.WhatIf{Brand: -1, Driver: -1}
 	seen := map[string]bool{}
 	for _, part := range strings.Split(spec, ",") {

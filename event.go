@@ -1,0 +1,38 @@
+package clientele
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Event is something a customer did or that happened to a customer: a web
+// visit, a call, a change of address, a life event.
+type Event struct {
+	ID         string
+	CustomerID string
+	Type       string
+	Time       time.Time
+	Properties json.RawMessage // a JSON object; nil or "{}" when empty
+}
+
+// Validate reports every invalid field of e.
+func (e *Event) Validate() error {
+	v := invalid{item: "event " + e.ID}
+	checkID(&v, "id", e.ID)
+	checkID(&v, "customer_id", e.CustomerID)
+	checkTime(&v, "time", e.Time)
+	if e.Type == "" {
+		v.add("type", "is empty")
+	} else {
+		checkText(&v, "type", e.Type, 64)
+	}
+	if len(e.Properties) > 0 {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(e.Properties, &m); err != nil || m == nil {
+			v.add("properties", "is not a JSON object")
+		} else if len(e.Properties) > 64<<10 {
+			v.add("properties", "is larger than 64 KiB")
+		}
+	}
+	return v.err("event")
+}

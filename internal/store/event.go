@@ -1,0 +1,68 @@
+package store
+
+import (
+	"clientele"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+var eventCols = []string{"customer_id", "id", "type", "time", "properties"}
+
+// Events inserts evs, creating their customers as needed; created works as
+// for Transactions. The events must be valid.
+func (w *Writer) Events(ctx context.Context, evs []clientele.Event, created []bool) (Result, error) {
+	if len(evs) == 0 {
+		return Result{}, nil
+	}
+	ids := make([]string, len(evs))
+	first := make([]time.Time, len(evs))
+	rows := make([][]any, len(evs))
+	for i := range evs {
+		e := &evs[i]
+		ids[i], first[i] = e.CustomerID, e.Time
+		props := string(e.Properties)
+		if props == "" {
+			props = "{}"
+		}
+		rows[i] = []any{e.CustomerID, e.ID, e.Type, w.db.ts(e.Time), props}
+	}
+	if err := w.ensureCustomers(ctx, ids, first, true); err != nil {
+		return Result{}, err
+	}
+	returning := ""
+	if created != nil {
+		returning = "customer_id, id"
+	}
+	n, keys, err := w.q.insert(ctx, "events", eventCols, rows, "ON CONFLICT (customer_id, id) DO NOTHING", returning)
+	if err != nil {
+		return Result{}, fmt.Errorf("insert events: %w", err)
+	}
+	if created != nil {
+		fresh := keySet(keys)
+		for i := range evs {
+			k := evs[i].CustomerID + "\x00" + evs[i].ID
+			_, ok := fresh[k]
+			delete(fresh, k)
+			created[i] = ok
+		}
+	}
+	return Result{Written: n, Duplicates: int64(len(evs)) - n}, nil
+}
+
+func (db *DB) events(ctx context.Context, customerID string, n int) ([]clientele.Event, error) {
+	rows, err := db.query(ctx, `SELECT id, type, time, properties FROM events
+		WHERE customer_id = $1 ORDER BY time DESC, id DESC LIMIT $2`, customerID, n)
+	out, err := collect(rows, err, func(sc scanner) (clientele.Event, error) {
+		e := clientele.Event{CustomerID: customerID}
+		var props []byte
+		err := sc.Scan(&e.ID, &e.Type, timeCol{&e.Time}, &props)
+		e.Properties = json.RawMessage(props)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", customerID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"clientele"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+func jsonText(v any) (string, error) {
+	if v == nil {
+		return "{}", nil
+	}
+	// NaN (a standard error of a singular Hessian) has no JSON form: null.
+	if m, ok := v.(map[string]float64); ok {
+		clean := map[string]any{}
+		for k, f := range m {
+			if f != f {
+				clean[k] = nil
+			} else {
+				clean[k] = f
+			}
+		}
+		v = clean
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// CreateRun stores r and returns its id.
+func (db *DB) CreateRun(ctx context.Context, r clientele.Run) (int64, error) {
+	params, err := jsonText(r.Params)
+	if err != nil {
+		return 0, err
+	}
+	se, err := jsonText(r.StdErrors)
+	if err != nil {
+		return 0, err
+	}
+	sp, err := jsonText(r.SpendParams)
+	if err != nil {
+		return 0, err
+	}
+	var spendLL any
+	if r.SpendLogLikelihood != nil {
+		spendLL = *r.SpendLogLikelihood
+	}
+	var id int64
+	err = db.w.QueryRowContext(ctx, `INSERT INTO model_runs (created_at, source, model, spend_model, unit, calibration_end, holdout_end,
+		time_zone, currency, params, std_errors, spend_params, log_likelihood, spend_log_likelihood, customers, converged, seconds)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+		db.ts(time.Now()), r.Source, r.Model, r.SpendModel, r.Unit, db.date(r.CalibrationEnd), db.date(r.HoldoutEnd),
+		r.TimeZone, string(r.Currency), params, se, sp, r.LogLikelihood, spendLL, int64(r.Customers), r.Converged, r.Seconds).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store model run: %w", err)
+	}
+	return id, nil
+}
+
+const runSelect = `SELECT id, created_at, source, model, spend_model, unit, calibration_end, holdout_end, time_zone, currency,
+	params, std_errors, spend_params, log_likelihood, spend_log_likelihood, customers, converged, seconds FROM model_runs`
+
+func scanRun(sc interface{ Scan(...any) error }) (*clientele.Run, error) {
+	var r clientele.Run
+	var cur string
+	var params, se, sp []byte
+	var spendLL sql.NullFloat64
+	var customers int64
+	if err := sc.Scan(&r.ID, timeCol{&r.CreatedAt}, &r.Source, &r.Model, &r.SpendModel, &r.Unit, dateCol{&r.CalibrationEnd}, dateCol{&r.HoldoutEnd},
+		&r.TimeZone, &cur, &params, &se, &sp, &r.LogLikelihood, &spendLL, &customers, &r.Converged, &r.Seconds); err != nil {
+		return nil, err
+	}
+	r.Currency, r.Customers = clientele.Currency(cur), float64(customers)
+	if spendLL.Valid {
+		r.SpendLogLikelihood = &spendLL.Float64
+	}
+	for _, f := range []struct {
+		b []byte
+		m *map[string]float64
+	}{{params, &r.Params}, {se, &r.StdErrors}, {sp, &r.SpendParams}} {
+		var raw map[string]*float64
+		if err := json.Unmarshal(f.b, &raw); err != nil {
+			return nil, fmt.Errorf("model run %d: %w", r.ID, err)
+		}
+		*f.m = map[string]float64{}
+		for k, v := range raw {
+			if v == nil {
+				(*f.m)[k] = nan()
+			} else {
+				(*f.m)[k] = *v
+			}
+		}
+	}
+	return &r, nil
+}
+
+func nan() float64 { var z float64; return z / z }
+
+// clientele.Run returns model run id; id 0 means the latest run.
+func (db *DB) Run(ctx context.Context, id int64) (*clientele.Run, error) {
+	q, args := runSelect+` WHERE id = $1`, []any{id}
+	if id == 0 {
+		q, args = runSelect+` ORDER BY id DESC LIMIT 1`, nil
+	}
+	r, err := scanRun(db.r.QueryRowContext(ctx, q, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		if id == 0 {
+			return nil, clientele.Errorf(clientele.ENOTFOUND, "no model run yet: run `clientele fit` first")
+		}
+		return nil, clientele.Errorf(clientele.ENOTFOUND, "model run %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("model run: %w", err)
+	}
+	return r, nil
+}

@@ -1,0 +1,50 @@
+package store
+
+import (
+	"clientele"
+	"context"
+	"fmt"
+	"time"
+)
+
+// Stats summarise the whole database.
+type Stats struct {
+	Customers    int64
+	Transactions int64
+	Events       int64
+	Revenue      map[clientele.Currency]int64 // minor units per currency
+	First, Last  time.Time                    // zero when there are no transactions
+}
+
+// Stats counts customers, transactions and events and sums revenue.
+func (db *DB) Stats(ctx context.Context) (Stats, error) {
+	s := Stats{Revenue: map[clientele.Currency]int64{}}
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM customers`).Scan(&s.Customers); err != nil {
+		return s, fmt.Errorf("stats: %w", err)
+	}
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&s.Events); err != nil {
+		return s, fmt.Errorf("stats: %w", err)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT currency, count(*), sum(amount), min(time), max(time) FROM transactions GROUP BY currency`)
+	if err != nil {
+		return s, fmt.Errorf("stats: %w", err)
+	}
+	err = each(rows, nil, func(sc scanner) error {
+		var cur string
+		var n, sum int64
+		var first, last time.Time
+		if err := sc.Scan(&cur, &n, &sum, timeCol{&first}, timeCol{&last}); err != nil {
+			return fmt.Errorf("stats: %w", err)
+		}
+		s.Transactions += n
+		s.Revenue[clientele.Currency(cur)] = sum
+		if s.First.IsZero() || first.Before(s.First) {
+			s.First = first
+		}
+		if last.After(s.Last) {
+			s.Last = last
+		}
+		return nil
+	})
+	return s, err
+}

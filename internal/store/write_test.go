@@ -1,0 +1,36 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"clientele"
+	"clientele/internal/store"
+	"clientele/internal/store/storetest"
+)
+
+func TestWriteRollsBack(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			boom := errors.New("boom")
+			err := b.DB.Write(ctx, func(w *store.Writer) error {
+				if _, err := w.Transactions(ctx, []clientele.Transaction{tx("c1", "t1", 1, 100)}, nil); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err = %v, want boom", err)
+			}
+			st, err := b.DB.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Customers != 0 || st.Transactions != 0 {
+				t.Errorf("after rollback: %+v, want an empty database", st)
+			}
+		})
+	}
+}

@@ -1,0 +1,64 @@
+package clientele
+
+import (
+	"fmt"
+	"time"
+)
+
+// Transaction is one purchase (or, with a negative amount, a return) by one
+// customer. Amount and Margin are in minor units of Currency. Transaction IDs
+// are unique per customer, and writing the same one twice stores it once.
+type Transaction struct {
+	ID            string
+	CustomerID    string
+	Time          time.Time
+	Store         string
+	Channel       string
+	PaymentMethod string
+	Amount        int64
+	Margin        *int64 // nil when unknown
+	Currency      Currency
+	Quantity      int64 // units bought; the sum of the lines' quantities when there are lines
+	Lines         []Line
+}
+
+// Line is one product line of a transaction.
+type Line struct {
+	SKU       string
+	Quantity  int64
+	UnitPrice int64 // minor units of the transaction's currency
+}
+
+// Validate reports every invalid field of t.
+func (t *Transaction) Validate() error {
+	v := invalid{item: "transaction " + t.ID}
+	checkID(&v, "id", t.ID)
+	checkID(&v, "customer_id", t.CustomerID)
+	checkTime(&v, "time", t.Time)
+	checkText(&v, "store", t.Store, 128)
+	checkText(&v, "channel", t.Channel, 64)
+	checkText(&v, "payment_method", t.PaymentMethod, 64)
+	if _, err := t.Currency.Scale(); err != nil {
+		v.add("currency", "%v", err)
+	}
+	for i, l := range t.Lines {
+		f := fmt.Sprintf("lines[%d]", i)
+		checkID(&v, f+".sku", l.SKU)
+		if l.Quantity == 0 {
+			v.add(f+".quantity", "is zero")
+		}
+		if l.UnitPrice < 0 {
+			v.add(f+".unit_price", "is negative")
+		}
+	}
+	return v.err("transaction")
+}
+
+// LinesTotal returns Σ quantity × unit price over t's lines.
+func (t *Transaction) LinesTotal() int64 {
+	var s int64
+	for _, l := range t.Lines {
+		s += l.Quantity * l.UnitPrice
+	}
+	return s
+}
