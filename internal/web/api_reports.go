@@ -2,82 +2,16 @@ package web
 
 import (
 	"bytes"
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
-
 	"clientele"
 	"clientele/internal/report"
+	"net/http"
+	"strings"
+	"time"
 )
 
 // documented is a report with a readable form and charts.
 type documented interface {
 	Document() (*report.Document, error)
-}
-
-// rawBody is a result written as it is, not as JSON.
-type rawBody struct {
-	contentType string
-	b           []byte
-}
-
-// params reads a request's query parameters, collecting every bad one.
-type params struct {
-	r       *http.Request
-	loc     *time.Location
-	details []clientele.FieldError
-}
-
-func (p *params) bad(name, reason string) {
-	p.details = append(p.details, clientele.FieldError{Field: name, Reason: reason})
-}
-
-func (p *params) err() error {
-	if len(p.details) == 0 {
-		return nil
-	}
-	return &clientele.Error{Code: clientele.EINVALID, Message: "invalid query parameter", Details: p.details}
-}
-
-func (p *params) str(name, def string) string {
-	if v := p.r.URL.Query().Get(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func (p *params) integer(name string, def, lo, hi int) int {
-	n, err := intParam(p.r, name, def, lo, hi)
-	if err != nil {
-		p.details = append(p.details, clientele.ErrorDetails(err)...)
-	}
-	return n
-}
-
-// date reads a day, YYYY-MM-DD, in the server's zone; zero when absent.
-func (p *params) date(name string) time.Time {
-	v := p.r.URL.Query().Get(name)
-	if v == "" {
-		return time.Time{}
-	}
-	t, err := time.ParseInLocation(time.DateOnly, v, p.loc)
-	if err != nil {
-		p.bad(name, "must be a date, YYYY-MM-DD")
-	}
-	return t
-}
-
-func (p *params) amount(name string, scale int) int64 {
-	v := p.r.URL.Query().Get(name)
-	if v == "" {
-		return 0
-	}
-	a, err := clientele.ParseAmount(v, scale)
-	if err != nil || a < 0 {
-		p.bad(name, "must be an amount ≥ 0 with at most "+strconv.Itoa(scale)+" decimals")
-	}
-	return a
 }
 
 // buildReport builds the report named name from the request's query.
@@ -155,9 +89,9 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 	return nil, clientele.Errorf(clientele.ENOTFOUND, "no report %q: equity, segments, profitability, migration or switching", name)
 }
 
-func (s *Server) switchingReport(r *http.Request) (any, error) { return s.buildReport(r, "switching") }
+func (s *Server) switchingReport(w http.ResponseWriter, r *http.Request) (any, error) { return s.buildReport(r, "switching") }
 
-func (s *Server) listSwitchingSurveys(r *http.Request) (any, error) {
+func (s *Server) listSwitchingSurveys(w http.ResponseWriter, r *http.Request) (any, error) {
 	ss, err := s.db.SwitchingSurveys(r.Context())
 	if err != nil {
 		return nil, err
@@ -177,15 +111,18 @@ func (s *Server) listSwitchingSurveys(r *http.Request) (any, error) {
 	return map[string]any{"items": out}, nil
 }
 
-func (s *Server) equityReport(r *http.Request) (any, error)   { return s.buildReport(r, "equity") }
-func (s *Server) segmentsReport(r *http.Request) (any, error) { return s.buildReport(r, "segments") }
-func (s *Server) profitabilityReport(r *http.Request) (any, error) {
+func (s *Server) equityReport(w http.ResponseWriter, r *http.Request) (any, error) { return s.buildReport(r, "equity") }
+
+func (s *Server) segmentsReport(w http.ResponseWriter, r *http.Request) (any, error) { return s.buildReport(r, "segments") }
+
+func (s *Server) profitabilityReport(w http.ResponseWriter, r *http.Request) (any, error) {
 	return s.buildReport(r, "profitability")
 }
-func (s *Server) migrationReport(r *http.Request) (any, error) { return s.buildReport(r, "migration") }
+
+func (s *Server) migrationReport(w http.ResponseWriter, r *http.Request) (any, error) { return s.buildReport(r, "migration") }
 
 // reportChart draws one chart of a report, as SVG (the default) or PNG.
-func (s *Server) reportChart(r *http.Request) (any, error) {
+func (s *Server) reportChart(w http.ResponseWriter, r *http.Request) (any, error) {
 	format := r.URL.Query().Get("format")
 	types := map[string]string{"svg": "image/svg+xml", "png": "image/png", "": "image/svg+xml"}
 	ct, ok := types[format]
@@ -216,5 +153,11 @@ func (s *Server) reportChart(r *http.Request) (any, error) {
 	if err := c.WriteTo(&b, format); err != nil {
 		return nil, err
 	}
-	return rawBody{contentType: ct, b: b.Bytes()}, nil
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("X-Content-Type-Options", "nosniff")
+	// A chart is an image: nothing in it may run or load.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	_, err = w.Write(b.Bytes())
+	return nil, err
 }

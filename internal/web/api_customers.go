@@ -1,0 +1,219 @@
+package web
+
+import (
+	"clientele"
+	"clientele/internal/store"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) (any, error) {
+	limit, err := intParam(r, "limit", 50, 1, 1000)
+	if err != nil {
+		return nil, err
+	}
+	cs, next, err := s.db.ListCustomers(r.Context(), store.CustomerFilter{Query: r.URL.Query().Get("q"), After: r.URL.Query().Get("cursor"), Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := page[clientele.CustomerJSON]{Items: make([]clientele.CustomerJSON, len(cs)), Next: next}
+	for i := range cs {
+		out.Items[i] = cs[i].JSON(s.cfg.Location)
+	}
+	return out, nil
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) (any, error) {
+	c, err := s.db.Customer(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return c.JSON(s.cfg.Location), nil
+}
+
+func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) (any, error) {
+	var j clientele.CustomerJSON
+	if err := decodeBody(w, r, &j); err != nil {
+		return nil, err
+	}
+	id := r.PathValue("id")
+	if j.ID == "" {
+		j.ID = id
+	}
+	if j.ID != id {
+		return nil, &clientele.Error{Code: clientele.EINVALID, Message: "invalid customer",
+			Details: []clientele.FieldError{{Field: "id", Reason: "the body's id " + strconv.Quote(j.ID) + " differs from the path's " + strconv.Quote(id)}}}
+	}
+	if j.CreatedAt != "" || j.UpdatedAt != "" {
+		return nil, &clientele.Error{Code: clientele.EINVALID, Message: "invalid customer",
+			Details: []clientele.FieldError{{Field: "created_at", Reason: "created_at and updated_at are set by the server"}}}
+	}
+	c, err := j.Customer()
+	if err != nil {
+		return nil, err
+	}
+	isNew, err := s.db.PutCustomer(r.Context(), c)
+	if err != nil {
+		return nil, err
+	}
+	got, err := s.db.Customer(r.Context(), c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if isNew {
+		w.WriteHeader(http.StatusCreated)
+	}
+	return got.JSON(s.cfg.Location), nil
+}
+
+type identityJSON struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+type accountJSON struct {
+	ID            string      `json:"id"`
+	Kind          string      `json:"kind"`
+	Product       string      `json:"product,omitempty"`
+	Tier          string      `json:"tier,omitempty"`
+	Holder        string      `json:"holder,omitempty"`
+	OpenedOn      string      `json:"opened_on"`
+	ClosedOn      string      `json:"closed_on,omitempty"`
+	ParentID      string      `json:"parent_id,omitempty"`
+	SpendingLimit json.Number `json:"spending_limit,omitempty"`
+	Currency      string      `json:"currency"`
+}
+
+type scoreJSON struct {
+	RunID             int64       `json:"run_id"`
+	ProbAlive         float64     `json:"p_alive"`
+	ExpectedPurchases float64     `json:"expected_purchases"`
+	ExpectedSpend     json.Number `json:"expected_spend"`
+	CLV               json.Number `json:"clv"`
+	Currency          string      `json:"currency"`
+}
+
+type view360JSON struct {
+	Customer     clientele.CustomerJSON      `json:"customer"`
+	Score        *scoreJSON                  `json:"score"`
+	Segments     []string                    `json:"segments"`
+	Identities   []identityJSON              `json:"identities"`
+	Accounts     []accountJSON               `json:"accounts"`
+	Totals       totalsJSON                  `json:"totals"`
+	Transactions []clientele.TransactionJSON `json:"recent_transactions"`
+	Events       []clientele.EventJSON       `json:"recent_events"`
+}
+
+type totalsJSON struct {
+	Transactions int64                  `json:"transactions"`
+	Revenue      map[string]json.Number `json:"revenue"`
+	First        any                    `json:"first"`
+	Last         any                    `json:"last"`
+}
+
+func (s *Server) customer360(w http.ResponseWriter, r *http.Request) (any, error) {
+	n, err := intParam(r, "recent", 20, 1, 200)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.db.Customer360(r.Context(), r.PathValue("id"), n)
+	if err != nil {
+		return nil, err
+	}
+	out := view360JSON{Customer: v.Customer.JSON(s.cfg.Location), Identities: []identityJSON{}, Accounts: []accountJSON{},
+		Transactions: []clientele.TransactionJSON{}, Events: []clientele.EventJSON{},
+		Totals: totalsJSON{Transactions: v.Totals.Transactions, Revenue: map[string]json.Number{}, First: s.timeOrNil(v.Totals.First), Last: s.timeOrNil(v.Totals.Last)}}
+	for _, i := range v.Identities {
+		out.Identities = append(out.Identities, identityJSON{i.Kind, i.Value})
+	}
+	for _, a := range v.Accounts {
+		aj := accountJSON{ID: a.ID, Kind: a.Kind, Product: a.Product, Tier: a.Tier, Holder: a.Holder, OpenedOn: a.OpenedOn,
+			ClosedOn: a.ClosedOn, ParentID: a.ParentID, Currency: string(a.Currency)}
+		if a.SpendingLimit != nil {
+			sc, _ := a.Currency.Scale()
+			aj.SpendingLimit = json.Number(clientele.FormatAmount(*a.SpendingLimit, sc))
+		}
+		out.Accounts = append(out.Accounts, aj)
+	}
+	for c, amt := range v.Totals.Revenue {
+		sc, _ := c.Scale()
+		out.Totals.Revenue[string(c)] = json.Number(clientele.FormatAmount(amt, sc))
+	}
+	for i := range v.Transactions {
+		out.Transactions = append(out.Transactions, v.Transactions[i].JSON(s.cfg.Location))
+	}
+	for i := range v.Events {
+		out.Events = append(out.Events, v.Events[i].JSON(s.cfg.Location))
+	}
+	// The customer's value and segments: what an agent needs to route and
+	// serve the caller.
+	if sc := v.Score; sc != nil {
+		cur, err := s.runCurrency(r.Context(), v.ScoreRun)
+		if err != nil {
+			return nil, err
+		}
+		scale, _ := cur.Scale()
+		out.Score = &scoreJSON{RunID: v.ScoreRun, ProbAlive: sc.ProbAlive, ExpectedPurchases: sc.ExpectedPurchases,
+			ExpectedSpend: json.Number(clientele.FormatAmount(sc.ExpectedSpend, scale)), CLV: json.Number(clientele.FormatAmount(sc.CLV, scale)), Currency: string(cur)}
+	}
+	out.Segments = v.Segments
+	if out.Segments == nil {
+		out.Segments = []string{}
+	}
+	return out, nil
+}
+
+// runCurrency returns the currency of a model run; runs never change, so
+// the answer is kept.
+func (s *Server) runCurrency(ctx context.Context, runID int64) (clientele.Currency, error) {
+	if c, ok := s.runCurrencies.Load(runID); ok {
+		return c.(clientele.Currency), nil
+	}
+	run, err := s.db.Run(ctx, runID)
+	if err != nil {
+		return "", err
+	}
+	s.runCurrencies.Store(runID, run.Currency)
+	return run.Currency, nil
+}
+
+func (s *Server) customerTransactions(w http.ResponseWriter, r *http.Request) (any, error) {
+	limit, err := intParam(r, "limit", 50, 1, 1000)
+	if err != nil {
+		return nil, err
+	}
+	id := r.PathValue("id")
+	if _, err := s.db.Customer(r.Context(), id); err != nil {
+		return nil, err
+	}
+	txs, next, err := s.db.ListTransactions(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return nil, err
+	}
+	out := page[clientele.TransactionJSON]{Items: make([]clientele.TransactionJSON, len(txs)), Next: next}
+	for i := range txs {
+		out.Items[i] = txs[i].JSON(s.cfg.Location)
+	}
+	return out, nil
+}
+
+func (s *Server) identity(w http.ResponseWriter, r *http.Request) (any, error) {
+	kind := r.PathValue("kind")
+	switch kind {
+	case clientele.IdentityCard, clientele.IdentityEmail, clientele.IdentityPhone, clientele.IdentityExternal:
+	default:
+		return nil, &clientele.Error{Code: clientele.EINVALID, Message: "invalid identity kind",
+			Details: []clientele.FieldError{{Field: "kind", Reason: "must be card, email, phone or external"}}}
+	}
+	id, err := s.db.CustomerByIdentity(r.Context(), kind, r.PathValue("value"))
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.db.Customer(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return c.JSON(s.cfg.Location), nil
+}

@@ -1,0 +1,48 @@
+package web
+
+import "net/http"
+
+type segmentJSON struct {
+	Name       string `json:"name"`
+	Definition string `json:"definition"`
+	Owner      string `json:"owner,omitempty"`
+	Level      string `json:"level"`
+	Members    int64  `json:"members"`
+	ComputedAt any    `json:"computed_at"`
+}
+
+func (s *Server) listSegments(w http.ResponseWriter, r *http.Request) (any, error) {
+	segs, err := s.db.Segments(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := []segmentJSON{}
+	for _, g := range segs {
+		out = append(out, segmentJSON{Name: g.Name, Definition: g.Definition, Owner: g.Owner, Level: g.Level, Members: g.Members, ComputedAt: s.timeOrNil(g.ComputedAt)})
+	}
+	return map[string]any{"items": out}, nil
+}
+
+func (s *Server) segmentMembers(w http.ResponseWriter, r *http.Request) (any, error) {
+	limit, err := intParam(r, "limit", 100, 1, 10000)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.db.SegmentByName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.db.SegmentMembers(r.Context(), g.ID, r.URL.Query().Get("cursor"), limit+1)
+	if err != nil {
+		return nil, err
+	}
+	out := page[string]{Items: ids}
+	if len(ids) > limit {
+		out.Items = ids[:limit]
+		out.Next = ids[limit-1]
+	}
+	if out.Items == nil {
+		out.Items = []string{}
+	}
+	return out, nil
+}

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"clientele"
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// tokenCache remembers recently verified tokens (by hash of the secret) for a
+// short while, so that a request costs no database read for its token.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[string]tokenEntry
+}
+
+type tokenEntry struct {
+	who      *clientele.Principal
+	until    time.Time
+	lastSeen time.Time // last time use was written to the database
+}
+
+const (
+	tokenTTL = 30 * time.Second
+	// touchEvery is how often a token's last use is written. Rarely: on
+	// SQLite every write makes each reader connection drop its page cache
+	// and memory map at its next read, and a busy server would pay for
+	// a bookkeeping write with a burst of cold reads.
+	touchEvery = time.Hour
+)
+
+// authenticate lets a request with a valid bearer token through, with
+// its principal in the context, and answers 401 to any other.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		secret, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || secret == "" {
+			s.writeError(w, r, clientele.Errorf(clientele.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer TOKEN (create one with `clientele token create`)"))
+			return
+		}
+		who, err := s.verify(r.Context(), secret)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(clientele.NewContextWithPrincipal(r.Context(), who)))
+	})
+}
+
+// verify returns the principal of the token whose secret is given.
+func (s *Server) verify(ctx context.Context, secret string) (*clientele.Principal, error) {
+	now := time.Now()
+	s.tokens.mu.Lock()
+	e, ok := s.tokens.entries[secret]
+	s.tokens.mu.Unlock()
+	if ok && now.Before(e.until) {
+		return e.who, nil
+	}
+	tok, err := s.db.Authenticate(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	s.tokens.mu.Lock()
+	if len(s.tokens.entries) > 10000 {
+		clear(s.tokens.entries)
+	}
+	touch := now.Sub(e.lastSeen) > touchEvery
+	e = tokenEntry{who: &clientele.Principal{TokenID: tok.ID, TokenName: tok.Name}, until: now.Add(tokenTTL), lastSeen: e.lastSeen}
+	if touch {
+		e.lastSeen = now
+	}
+	s.tokens.entries[secret] = e
+	s.tokens.mu.Unlock()
+	if touch {
+		if err := s.db.TouchToken(ctx, tok.ID, now); err != nil {
+			s.log.Warn("record token use", "token_id", tok.ID, "err", err)
+		}
+	}
+	return e.who, nil
+}

@@ -1,0 +1,131 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"html/template"
+	"net/http"
+)
+
+// The route table's handlers come in two kinds, each with its adapter:
+// apiFunc for the JSON API and pageFunc for pages a browser shows. Both
+// get the ResponseWriter, so that a handler can set headers and cookies,
+// set its status, redirect or write a body of its own (a chart); both
+// return an error instead of writing one, and the adapter writes it in the
+// form its clients read.
+
+// apiFunc handles an API request. It returns the value to write as JSON,
+// with the status the handler set through w (200 unless it set one), or
+// nil when it wrote the body itself; or an error, which the adapter maps
+// to a status and writes as JSON.
+type apiFunc func(w http.ResponseWriter, r *http.Request) (any, error)
+
+// adapt turns an apiFunc into a handler.
+func (s *Server) adapt(f apiFunc) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w := &deferredWriter{ResponseWriter: rw, status: http.StatusOK}
+		v, err := f(w, r)
+		switch {
+		case w.sent:
+			// The handler wrote its own body; nothing can be changed now.
+			if err != nil {
+				s.logError(r, err)
+			}
+		case err != nil:
+			s.writeError(rw, r, err)
+		default:
+			writeJSON(rw, w.status, v)
+		}
+	})
+}
+
+// deferredWriter holds back the status line until the first byte of the
+// body, so that a handler may set a status and still fail with an error
+// that the adapter writes instead.
+type deferredWriter struct {
+	http.ResponseWriter
+	status int
+	sent   bool
+}
+
+func (w *deferredWriter) WriteHeader(code int) { w.status = code }
+
+func (w *deferredWriter) Write(b []byte) (int, error) {
+	if !w.sent {
+		w.sent = true
+		w.ResponseWriter.WriteHeader(w.status)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":{"code":"internal","message":"internal error"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// pageFunc handles a request for a page. It returns the view to render,
+// with the status the handler set through w, or nil when it wrote the
+// response itself (a redirect with http.Redirect, a download); or an
+// error, which the adapter renders as an error page.
+type pageFunc func(w http.ResponseWriter, r *http.Request) (*view, error)
+
+// view is a page to render: an embedded template and its data.
+type view struct {
+	Template string // a file name under templates/
+	Title    string
+	Data     any
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages holds the parsed page templates, each with the layout.
+var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+// adaptPage turns a pageFunc into a handler.
+func (s *Server) adaptPage(f pageFunc) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w := &deferredWriter{ResponseWriter: rw, status: http.StatusOK}
+		v, err := f(w, r)
+		switch {
+		case w.sent:
+			if err != nil {
+				s.logError(r, err)
+			}
+		case err != nil:
+			s.renderError(rw, r, err)
+		case v == nil:
+			// The handler wrote only a status and headers (a redirect
+			// without a body, a 204).
+			rw.WriteHeader(w.status)
+		default:
+			s.render(rw, r, w.status, v)
+		}
+	})
+}
+
+// render executes v into a buffer first, so that a failing template gives
+// an error page rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, v *view) {
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, v.Template, v); err != nil {
+		s.logError(r, err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+	h.Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}

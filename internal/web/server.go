@@ -1,0 +1,155 @@
+// Package web serves Clientele over HTTP: the JSON API under /api/v1,
+// described by an OpenAPI document, with every route behind a bearer token.
+// The route table (server.go) names each route and its handler; handlers
+// come in two kinds, JSON (apiFunc) and pages (pageFunc), each with one
+// adapter that writes its errors (handler.go, errors.go); authentication
+// puts the caller's clientele.Principal in the request context (auth.go);
+// the handlers are grouped by resource in the api_*.go files.
+package web
+
+import (
+	"clientele"
+	"clientele/internal/store"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config holds what the server needs besides the database.
+type Config struct {
+	Currency clientele.Currency // for amounts that name none
+	Location *time.Location     // for times shown and times without an offset
+}
+
+// Server is the HTTP API.
+type Server struct {
+	db      *store.DB
+	cfg     Config
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	metrics metrics
+	tokens  tokenCache
+	handler http.Handler
+
+	runCurrencies sync.Map // model run id → currency
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	ingested *prometheus.CounterVec
+}
+
+// New returns a server for db.
+func New(db *store.DB, cfg Config, log *slog.Logger) *Server {
+	if cfg.Currency == "" {
+		cfg.Currency = "USD"
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	s := &Server{db: db, cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+	s.metrics = metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "clientele_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "clientele_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
+		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "clientele_ingested_items_total", Help: "Items posted to the API by kind and outcome."}, []string{"kind", "status"}),
+	}
+	s.reg.MustRegister(s.metrics.requests, s.metrics.duration, s.metrics.ingested,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.tokens.entries = map[string]tokenEntry{}
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// route is one entry of the route table.
+type route struct {
+	method, pattern string
+	h               apiFunc
+}
+
+// Routes lists every route as "METHOD PATTERN", for the OpenAPI test.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, rt := range s.table() {
+		out = append(out, rt.method+" "+rt.pattern)
+	}
+	return out
+}
+
+// table is the whole route table. Every route requires a token.
+func (s *Server) table() []route {
+	return []route{
+		{"GET", "/healthz", s.healthz},
+		{"GET", "/metrics", nil}, // served by promhttp, behind the same auth
+		{"GET", "/api/v1/openapi.json", s.openapi},
+		{"GET", "/api/v1/stats", s.stats},
+		{"GET", "/api/v1/customers", s.listCustomers},
+		{"GET", "/api/v1/customers/{id}", s.getCustomer},
+		{"PUT", "/api/v1/customers/{id}", s.putCustomer},
+		{"GET", "/api/v1/customers/{id}/360", s.customer360},
+		{"GET", "/api/v1/customers/{id}/transactions", s.customerTransactions},
+		{"GET", "/api/v1/identities/{kind}/{value}", s.identity},
+		{"POST", "/api/v1/transactions", s.postTransactions},
+		{"POST", "/api/v1/events", s.postEvents},
+		{"GET", "/api/v1/segments", s.listSegments},
+		{"GET", "/api/v1/segments/{name}/members", s.segmentMembers},
+		{"GET", "/api/v1/reports/equity", s.equityReport},
+		{"GET", "/api/v1/reports/segments", s.segmentsReport},
+		{"GET", "/api/v1/reports/profitability", s.profitabilityReport},
+		{"GET", "/api/v1/reports/migration", s.migrationReport},
+		{"GET", "/api/v1/reports/switching", s.switchingReport},
+		{"GET", "/api/v1/switching-surveys", s.listSwitchingSurveys},
+		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.reportChart},
+	}
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	prom := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+	for _, rt := range s.table() {
+		name := rt.method + " " + rt.pattern
+		var h http.Handler
+		if rt.h == nil {
+			h = prom
+		} else {
+			h = s.adapt(rt.h)
+		}
+		mux.Handle(name, s.instrument(rt.pattern, s.authenticate(h)))
+	}
+	// Anything else: a JSON 404 (or 405), after authentication, so that an
+	// anonymous caller learns nothing about which routes exist.
+	mux.Handle("/", s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, clientele.Errorf(clientele.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path))
+	})))
+	return mux
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) instrument(pattern string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: 200}
+		next.ServeHTTP(sw, r)
+		s.metrics.requests.WithLabelValues(pattern, strconv.Itoa(sw.code)).Inc()
+		s.metrics.duration.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+	})
+}
