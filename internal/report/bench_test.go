@@ -1,13 +1,14 @@
 package report_test
 
 import (
-	"clientele"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"clientele"
 
 	"clientele/internal/report"
 	"clientele/internal/store"

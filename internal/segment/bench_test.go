@@ -1,13 +1,14 @@
 package segment_test
 
 import (
-	"clientele"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"clientele"
 
 	"clientele/internal/segment"
 	"clientele/internal/store"

@@ -1,13 +1,14 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"clientele"
 )
 
 var accountCols = []string{"customer_id", "id", "kind", "product", "tier", "holder", "opened_on", "closed_on", "parent_id", "spending_limit", "currency"}

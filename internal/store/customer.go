@@ -1,13 +1,14 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+
+	"clientele"
 )
 
 var customerCols = []string{"id", "name", "email", "phone", "birth_date", "city", "household_id", "attributes", "created_at", "updated_at"}

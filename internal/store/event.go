@@ -1,11 +1,12 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"clientele"
 )
 
 var eventCols = []string{"customer_id", "id", "type", "time", "properties"}

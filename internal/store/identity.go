@@ -1,11 +1,12 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"clientele"
 )
 
 // Identities registers ids. An identity that already belongs to a customer

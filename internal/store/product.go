@@ -1,9 +1,10 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"fmt"
+
+	"clientele"
 )
 
 var productCols = []string{"sku", "name", "category", "brand", "price", "unit_cost", "currency"}

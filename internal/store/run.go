@@ -1,13 +1,14 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"clientele"
 )
 
 func jsonText(v any) (string, error) {

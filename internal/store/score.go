@@ -1,13 +1,14 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"iter"
 	"slices"
+
+	"clientele"
 )
 
 // Scores replaces the scores of run runID with ss.

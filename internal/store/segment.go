@@ -1,13 +1,14 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"clientele"
 )
 
 // CreateSegment stores a segment (its definition already checked).

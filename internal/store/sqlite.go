@@ -1,7 +1,6 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"database/sql"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"clientele"
 )
 
 func openSQLite(ctx context.Context, path string, opt *Options) (*DB, error) {

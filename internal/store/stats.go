@@ -1,10 +1,11 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"fmt"
 	"time"
+
+	"clientele"
 )
 
 // Stats summarise the whole database.

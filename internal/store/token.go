@@ -1,7 +1,6 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"clientele"
 )
 
 // tokenPrefix marks Clientele tokens so that secret scanners can find them.

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"clientele"
 	"cmp"
 	"context"
 	"database/sql"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"clientele"
 
 	"github.com/jackc/pgx/v5"
 )

@@ -1,11 +1,12 @@
 package store
 
 import (
-	"clientele"
 	"context"
 	"fmt"
 	"slices"
 	"time"
+
+	"clientele"
 )
 
 // Totals summarise a customer's transactions.

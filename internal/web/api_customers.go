@@ -1,12 +1,13 @@
 package web
 
 import (
-	"clientele"
-	"clientele/internal/store"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
+
+	"clientele"
+	"clientele/internal/store"
 )
 
 func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) (any, error) {

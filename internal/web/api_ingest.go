@@ -1,11 +1,12 @@
 package web
 
 import (
-	"clientele"
-	"clientele/internal/store"
 	"context"
 	"encoding/json"
 	"net/http"
+
+	"clientele"
+	"clientele/internal/store"
 )
 
 // ---- batches ----

@@ -1,10 +1,11 @@
 package web
 
 import (
-	"clientele"
 	_ "embed"
 	"encoding/json"
 	"net/http"
+
+	"clientele"
 )
 
 // ---- handlers ----
@@ -19,7 +20,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) (any, error) {
 //go:embed openapi.json
 var openapiDoc []byte
 
-func (s *Server) openapi(w http.ResponseWriter, r *http.Request) (any, error) { return json.RawMessage(openapiDoc), nil }
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) (any, error) {
+	return json.RawMessage(openapiDoc), nil
+}
 
 // OpenAPI returns the OpenAPI document of the API.
 func OpenAPI() []byte { return openapiDoc }

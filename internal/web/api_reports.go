@@ -2,11 +2,12 @@ package web
 
 import (
 	"bytes"
-	"clientele"
-	"clientele/internal/report"
 	"net/http"
 	"strings"
 	"time"
+
+	"clientele"
+	"clientele/internal/report"
 )
 
 // documented is a report with a readable form and charts.
@@ -89,7 +90,9 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 	return nil, clientele.Errorf(clientele.ENOTFOUND, "no report %q: equity, segments, profitability, migration or switching", name)
 }
 
-func (s *Server) switchingReport(w http.ResponseWriter, r *http.Request) (any, error) { return s.buildReport(r, "switching") }
+func (s *Server) switchingReport(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.buildReport(r, "switching")
+}
 
 func (s *Server) listSwitchingSurveys(w http.ResponseWriter, r *http.Request) (any, error) {
 	ss, err := s.db.SwitchingSurveys(r.Context())
@@ -111,15 +114,21 @@ func (s *Server) listSwitchingSurveys(w http.ResponseWriter, r *http.Request) (a
 	return map[string]any{"items": out}, nil
 }
 
-func (s *Server) equityReport(w http.ResponseWriter, r *http.Request) (any, error) { return s.buildReport(r, "equity") }
+func (s *Server) equityReport(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.buildReport(r, "equity")
+}
 
-func (s *Server) segmentsReport(w http.ResponseWriter, r *http.Request) (any, error) { return s.buildReport(r, "segments") }
+func (s *Server) segmentsReport(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.buildReport(r, "segments")
+}
 
 func (s *Server) profitabilityReport(w http.ResponseWriter, r *http.Request) (any, error) {
 	return s.buildReport(r, "profitability")
 }
 
-func (s *Server) migrationReport(w http.ResponseWriter, r *http.Request) (any, error) { return s.buildReport(r, "migration") }
+func (s *Server) migrationReport(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.buildReport(r, "migration")
+}
 
 // reportChart draws one chart of a report, as SVG (the default) or PNG.
 func (s *Server) reportChart(w http.ResponseWriter, r *http.Request) (any, error) {

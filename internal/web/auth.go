@@ -1,12 +1,13 @@
 package web
 
 import (
-	"clientele"
 	"context"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"clientele"
 )
 
 // tokenCache remembers recently verified tokens (by hash of the secret) for a

@@ -1,10 +1,11 @@
 package web
 
 import (
-	"clientele"
 	"context"
 	"errors"
 	"net/http"
+
+	"clientele"
 )
 
 // statusOf maps error codes to HTTP statuses: the one table of it.

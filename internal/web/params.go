@@ -1,12 +1,13 @@
 package web
 
 import (
-	"clientele"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 	"time"
+
+	"clientele"
 )
 
 func (s *Server) timeOrNil(t time.Time) any {

@@ -8,13 +8,14 @@
 package web
 
 import (
-	"clientele"
-	"clientele/internal/store"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"clientele"
+	"clientele/internal/store"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
