@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"clientele"
 	"clientele/internal/store"
@@ -33,10 +34,24 @@ func newServeCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// serve listens on addr and serves the API until ctx ends, then shuts down
-// gracefully. ready, when set, is called with the bound address once the
-// listener is open.
-func (a *app) serve(ctx context.Context, db *store.DB, addr string, ready func(addr string)) error {
+// A worker is background work that serve owns: it runs until its context
+// ends and then returns nil; an error it returns before that stops the
+// server, and serve returns it. The rule engine, the outbox and the
+// webhook senders are workers.
+type worker struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// shutdownTimeout bounds how long serve waits for requests in flight.
+const shutdownTimeout = 10 * time.Second
+
+// serve listens on addr and serves the API, and runs the workers, until
+// ctx ends or one of them fails; then it shuts the server down gracefully,
+// stops the workers, and returns the first failure (nil after ctx ended).
+// ready, when set, is called with the bound address once the listener is
+// open.
+func (a *app) serve(ctx context.Context, db *store.DB, addr string, ready func(addr string), workers ...worker) error {
 	if os.Getenv("GOGC") == "" {
 		// The server's live heap is a few MB, so the default GOGC=100
 		// collects about 25 times a second at 1,000 requests/s; 400
@@ -62,21 +77,29 @@ func (a *app) serve(ctx context.Context, db *store.DB, addr string, ready func(a
 	} else {
 		fmt.Fprintf(a.stdout, "Clientele API on http://%s/api/v1 (OpenAPI: /api/v1/openapi.json)\n", ln.Addr())
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		a.logger.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	for _, w := range workers {
+		g.Go(func() error {
+			err := w.run(gctx)
+			if err != nil && gctx.Err() == nil {
+				a.logger.Error("worker failed", "worker", w.name, "err", err)
+				return fmt.Errorf("%s: %w", w.name, err)
+			}
+			return nil
+		})
 	}
-	a.logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return g.Wait()
 }
