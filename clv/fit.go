@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
+
+	"clientele/clv/parallel"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
@@ -67,21 +67,12 @@ func CheckRFM(data []RFM) error {
 // cores, each worker on its share of the rows, and the shares merged in
 // order.
 func Collapse(data []RFM) []RFM {
-	workers := runtime.GOMAXPROCS(0)
+	workers := 0 // all cores
 	if len(data) < 200_000 {
 		workers = 1
 	}
-	chunk := (len(data) + workers - 1) / workers
-	parts := make([]collapsed, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			parts[w] = collapseRows(data[min(w*chunk, len(data)):min((w+1)*chunk, len(data))], nil)
-		}()
-	}
-	wg.Wait()
+	parts := make([]collapsed, parallel.Workers(len(data), workers, 0))
+	parallel.Chunks(len(data), workers, 0, func(w, lo, hi int) { parts[w] = collapseRows(data[lo:hi], nil) })
 	all := parts[0]
 	for _, p := range parts[1:] {
 		all = collapseRows(p.rows, &all)
@@ -255,13 +246,10 @@ type Fit struct {
 // the weighted log-likelihood of its rows at the natural parameters p and,
 // when grad is not nil, adds its gradient with respect to p into grad.
 func parallelLL[T any](ll func(p []float64, rows []T, grad []float64) float64, data []T, workers int) func(p, grad []float64) float64 {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	if len(data) < 2000 {
 		workers = 1
 	}
-	chunk := (len(data) + workers - 1) / workers
+	workers = parallel.Workers(len(data), workers, 0)
 	return func(p, grad []float64) float64 {
 		if grad != nil {
 			clear(grad)
@@ -271,22 +259,12 @@ func parallelLL[T any](ll func(p []float64, rows []T, grad []float64) float64, d
 		}
 		sums := make([]float64, workers)
 		grads := make([][]float64, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			lo, hi := w*chunk, min((w+1)*chunk, len(data))
-			if lo >= hi {
-				continue
-			}
-			if grad != nil {
+		if grad != nil {
+			for w := range grads {
 				grads[w] = make([]float64, len(p))
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sums[w] = ll(p, data[lo:hi], grads[w])
-			}()
 		}
-		wg.Wait()
+		parallel.Chunks(len(data), workers, 0, func(w, lo, hi int) { sums[w] = ll(p, data[lo:hi], grads[w]) })
 		total := 0.0
 		for w := range workers {
 			total += sums[w]

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"cel.dev/cel-go/interpreter"
 
 	"clientele"
+	"clientele/clv/parallel"
 	"clientele/internal/store"
 )
 
@@ -327,23 +327,11 @@ func Refresh(ctx context.Context, db *store.DB, ins []*Input, names []string, no
 		}
 		match := make([]bool, len(ins))
 		errs := make([]error, len(ins))
-		workers := runtime.GOMAXPROCS(0)
-		chunk := (len(ins) + workers - 1) / workers
-		var wg sync.WaitGroup
-		for w := range workers {
-			lo, hi := w*chunk, min((w+1)*chunk, len(ins))
-			if lo >= hi {
-				continue
+		parallel.Chunks(len(ins), 0, 0, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				match[i], errs[i] = prg.Match(ins[i])
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := lo; i < hi; i++ {
-					match[i], errs[i] = prg.Match(ins[i])
-				}
-			}()
-		}
-		wg.Wait()
+		})
 		r := Result{Segment: s.Name}
 		for i := range ins {
 			if errs[i] != nil {

@@ -10,15 +10,14 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"clientele"
 	"clientele/clv"
+	"clientele/clv/parallel"
 	"clientele/internal/store"
 )
 
@@ -661,26 +660,16 @@ func predict(model purchaseModel, rows []scoreRow, unit, horizon, delta float64)
 		which[i] = j
 	}
 	values = make([]prediction, len(distinct))
-	workers := runtime.GOMAXPROCS(0)
-	chunk := (len(distinct) + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*chunk, min((w+1)*chunk, len(distinct))
-		if lo >= hi {
-			continue
-		}
-		wg.Go(func() {
-			for j := lo; j < hi; j++ {
-				h := distinct[j]
-				x, tx, T := float64(h.x), float64(h.tx)/unit, float64(h.T)/unit
-				values[j] = prediction{
-					alive:    model.ProbAlive(x, tx, T),
-					expected: model.ConditionalExpectedPurchases(horizon, x, tx, T),
-					dert:     model.dert(x, tx, T, delta, horizon),
-				}
+	parallel.Chunks(len(distinct), 0, 0, func(_, lo, hi int) {
+		for j := lo; j < hi; j++ {
+			h := distinct[j]
+			x, tx, T := float64(h.x), float64(h.tx)/unit, float64(h.T)/unit
+			values[j] = prediction{
+				alive:    model.ProbAlive(x, tx, T),
+				expected: model.ConditionalExpectedPurchases(horizon, x, tx, T),
+				dert:     model.dert(x, tx, T, delta, horizon),
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	return values, which
 }
