@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -108,29 +107,15 @@ accounts' open and close dates:
 	return cmd
 }
 
-// nullable maps NaN (a standard error that could not be computed) to null.
-func nullable(m map[string]float64) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		if math.IsNaN(v) {
-			out[k] = nil
-		} else {
-			out[k] = v
-		}
-	}
-	return out
-}
-
 func (a *app) printFit(res *valuation.Result, format string) error {
 	r := res.Run
 	if format == "json" {
-		out := map[string]any{"run_id": r.ID, "model": r.Model, "params": r.Params, "std_errors": nullable(r.StdErrors),
-			"log_likelihood": r.LogLikelihood, "customers": r.Customers, "converged": r.Converged, "seconds": r.Seconds}
-		if r.SpendModel != "" {
-			out["spend"] = map[string]any{"model": r.SpendModel, "params": r.SpendParams, "log_likelihood": r.SpendLogLikelihood}
-		}
+		out := struct {
+			clientele.RunJSON
+			Score map[string]any `json:"score,omitempty"`
+		}{RunJSON: r.JSON()}
 		if res.Scored != nil {
-			out["score"] = scoreJSON(res.Scored)
+			out.Score = scoreJSON(res.Scored)
 		}
 		return writeJSON(a.stdout, out)
 	}

@@ -91,10 +91,9 @@ func newSwitchingSurveysCmd(a *app) *cobra.Command {
 					return err
 				}
 				if format == "json" {
-					out := []map[string]any{}
+					out := []clientele.SwitchingSurveyJSON{}
 					for _, s := range ss {
-						out = append(out, map[string]any{"name": s.Name, "brands": s.Brands, "drivers": s.Drivers, "respondents": s.Respondents,
-							"has_market": s.HasMarket, "imported_at": s.ImportedAt.In(a.loc).Format(time.RFC3339)})
+						out = append(out, s.JSON(a.loc))
 					}
 					return writeJSON(a.stdout, out)
 				}

@@ -11,23 +11,10 @@ import (
 	"clientele"
 )
 
-func jsonText(v any) (string, error) {
-	if v == nil {
-		return "{}", nil
-	}
-	// NaN (a standard error of a singular Hessian) has no JSON form: null.
-	if m, ok := v.(map[string]float64); ok {
-		clean := map[string]any{}
-		for k, f := range m {
-			if f != f {
-				clean[k] = nil
-			} else {
-				clean[k] = f
-			}
-		}
-		v = clean
-	}
-	b, err := json.Marshal(v)
+// jsonText is m as a JSON object; NaN (a standard error of a singular
+// Hessian) has no JSON form and is stored as null.
+func jsonText(m map[string]float64) (string, error) {
+	b, err := json.Marshal(clientele.NullNaN(m))
 	return string(b), err
 }
 

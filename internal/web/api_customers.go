@@ -69,39 +69,12 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) (any, error
 	return got.JSON(s.cfg.Location), nil
 }
 
-type identityJSON struct {
-	Kind  string `json:"kind"`
-	Value string `json:"value"`
-}
-
-type accountJSON struct {
-	ID            string      `json:"id"`
-	Kind          string      `json:"kind"`
-	Product       string      `json:"product,omitempty"`
-	Tier          string      `json:"tier,omitempty"`
-	Holder        string      `json:"holder,omitempty"`
-	OpenedOn      string      `json:"opened_on"`
-	ClosedOn      string      `json:"closed_on,omitempty"`
-	ParentID      string      `json:"parent_id,omitempty"`
-	SpendingLimit json.Number `json:"spending_limit,omitempty"`
-	Currency      string      `json:"currency"`
-}
-
-type scoreJSON struct {
-	RunID             int64       `json:"run_id"`
-	ProbAlive         float64     `json:"p_alive"`
-	ExpectedPurchases float64     `json:"expected_purchases"`
-	ExpectedSpend     json.Number `json:"expected_spend"`
-	CLV               json.Number `json:"clv"`
-	Currency          string      `json:"currency"`
-}
-
 type view360JSON struct {
 	Customer     clientele.CustomerJSON      `json:"customer"`
-	Score        *scoreJSON                  `json:"score"`
+	Score        *clientele.ScoreJSON        `json:"score"`
 	Segments     []string                    `json:"segments"`
-	Identities   []identityJSON              `json:"identities"`
-	Accounts     []accountJSON               `json:"accounts"`
+	Identities   []clientele.IdentityJSON    `json:"identities"`
+	Accounts     []clientele.AccountJSON     `json:"accounts"`
 	Totals       totalsJSON                  `json:"totals"`
 	Transactions []clientele.TransactionJSON `json:"recent_transactions"`
 	Events       []clientele.EventJSON       `json:"recent_events"`
@@ -123,24 +96,17 @@ func (s *Server) customer360(w http.ResponseWriter, r *http.Request) (any, error
 	if err != nil {
 		return nil, err
 	}
-	out := view360JSON{Customer: v.Customer.JSON(s.cfg.Location), Identities: []identityJSON{}, Accounts: []accountJSON{},
+	out := view360JSON{Customer: v.Customer.JSON(s.cfg.Location), Identities: []clientele.IdentityJSON{}, Accounts: []clientele.AccountJSON{},
 		Transactions: []clientele.TransactionJSON{}, Events: []clientele.EventJSON{},
 		Totals: totalsJSON{Transactions: v.Totals.Transactions, Revenue: map[string]json.Number{}, First: s.timeOrNil(v.Totals.First), Last: s.timeOrNil(v.Totals.Last)}}
 	for _, i := range v.Identities {
-		out.Identities = append(out.Identities, identityJSON{i.Kind, i.Value})
+		out.Identities = append(out.Identities, clientele.IdentityJSON{Kind: i.Kind, Value: i.Value})
 	}
-	for _, a := range v.Accounts {
-		aj := accountJSON{ID: a.ID, Kind: a.Kind, Product: a.Product, Tier: a.Tier, Holder: a.Holder, OpenedOn: a.OpenedOn,
-			ClosedOn: a.ClosedOn, ParentID: a.ParentID, Currency: string(a.Currency)}
-		if a.SpendingLimit != nil {
-			sc, _ := a.Currency.Scale()
-			aj.SpendingLimit = json.Number(clientele.FormatAmount(*a.SpendingLimit, sc))
-		}
-		out.Accounts = append(out.Accounts, aj)
+	for i := range v.Accounts {
+		out.Accounts = append(out.Accounts, v.Accounts[i].JSON())
 	}
 	for c, amt := range v.Totals.Revenue {
-		sc, _ := c.Scale()
-		out.Totals.Revenue[string(c)] = json.Number(clientele.FormatAmount(amt, sc))
+		out.Totals.Revenue[string(c)] = clientele.AmountJSON(amt, c)
 	}
 	for i := range v.Transactions {
 		out.Transactions = append(out.Transactions, v.Transactions[i].JSON(s.cfg.Location))
@@ -155,9 +121,8 @@ func (s *Server) customer360(w http.ResponseWriter, r *http.Request) (any, error
 		if err != nil {
 			return nil, err
 		}
-		scale, _ := cur.Scale()
-		out.Score = &scoreJSON{RunID: v.ScoreRun, ProbAlive: sc.ProbAlive, ExpectedPurchases: sc.ExpectedPurchases,
-			ExpectedSpend: json.Number(clientele.FormatAmount(sc.ExpectedSpend, scale)), CLV: json.Number(clientele.FormatAmount(sc.CLV, scale)), Currency: string(cur)}
+		j := sc.JSON(v.ScoreRun, cur)
+		out.Score = &j
 	}
 	out.Segments = v.Segments
 	if out.Segments == nil {

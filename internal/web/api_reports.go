@@ -99,17 +99,9 @@ func (s *Server) listSwitchingSurveys(w http.ResponseWriter, r *http.Request) (a
 	if err != nil {
 		return nil, err
 	}
-	type surveyJSON struct {
-		Name        string   `json:"name"`
-		Brands      []string `json:"brands"`
-		Drivers     []string `json:"drivers"`
-		Respondents int      `json:"respondents"`
-		HasMarket   bool     `json:"has_market"`
-		ImportedAt  any      `json:"imported_at"`
-	}
-	out := []surveyJSON{}
+	out := []clientele.SwitchingSurveyJSON{}
 	for _, v := range ss {
-		out = append(out, surveyJSON{Name: v.Name, Brands: v.Brands, Drivers: v.Drivers, Respondents: v.Respondents, HasMarket: v.HasMarket, ImportedAt: s.timeOrNil(v.ImportedAt)})
+		out = append(out, v.JSON(s.cfg.Location))
 	}
 	return map[string]any{"items": out}, nil
 }

@@ -1,24 +1,19 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-type segmentJSON struct {
-	Name       string `json:"name"`
-	Definition string `json:"definition"`
-	Owner      string `json:"owner,omitempty"`
-	Level      string `json:"level"`
-	Members    int64  `json:"members"`
-	ComputedAt any    `json:"computed_at"`
-}
+	"clientele"
+)
 
 func (s *Server) listSegments(w http.ResponseWriter, r *http.Request) (any, error) {
 	segs, err := s.db.Segments(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	out := []segmentJSON{}
+	out := []clientele.SegmentJSON{}
 	for _, g := range segs {
-		out = append(out, segmentJSON{Name: g.Name, Definition: g.Definition, Owner: g.Owner, Level: g.Level, Members: g.Members, ComputedAt: s.timeOrNil(g.ComputedAt)})
+		out = append(out, g.JSON(s.cfg.Location))
 	}
 	return map[string]any{"items": out}, nil
 }

@@ -10,12 +10,7 @@ import (
 	"clientele"
 )
 
-func (s *Server) timeOrNil(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.In(s.cfg.Location).Format(time.RFC3339)
-}
+func (s *Server) timeOrNil(t time.Time) any { return clientele.TimeJSON(t, s.cfg.Location) }
 
 func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
 	v := r.URL.Query().Get(name)
