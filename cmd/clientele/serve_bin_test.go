@@ -1,0 +1,129 @@
+package main_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"clientele/internal/store/storetest"
+)
+
+// startServer runs the binary with args until the test ends and returns
+// the address it prints, and everything it printed up to then.
+func startServer(t *testing.T, args ...string) (string, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	var seen strings.Builder
+	sc := bufio.NewScanner(stdout)
+	deadline := time.AfterFunc(2*time.Minute, cancel)
+	defer deadline.Stop()
+	var addr string
+	for sc.Scan() {
+		seen.WriteString(sc.Text() + "\n")
+		if m := apiLine.FindStringSubmatch(sc.Text()); m != nil && addr == "" {
+			addr = m[1]
+		}
+		if addr != "" && (strings.Contains(sc.Text(), "Press Ctrl-C") || strings.HasPrefix(sc.Text(), "Clientele API on")) {
+			go io.Copy(io.Discard, stdout)
+			return addr, seen.String()
+		}
+	}
+	t.Fatalf("server did not start; it printed:\n%s", seen.String())
+	return "", ""
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServe(t *testing.T) {
+	db := storetest.SQLiteDSN(t)
+	if _, errOut, err := run(t, db, "import", "transactions", master); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut)
+	}
+	token, _, err := run(t, db, "token", "create", "--name", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = strings.TrimSpace(token)
+	addr, _ := startServer(t, "--db", db, "serve", "--addr", "127.0.0.1:0")
+	if code, _ := get(t, "http://"+addr+"/api/v1/customers/00002/360", ""); code != 401 {
+		t.Errorf("no token: %d, want 401", code)
+	}
+	code, body := get(t, "http://"+addr+"/api/v1/customers/00002/360", token)
+	if code != 200 || !strings.Contains(body, `"transactions":2`) {
+		t.Errorf("360: %d %s", code, body)
+	}
+	out, _, _ := run(t, db, "token", "list")
+	if !strings.Contains(out, "test") || strings.Contains(out, token) {
+		t.Errorf("token list shows the secret or misses the token:\n%s", out)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	addr, out := startServer(t, "demo", "--customers", "2000", "--addr", "127.0.0.1:0", "--dir", dir)
+	m := regexp.MustCompile(`Token:\s+(\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("demo printed no token:\n%s", out)
+	}
+	code, body := get(t, "http://"+addr+"/api/v1/customers/C00000001/360", m[1])
+	if code != 200 || !strings.Contains(body, `"recent_transactions"`) {
+		t.Errorf("360: %d %.300s", code, body)
+	}
+	code, body = get(t, "http://"+addr+"/api/v1/stats", m[1])
+	if code != 200 || !strings.Contains(body, `"customers":2000`) {
+		t.Errorf("stats: %d %s", code, body)
+	}
+	// The demo's segments have owners, members and value.
+	code, body = get(t, "http://"+addr+"/api/v1/reports/segments", m[1])
+	var segs struct {
+		Segments []struct {
+			Segment string  `json:"segment"`
+			Owner   string  `json:"owner"`
+			Members int64   `json:"members"`
+			Value   float64 `json:"segment_lifetime_value"`
+		} `json:"segments"`
+	}
+	if err := json.Unmarshal([]byte(body), &segs); code != 200 || err != nil {
+		t.Fatalf("segments report: %d %v %.300s", code, err, body)
+	}
+	got := map[string]string{}
+	for _, s := range segs.Segments {
+		if s.Members > 0 && s.Value != 0 {
+			got[s.Segment] = s.Owner
+		}
+	}
+	for name, owner := range map[string]string{"retirees": "yuna", "new-parents": "yuna", "affluent": "minho", "rfm-champions": "minho"} {
+		if got[name] != owner {
+			t.Errorf("segment %s: owner %q with members and value, want %q (segments: %v)", name, got[name], owner, got)
+		}
+	}
+}
