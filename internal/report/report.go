@@ -1,5 +1,10 @@
-// Package report draws the charts of Clientele's reports with gonum/plot,
-// as PNG or SVG (chosen by the file name).
+// Package report builds Clientele's reports from the store: customer equity
+// over time and by segment, customer against product profitability, brand
+// migration, and brand switching with share of customer equity, plus the
+// validation charts of a model run. Each report is a Document — notes,
+// tables and charts drawn with gonum/plot — written as text, CSV, JSON,
+// HTML, or PNG and SVG charts, so that the CLI, the API and the dashboard
+// show the same report.
 package report
 
 import (

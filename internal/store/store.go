@@ -1,11 +1,15 @@
-// Package store persists the customer database in SQLite (the embedded
-// default) or PostgreSQL, with embedded, per-dialect goose migrations that run
-// on open.
+// Package store persists the domain types of package clientele in SQLite
+// (the embedded default) or PostgreSQL, with embedded, per-dialect goose
+// migrations that run on open.
 //
-// The same SQL text serves both dialects wherever it can ($N placeholders,
-// ON CONFLICT, RETURNING, IS DISTINCT FROM); the differences — how times and
-// dates are stored, bulk loading through COPY, prefix search — are confined
-// to the few helpers of the dialect type.
+// Each entity has its file (customer.go, transaction.go, segment.go, …);
+// reads go through DB, writes through a Writer, one database transaction
+// per DB.Write. The same SQL text serves both dialects wherever it can ($N
+// placeholders, ON CONFLICT, RETURNING, IS DISTINCT FROM); the differences
+// — how times and dates are stored (scan.go), multi-row inserts and the
+// page size (sqlite.go), COPY and the bulk load (postgres.go, bulk.go),
+// prefix search — stay in those files. Rows are scanned with each and
+// collect (scan.go), not a loop per query.
 package store
 
 import (
