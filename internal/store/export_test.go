@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"strings"
+
+	"clientele"
 )
 
 // ExplainCustomerSearch returns the plan of a customer search (Customers
@@ -70,4 +72,27 @@ func (w *Writer) Setting(ctx context.Context, name string) (string, error) {
 	var v string
 	err := query1(ctx, w.q, "SELECT current_setting($1)", []any{name}, &v)
 	return v, err
+}
+
+// Product returns the stored product sku and its brand's owner, for tests:
+// nothing else reads one product.
+func (db *DB) Product(ctx context.Context, sku string) (clientele.Product, string, error) {
+	var p clientele.Product
+	var cur, owner string
+	err := db.r.QueryRowContext(ctx, `SELECT p.sku, p.name, p.category, p.brand, p.price, p.unit_cost, p.currency, coalesce(b.owner, '')
+		FROM products p LEFT JOIN brands b ON b.name = p.brand WHERE p.sku = $1`, sku).
+		Scan(&p.SKU, &p.Name, &p.Category, &p.Brand, &p.Price, &p.UnitCost, &cur, &owner)
+	p.Currency = clientele.Currency(cur)
+	return p, owner, err
+}
+
+// Imports returns the rows_read, imported, duplicates and rejected counts
+// of every recorded import, oldest first.
+func (db *DB) Imports(ctx context.Context) ([][4]int64, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT rows_read, imported, duplicates, rejected FROM imports ORDER BY finished_at`)
+	return collect(rows, err, func(sc scanner) ([4]int64, error) {
+		var r [4]int64
+		err := sc.Scan(&r[0], &r[1], &r[2], &r[3])
+		return r, err
+	})
 }
