@@ -94,14 +94,7 @@ func TestBGBBRecovery(t *testing.T) {
 		data = append(data, clv.Discrete{X: float64(k[0]), TX: float64(k[1]), N: n, W: w})
 	}
 	_, fit, err := clv.FitBGBB(data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range truth.Params() {
-		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
-			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
-		}
-	}
+	recovers(t, fit, err, truth.Params())
 }
 
 func distBeta(rng *rand.Rand, a, b float64) float64 {

@@ -125,14 +125,7 @@ func TestBGNBDRecovery(t *testing.T) {
 		data[i] = d
 	}
 	_, fit, err := clv.FitBGNBD(data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range truth.Params() {
-		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
-			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
-		}
-	}
+	recovers(t, fit, err, truth.Params())
 }
 
 func TestFitBGNBDBadData(t *testing.T) {

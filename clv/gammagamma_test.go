@@ -1,7 +1,6 @@
 package clv_test
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -32,14 +31,7 @@ func TestGammaGammaRecovery(t *testing.T) {
 		data[i] = clv.Spend{X: float64(x), M: s / float64(x)}
 	}
 	_, fit, err := clv.FitGammaGamma(data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range truth.Params() {
-		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
-			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
-		}
-	}
+	recovers(t, fit, err, truth.Params())
 }
 
 func TestGammaGammaBadData(t *testing.T) {

@@ -55,3 +55,17 @@ func checkNear(t *testing.T, what string, got, want, rel float64) {
 		t.Errorf("%s = %.9g, want %.9g (rel. tolerance %g)", what, got, want, rel)
 	}
 }
+
+// recovers checks that a fit on simulated data finds the parameters the
+// data were simulated with, each within three of its standard errors.
+func recovers(t *testing.T, fit *clv.Fit, err error, truth []float64) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range truth {
+		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
+			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
+		}
+	}
+}

@@ -31,14 +31,7 @@ func TestMBGNBDSimulation(t *testing.T) {
 		t.Errorf("simulated mean repeat purchases %.4f, E[X(52)] %.4f", mean, want)
 	}
 	_, fit, err := clv.FitMBGNBD(data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range truth.Params() {
-		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
-			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
-		}
-	}
+	recovers(t, fit, err, truth.Params())
 	// Conditional expectations average to the unconditional one of the
 	// next period: E over customers of E[Y(t) | history] = E[X(T+t)] − E[X(T)].
 	m := clv.MBGNBD(truth)

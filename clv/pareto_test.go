@@ -81,14 +81,7 @@ func TestParetoNBDRecovery(t *testing.T) {
 		data[i] = d
 	}
 	_, fit, err := clv.FitParetoNBD(data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range truth.Params() {
-		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
-			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
-		}
-	}
+	recovers(t, fit, err, truth.Params())
 }
 
 // Where 2F1 is well behaved, the integral form of A0 agrees with it.

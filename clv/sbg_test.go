@@ -118,12 +118,5 @@ func TestSBGRecovery(t *testing.T) {
 		}
 	}
 	_, fit, err := clv.FitSBG(active, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, want := range truth.Params() {
-		if math.Abs(fit.Params[i]-want) > 3*fit.StdErrors[i] {
-			t.Errorf("%s = %.4f ± %.4f, truth %v", fit.Names[i], fit.Params[i], fit.StdErrors[i], want)
-		}
-	}
+	recovers(t, fit, err, truth.Params())
 }

@@ -18,7 +18,7 @@ import (
 func TestAccounts(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			card := clientele.Account{ID: "4000 0000 0000 0001", CustomerID: "c1", Kind: clientele.AccountCard, Tier: "gold", OpenedOn: "2020-05-01", Currency: "USD"}
 			supp := clientele.Account{ID: "4000 0000 0000 0002", CustomerID: "c1", Kind: clientele.AccountCard, ParentID: card.ID, OpenedOn: "2021-01-01",
 				SpendingLimit: ptr(int64(50000)), Currency: "USD"}

@@ -15,7 +15,7 @@ import (
 func TestCustomersUpsertAndSearch(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			cs := []clientele.Customer{
 				{ID: "c1", Name: "Ada Lovelace", Email: "ada@example.com"},
 				{ID: "c2", Name: "Alan Turing", Email: "alan@example.com"},

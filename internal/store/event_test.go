@@ -18,7 +18,7 @@ import (
 func TestEvents(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			at := time.Date(2024, 2, 1, 9, 30, 0, 0, time.UTC)
 			e1 := clientele.Event{ID: "e1", CustomerID: "c1", Type: "moved_home", Time: at, Properties: json.RawMessage(`{"city":"Bath"}`)}
 			e2 := clientele.Event{ID: "e2", CustomerID: "c1", Type: "married", Time: at.Add(time.Hour)}

@@ -14,7 +14,7 @@ import (
 func TestIdentities(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			write(t, b.DB, func(ctx context.Context, w *store.Writer) error {
 				if _, err := w.Customers(ctx, []clientele.Customer{{ID: "c1"}, {ID: "c2"}}); err != nil {
 					return err

@@ -16,7 +16,7 @@ import (
 func TestProductsAndBrands(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			p := clientele.Product{SKU: "sku-1", Name: "Diapers", Category: "baby", Brand: "Softy", Price: 1299, UnitCost: 1400, Currency: "USD"}
 			write(t, b.DB, func(ctx context.Context, w *store.Writer) error {
 				res, err := w.Brands(ctx, []clientele.Brand{{Name: "Softy", Owner: "Acme"}})

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"testing"
 	"time"
@@ -18,7 +17,7 @@ import (
 func TestEquityAndSegmentValues(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			run, err := b.DB.CreateRun(ctx, clientele.Run{Source: "database", Model: "bgnbd", Unit: "week", CalibrationEnd: "2024-01-31",
 				TimeZone: "UTC", Currency: "USD", Params: map[string]float64{"r": 1}, StdErrors: map[string]float64{"r": 0.1}, Customers: 3, Converged: true})
 			if err != nil {
@@ -73,7 +72,7 @@ func TestEquityAndSegmentValues(t *testing.T) {
 func TestCategoryBrandSpend(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 			err := b.DB.Write(ctx, func(w *store.Writer) error {
 				if _, err := w.Products(ctx, []clientele.Product{

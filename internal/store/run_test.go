@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"math"
 	"slices"
 	"testing"
@@ -17,7 +16,7 @@ import (
 func TestRunsAndScores(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			if _, err := b.DB.Run(ctx, 0); clientele.ErrorCode(err) != clientele.ENOTFOUND {
 				t.Errorf("Run(0) on an empty database: err = %v, want not found", err)
 			}

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 func TestSegments(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			if _, err := b.DB.CreateUser(ctx, "kim", "customer_manager"); err != nil {
 				t.Fatal(err)
 			}

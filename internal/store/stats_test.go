@@ -17,7 +17,7 @@ import (
 func TestStatsAndImports(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			s, err := b.DB.Stats(ctx)
 			if err != nil || s.Customers != 0 || s.Transactions != 0 || !s.First.IsZero() {
 				t.Errorf("empty Stats = %+v, %v", s, err)

@@ -19,7 +19,7 @@ func TestRedact(t *testing.T) {
 // write runs fn in one write transaction and fails t on an error.
 func write(t *testing.T, db *store.DB, fn func(ctx context.Context, w *store.Writer) error) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	if err := db.Write(ctx, func(w *store.Writer) error { return fn(ctx, w) }); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -38,7 +37,7 @@ func TestSummaries(t *testing.T) {
 	}
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			if err := b.DB.Write(ctx, func(w *store.Writer) error { _, err := w.Transactions(ctx, txs, nil); return err }); err != nil {
 				t.Fatal(err)
 			}

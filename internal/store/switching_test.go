@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 // A survey comes back as it was stored; storing it again under the same
 // name replaces it.
 func TestSurveyRoundTrip(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			s := &clientele.SwitchingSurvey{Name: "q3", Brands: []string{"B", "A"}, Drivers: []string{"value", "brand"}, IDs: []string{"r2", "r1"},

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 
 	"clientele"
@@ -11,7 +10,7 @@ import (
 func TestTokens(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			secret, err := b.DB.CreateToken(ctx, "ci")
 			if err != nil {
 				t.Fatal(err)

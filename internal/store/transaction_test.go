@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -25,7 +24,7 @@ func tx(cust, id string, day int, amount int64, lines ...clientele.Line) cliente
 func TestTransactionsIdempotent(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			batch := []clientele.Transaction{
 				tx("c1", "t1", 1, 1000, clientele.Line{SKU: "A", Quantity: 2, UnitPrice: 500}),
 				tx("c1", "t2", 2, 250),
@@ -96,7 +95,7 @@ func TestTransactionsIdempotent(t *testing.T) {
 func TestTransactionsWithMemo(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			if err := b.DB.Write(ctx, func(w *store.Writer) error {
 				_, err := w.Transactions(ctx, []clientele.Transaction{tx("c0", "t0", 1, 100)}, nil)
 				return err

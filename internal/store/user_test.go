@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 
 	"clientele"
@@ -11,7 +10,7 @@ import (
 func TestUsers(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			u, err := b.DB.CreateUser(ctx, "  kim ", "customer_manager")
 			if err != nil {
 				t.Fatal(err)

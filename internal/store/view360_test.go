@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 func TestCustomer360(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			c := clientele.Customer{ID: "c1", Name: "Ada Lovelace", Email: "Ada@Example.com", Phone: "+44 20 7946 0000",
 				BirthDate: "1985-12-10", City: "London", HouseholdID: "h1", CreatedAt: time.Date(2020, 5, 1, 0, 0, 0, 0, time.UTC),
 				Attributes: map[string]any{"student": false}}

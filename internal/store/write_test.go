@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 func TestWriteRollsBack(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := t.Context()
 			boom := errors.New("boom")
 			err := b.DB.Write(ctx, func(w *store.Writer) error {
 				if _, err := w.Transactions(ctx, []clientele.Transaction{tx("c1", "t1", 1, 100)}, nil); err != nil {

@@ -23,6 +23,13 @@ type apiFunc func(w http.ResponseWriter, r *http.Request) (any, error)
 
 // adapt turns an apiFunc into a handler.
 func (s *Server) adapt(f apiFunc) http.Handler {
+	return adaptWith(s, f, s.writeError, func(w http.ResponseWriter, _ *http.Request, status int, v any) { writeJSON(w, status, v) })
+}
+
+// adaptWith is the one adapter: it runs f with a deferredWriter and, unless
+// f wrote a body itself, writes f's error with fail or its result with ok.
+func adaptWith[T any](s *Server, f func(http.ResponseWriter, *http.Request) (T, error),
+	fail func(http.ResponseWriter, *http.Request, error), ok func(http.ResponseWriter, *http.Request, int, T)) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		w := &deferredWriter{ResponseWriter: rw, status: http.StatusOK}
 		v, err := f(w, r)
@@ -33,9 +40,9 @@ func (s *Server) adapt(f apiFunc) http.Handler {
 				s.logError(r, err)
 			}
 		case err != nil:
-			s.writeError(rw, r, err)
+			fail(rw, r, err)
 		default:
-			writeJSON(rw, w.status, v)
+			ok(rw, r, w.status, v)
 		}
 	})
 }
@@ -92,23 +99,14 @@ var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
 
 // adaptPage turns a pageFunc into a handler.
 func (s *Server) adaptPage(f pageFunc) http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		w := &deferredWriter{ResponseWriter: rw, status: http.StatusOK}
-		v, err := f(w, r)
-		switch {
-		case w.sent:
-			if err != nil {
-				s.logError(r, err)
-			}
-		case err != nil:
-			s.renderError(rw, r, err)
-		case v == nil:
-			// The handler wrote only a status and headers (a redirect
+	return adaptWith(s, f, s.renderError, func(w http.ResponseWriter, r *http.Request, status int, v *view) {
+		if v == nil {
+			// The handler set only a status and headers (a redirect
 			// without a body, a 204).
-			rw.WriteHeader(w.status)
-		default:
-			s.render(rw, r, w.status, v)
+			w.WriteHeader(status)
+			return
 		}
+		s.render(w, r, status, v)
 	})
 }
 
