@@ -43,69 +43,58 @@ func drain[T any](t *testing.T, data []byte, p parser[T], err error, validate fu
 	t.Fatal("parser did not stop")
 }
 
+// fuzzParser fuzzes the parser that newParser makes for format, from the
+// seeds, with drain's checks.
+func fuzzParser[T any](f *testing.F, format string, newParser func(io.Reader, *Options, *countingReader) (parser[T], error), validate func(*T) error, seeds ...string) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cr := &countingReader{r: bytes.NewReader(data)}
+		p, err := newParser(cr, fuzzOptions(format), cr)
+		drain(t, data, p, err, validate)
+	})
+}
+
 func fuzzOptions(format string) *Options {
 	return &Options{Format: format, Currency: "USD", Location: time.UTC}
 }
 
 func FuzzCDNOW(f *testing.F) {
-	f.Add([]byte(" customer_id  date number_of_cds  dollar_value\n 00001 19970101  1   11.77\n 00002 19970112  5   77.00\n"))
-	f.Add([]byte(" 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n"))
-	f.Add([]byte(" 00004 0001 19971301  2   29.33\n\n\t00005 19970101 x 1\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cr := &countingReader{r: bytes.NewReader(data)}
-		p, err := transactionParser(cr, fuzzOptions(FormatCDNOW), cr)
-		drain(t, data, p, err, (*clientele.Transaction).Validate)
-	})
+	fuzzParser(f, FormatCDNOW, transactionParser, (*clientele.Transaction).Validate,
+		" customer_id  date number_of_cds  dollar_value\n 00001 19970101  1   11.77\n 00002 19970112  5   77.00\n",
+		" 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n",
+		" 00004 0001 19971301  2   29.33\n\n\t00005 19970101 x 1\n")
 }
 
 func FuzzTransactionsCSV(f *testing.F) {
-	f.Add([]byte("id,customer_id,time,amount\nt1,c1,2024-01-01,1.00\nt2,c1,2024-01-02T10:00:00Z,2\n"))
-	f.Add([]byte("id,customer_id,time,sku,quantity,unit_price\nA,c,20240101,S1,2,1.5\nA,c,20240101,S2,1,3\nB,c,20240102,S1,1,1.5\n"))
-	f.Add([]byte("customer_id,time,amount,currency\nc,2024-01-01,5,KRW\nc,2024-01-01,5.5,KRW\n\"c\",\"2024\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cr := &countingReader{r: bytes.NewReader(data)}
-		p, err := transactionParser(cr, fuzzOptions(FormatCSV), cr)
-		drain(t, data, p, err, (*clientele.Transaction).Validate)
-	})
+	fuzzParser(f, FormatCSV, transactionParser, (*clientele.Transaction).Validate,
+		"id,customer_id,time,amount\nt1,c1,2024-01-01,1.00\nt2,c1,2024-01-02T10:00:00Z,2\n",
+		"id,customer_id,time,sku,quantity,unit_price\nA,c,20240101,S1,2,1.5\nA,c,20240101,S2,1,3\nB,c,20240102,S1,1,1.5\n",
+		"customer_id,time,amount,currency\nc,2024-01-01,5,KRW\nc,2024-01-01,5.5,KRW\n\"c\",\"2024\n")
 }
 
 func FuzzTransactionsNDJSON(f *testing.F) {
-	f.Add([]byte(`{"id":"t1","customer_id":"c1","time":"2024-01-02T10:00:00Z","amount":12.99}` + "\n\n" + `{"id":"t2"}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cr := &countingReader{r: bytes.NewReader(data)}
-		p, err := transactionParser(cr, fuzzOptions(FormatNDJSON), cr)
-		drain(t, data, p, err, (*clientele.Transaction).Validate)
-	})
+	fuzzParser(f, FormatNDJSON, transactionParser, (*clientele.Transaction).Validate,
+		`{"id":"t1","customer_id":"c1","time":"2024-01-02T10:00:00Z","amount":12.99}`+"\n\n"+`{"id":"t2"}`)
 }
 
 func FuzzCustomersCSV(f *testing.F) {
-	f.Add([]byte("id,name,email,phone,birth_date,created_at,tier\nc1,Ann,a@b.c,+1 555 0100,1980-01-01,2020-01-01,7\nc2,,bad,,1980-13-01,,\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cr := &countingReader{r: bytes.NewReader(data)}
-		p, err := customerParser(cr, fuzzOptions(FormatCSV), cr)
-		drain(t, data, p, err, (*clientele.Customer).Validate)
-	})
+	fuzzParser(f, FormatCSV, customerParser, (*clientele.Customer).Validate,
+		"id,name,email,phone,birth_date,created_at,tier\nc1,Ann,a@b.c,+1 555 0100,1980-01-01,2020-01-01,7\nc2,,bad,,1980-13-01,,\n")
 }
 
 func FuzzAccountsCSV(f *testing.F) {
-	f.Add([]byte("id,customer_id,kind,tier,opened_on,closed_on,parent_id,spending_limit\nA1,c1,card,gold,2020-01-01,,,\nA2,c1,card,gold,2020-02-01,,A1,500.00\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cr := &countingReader{r: bytes.NewReader(data)}
-		p, err := accountParser(cr, fuzzOptions(FormatCSV), cr)
-		drain(t, data, p, err, (*clientele.Account).Validate)
-	})
+	fuzzParser(f, FormatCSV, accountParser, (*clientele.Account).Validate,
+		"id,customer_id,kind,tier,opened_on,closed_on,parent_id,spending_limit\nA1,c1,card,gold,2020-01-01,,,\nA2,c1,card,gold,2020-02-01,,A1,500.00\n")
 }
 
 func FuzzEventsCSV(f *testing.F) {
-	f.Add([]byte("customer_id,type,time,properties\nc1,moved,2024-01-01,\"{\"\"city\"\":\"\"Bath\"\"}\"\nc1,moved,2024-01-01,[1]\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cr := &countingReader{r: bytes.NewReader(data)}
-		p, err := eventParser(cr, fuzzOptions(FormatCSV), cr)
-		drain(t, data, p, err, (*clientele.Event).Validate)
-	})
+	fuzzParser(f, FormatCSV, eventParser, (*clientele.Event).Validate,
+		"customer_id,type,time,properties\nc1,moved,2024-01-01,\"{\"\"city\"\":\"\"Bath\"\"}\"\nc1,moved,2024-01-01,[1]\n")
 }
 
-func FuzzSurvey(f *testing.F) {
+func FuzzSwitchingSurvey(f *testing.F) {
 	f.Add([]byte("respondent_id,brand,value,brand_image,last,frequency,chosen\n1,A,4,3,1,2,0\n1,B,3,4,0,2,1\n2,A,3,3,0,4,1\n2,B,4,3,1,4,0\n"))
 	f.Add([]byte("respondent_id,brand,value,last,frequency\n1,A,x,1,2\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
