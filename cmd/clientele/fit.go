@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -112,10 +111,11 @@ func (a *app) printFit(res *valuation.Result, format string) error {
 	if format == "json" {
 		out := struct {
 			clientele.RunJSON
-			Score map[string]any `json:"score,omitempty"`
+			Score *valuation.ScoreSummaryJSON `json:"score,omitempty"`
 		}{RunJSON: r.JSON()}
 		if res.Scored != nil {
-			out.Score = scoreJSON(res.Scored)
+			j := res.Scored.JSON()
+			out.Score = &j
 		}
 		return writeJSON(a.stdout, out)
 	}
@@ -175,17 +175,9 @@ each customer's margin share of spend from the data, or --margin.`,
 	return cmd
 }
 
-func scoreJSON(s *valuation.ScoreSummary) map[string]any {
-	scale, _ := s.CustomerEquity.Currency.Scale()
-	return map[string]any{"run_id": s.RunID, "customers": s.Customers,
-		"customer_equity": json.Number(clientele.FormatAmount(s.CustomerEquity.Minor, scale)), "currency": s.CustomerEquity.Currency,
-		"mean_clv": s.MeanCLV, "mean_p_alive": s.MeanProbAlive, "expected_purchases": s.ExpectedPurchase,
-		"margin_share": s.MarginShare, "seconds": s.Seconds}
-}
-
 func (a *app) printScore(s *valuation.ScoreSummary, format string) error {
 	if format == "json" {
-		return writeJSON(a.stdout, scoreJSON(s))
+		return writeJSON(a.stdout, s.JSON())
 	}
 	return writeTable(a.stdout, []string{"SCORE", "VALUE"}, [][]string{
 		{"model run", fmt.Sprint(s.RunID)},

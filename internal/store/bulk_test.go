@@ -181,50 +181,48 @@ func TestBulkLoad(t *testing.T) {
 // written only for the transactions stored, which a load without the key
 // cannot tell), and the rest is written the usual way.
 func TestBulkLoadEndsForLines(t *testing.T) {
-	for _, b := range storetest.Open(t) {
-		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
-			plain := bulkTxs(0, 12000)
-			withLines := bulkTxs(12000, 3)
-			withLines = append(withLines, plain[1]) // a repeat, with lines of its own
-			for i := range withLines {
-				withLines[i].Lines = []clientele.Line{{SKU: "A", Quantity: 1, UnitPrice: 100}, {SKU: "B", Quantity: 2, UnitPrice: 50}}
-				withLines[i].Amount = 200
+	forEachBackend(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		plain := bulkTxs(0, 12000)
+		withLines := bulkTxs(12000, 3)
+		withLines = append(withLines, plain[1]) // a repeat, with lines of its own
+		for i := range withLines {
+			withLines[i].Lines = []clientele.Line{{SKU: "A", Quantity: 1, UnitPrice: 100}, {SKU: "B", Quantity: 2, UnitPrice: 50}}
+			withLines[i].Amount = 200
+		}
+		var res store.Result
+		err := db.Write(ctx, func(w *store.Writer) error {
+			w.BulkLoad()
+			var err error
+			res, err = writeBatches(ctx, w, nil, plain, withLines)
+			if w.BulkLoading() {
+				t.Error("still loading in bulk after a batch with lines")
 			}
-			var res store.Result
-			err := b.DB.Write(ctx, func(w *store.Writer) error {
-				w.BulkLoad()
-				var err error
-				res, err = writeBatches(ctx, w, nil, plain, withLines)
-				if w.BulkLoading() {
-					t.Error("still loading in bulk after a batch with lines")
-				}
-				return err
-			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (store.Result{Written: 12003, Duplicates: 1}); res != want {
+			t.Errorf("result %+v, want %+v", res, want)
+		}
+		lines := map[string]int{}
+		for _, x := range withLines {
+			view, err := db.Customer360(ctx, x.CustomerID, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := (store.Result{Written: 12003, Duplicates: 1}); res != want {
-				t.Errorf("result %+v, want %+v", res, want)
+			for _, s := range view.Transactions {
+				lines[s.ID] = len(s.Lines)
 			}
-			lines := map[string]int{}
-			for _, x := range withLines {
-				view, err := b.DB.Customer360(ctx, x.CustomerID, 1000)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, s := range view.Transactions {
-					lines[s.ID] = len(s.Lines)
-				}
+		}
+		want := map[string]int{withLines[0].ID: 2, withLines[1].ID: 2, withLines[2].ID: 2, plain[1].ID: 0}
+		for id, n := range want {
+			if lines[id] != n {
+				t.Errorf("transaction %s has %d lines, want %d", id, lines[id], n)
 			}
-			want := map[string]int{withLines[0].ID: 2, withLines[1].ID: 2, withLines[2].ID: 2, plain[1].ID: 0}
-			for id, n := range want {
-				if lines[id] != n {
-					t.Errorf("transaction %s has %d lines, want %d", id, lines[id], n)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // openPostgres opens a store on dsn, and a second connection beside it,

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"clientele/internal/store"
+	"clientele/internal/store/storetest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -29,5 +30,14 @@ func checkResult(t *testing.T, what string, got store.Result, err error, want st
 	t.Helper()
 	if err != nil || got != want {
 		t.Errorf("%s = %+v, %v; want %+v", what, got, err, want)
+	}
+}
+
+// forEachBackend runs test on a fresh database of every backend under test
+// (storetest.Open), each as a subtest named after its backend.
+func forEachBackend(t *testing.T, test func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) { test(t, b.DB) })
 	}
 }

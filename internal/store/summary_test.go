@@ -8,7 +8,6 @@ import (
 
 	"clientele"
 	"clientele/internal/store"
-	"clientele/internal/store/storetest"
 )
 
 // Same-day purchases merge; days are local days; spend excludes the first
@@ -35,26 +34,24 @@ func TestSummaries(t *testing.T) {
 		mk("b", "1", "2024-01-20 10:00", 50),
 		mk("c", "1", "2024-02-03 10:00", 50), // first purchase after calibration: not in the cohort
 	}
-	for _, b := range storetest.Open(t) {
-		t.Run(b.Name, func(t *testing.T) {
-			ctx := t.Context()
-			if err := b.DB.Write(ctx, func(w *store.Writer) error { _, err := w.Transactions(ctx, txs, nil); return err }); err != nil {
-				t.Fatal(err)
-			}
-			var got []store.CustomerSummary
-			opt := store.SummaryOptions{CalibrationEnd: time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC), HoldoutEnd: time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC),
-				Location: seoul, Currency: "KRW"}
-			if err := b.DB.Summaries(ctx, opt, func(s store.CustomerSummary) error { got = append(got, s); return nil }); err != nil {
-				t.Fatal(err)
-			}
-			jan1 := store.DayNumber(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
-			want := []store.CustomerSummary{
-				{CustomerID: "a", First: jan1, Repeat: 2, Recency: 10, Age: 30, RepeatSpend: 1000, AllSpend: 2500, AllMargin: 250, Transactions: 4, MarginKnown: 4, Holdout: 2},
-				{CustomerID: "b", First: jan1 + 19, Repeat: 0, Recency: 0, Age: 11, RepeatSpend: 0, AllSpend: 50, AllMargin: 5, Transactions: 1, MarginKnown: 1, Holdout: 0},
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("summaries (-want +got):\n%s", diff)
-			}
-		})
-	}
+	forEachBackend(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		if err := db.Write(ctx, func(w *store.Writer) error { _, err := w.Transactions(ctx, txs, nil); return err }); err != nil {
+			t.Fatal(err)
+		}
+		var got []store.CustomerSummary
+		opt := store.SummaryOptions{CalibrationEnd: time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC), HoldoutEnd: time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC),
+			Location: seoul, Currency: "KRW"}
+		if err := db.Summaries(ctx, opt, func(s store.CustomerSummary) error { got = append(got, s); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		jan1 := store.DayNumber(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+		want := []store.CustomerSummary{
+			{CustomerID: "a", First: jan1, Repeat: 2, Recency: 10, Age: 30, RepeatSpend: 1000, AllSpend: 2500, AllMargin: 250, Transactions: 4, MarginKnown: 4, Holdout: 2},
+			{CustomerID: "b", First: jan1 + 19, Repeat: 0, Recency: 0, Age: 11, RepeatSpend: 0, AllSpend: 50, AllMargin: 5, Transactions: 1, MarginKnown: 1, Holdout: 0},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("summaries (-want +got):\n%s", diff)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package valuation
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"time"
 
@@ -64,6 +65,26 @@ type ScoreSummary struct {
 	ExpectedPurchase float64 // Σ over customers, over the horizon
 	MarginShare      float64 // the population's margin share of spend
 	Seconds          float64
+}
+
+// ScoreSummaryJSON is the JSON form of a ScoreSummary.
+type ScoreSummaryJSON struct {
+	RunID             int64       `json:"run_id"`
+	Customers         int         `json:"customers"`
+	CustomerEquity    json.Number `json:"customer_equity"`
+	Currency          string      `json:"currency"`
+	MeanCLV           float64     `json:"mean_clv"`
+	MeanProbAlive     float64     `json:"mean_p_alive"`
+	ExpectedPurchases float64     `json:"expected_purchases"`
+	MarginShare       float64     `json:"margin_share"`
+	Seconds           float64     `json:"seconds"`
+}
+
+// JSON returns the JSON form of s.
+func (s *ScoreSummary) JSON() ScoreSummaryJSON {
+	return ScoreSummaryJSON{RunID: s.RunID, Customers: s.Customers,
+		CustomerEquity: clientele.AmountJSON(s.CustomerEquity.Minor, s.CustomerEquity.Currency), Currency: string(s.CustomerEquity.Currency),
+		MeanCLV: s.MeanCLV, MeanProbAlive: s.MeanProbAlive, ExpectedPurchases: s.ExpectedPurchase, MarginShare: s.MarginShare, Seconds: s.Seconds}
 }
 
 // scoreRow is what scoring needs of a customer's summary, small enough to
