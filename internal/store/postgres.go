@@ -224,3 +224,36 @@ func copyTransactions(ctx context.Context, tx pgx.Tx, data copyData, freeze bool
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), q)
 	return tag.RowsAffected(), err
 }
+
+// writePostgres runs fn with w in a pgx transaction on a connection of its
+// own, so that the writer can COPY; a bulk load still open when fn returns
+// is finished (its primary key rebuilt) before the commit.
+func (db *DB) writePostgres(ctx context.Context, w *Writer, fn func(w *Writer) error) error {
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, err := pgConn(dc)
+		if err != nil {
+			return err
+		}
+		tx, err := sc.Conn().Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer tx.Rollback(context.WithoutCancel(ctx))
+		w.q = &pgTx{tx: tx}
+		if err := fn(w); err != nil {
+			return err
+		}
+		if _, err := w.FinishBulkLoad(ctx); err != nil {
+			return err
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	})
+}

@@ -274,3 +274,21 @@ func scanKeys(rows *sql.Rows, err error) ([][]string, error) {
 	})
 	return keys, err
 }
+
+// writeSQLite runs fn with w in a transaction on the single writer
+// connection (BEGIN IMMEDIATE, from the pool's _txlock).
+func (db *DB) writeSQLite(ctx context.Context, w *Writer, fn func(w *Writer) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	w.q = &sqliteTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
+	if err := fn(w); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

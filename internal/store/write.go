@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -49,47 +48,9 @@ type rowIter interface {
 func (db *DB) Write(ctx context.Context, fn func(w *Writer) error) error {
 	w := &Writer{db: db, now: time.Now().UTC(), seen: newCustomerSet()}
 	if db.dialect == Postgres {
-		conn, err := db.w.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		defer conn.Close()
-		return conn.Raw(func(dc any) error {
-			sc, err := pgConn(dc)
-			if err != nil {
-				return err
-			}
-			tx, err := sc.Conn().Begin(ctx)
-			if err != nil {
-				return fmt.Errorf("begin: %w", err)
-			}
-			defer tx.Rollback(context.WithoutCancel(ctx))
-			w.q = &pgTx{tx: tx}
-			if err := fn(w); err != nil {
-				return err
-			}
-			if _, err := w.FinishBulkLoad(ctx); err != nil {
-				return err
-			}
-			if err := tx.Commit(ctx); err != nil {
-				return fmt.Errorf("commit: %w", err)
-			}
-			return nil
-		})
+		return db.writePostgres(ctx, w, fn)
 	}
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	w.q = &sqliteTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
-	if err := fn(w); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.writeSQLite(ctx, w, fn)
 }
 
 // DB returns the database w writes to.
