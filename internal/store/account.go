@@ -65,7 +65,7 @@ func (db *DB) Accounts(ctx context.Context, id string) ([]clientele.Account, err
 	// SQLite a temporary B-tree on every 360 view.
 	rows, err := db.query(ctx, `SELECT id, kind, product, tier, holder, opened_on, closed_on, parent_id, spending_limit, currency
 		FROM accounts WHERE customer_id = $1`, id)
-	out, err := collect(rows, err, func(sc scanner) (clientele.Account, error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Account, error) {
 		a := clientele.Account{CustomerID: id}
 		var parent sql.NullString
 		var limit sql.NullInt64
@@ -102,7 +102,7 @@ func (db *DB) AccountLifetimes(ctx context.Context, fn func(opened, closed time.
 	if err != nil {
 		return fmt.Errorf("account lifetimes: %w", err)
 	}
-	return each(rows, nil, func(sc scanner) error {
+	return each(rows, nil, func(sc *sql.Rows) error {
 		var o, c string
 		if err := sc.Scan(dateCol{&o}, dateCol{&c}); err != nil {
 			return fmt.Errorf("account lifetimes: %w", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -44,7 +45,7 @@ func (db *DB) CategoryBrandSpend(ctx context.Context, category string, cur clien
 	if err != nil {
 		return fmt.Errorf("category brand spend: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var s BrandSpend
 		if err := sc.Scan(&s.CustomerID, &s.Period, &s.Brand, &s.Owner, &s.Spend, &s.Margin); err != nil {
 			return fmt.Errorf("category brand spend: %w", err)
@@ -75,7 +76,7 @@ func (db *DB) CustomerValues(ctx context.Context, runID int64, cur clientele.Cur
 	if err != nil {
 		return nil, fmt.Errorf("customer values: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var id string
 		var v CustomerValue
 		if err := sc.Scan(&id, &v.DERT, &v.ExpectedSpend); err != nil {
@@ -91,7 +92,7 @@ func (db *DB) CustomerValues(ctx context.Context, runID int64, cur clientele.Cur
 	if err != nil {
 		return nil, fmt.Errorf("customer values: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var id string
 		var total int64
 		if err := sc.Scan(&id, &total); err != nil {

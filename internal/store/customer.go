@@ -132,7 +132,7 @@ func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) ([]clientele.
 		args = append(args, q, lo, lo+"\U0010FFFF")
 	}
 	rows, err := db.r.QueryContext(ctx, db.customerListSQL(q != ""), args...)
-	out, err := collect(rows, err, scanCustomer)
+	out, err := collect(rows, err, func(r *sql.Rows) (clientele.Customer, error) { return scanCustomer(r) })
 	if err != nil {
 		return nil, "", fmt.Errorf("list customers: %w", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -55,7 +56,7 @@ func (w *Writer) Events(ctx context.Context, evs []clientele.Event, created []bo
 func (db *DB) events(ctx context.Context, customerID string, n int) ([]clientele.Event, error) {
 	rows, err := db.query(ctx, `SELECT id, type, time, properties FROM events
 		WHERE customer_id = $1 ORDER BY time DESC, id DESC LIMIT $2`, customerID, n)
-	out, err := collect(rows, err, func(sc scanner) (clientele.Event, error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Event, error) {
 		e := clientele.Event{CustomerID: customerID}
 		var props []byte
 		err := sc.Scan(&e.ID, &e.Type, timeCol{&e.Time}, &props)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"clientele"
@@ -90,7 +91,7 @@ func (db *DB) Product(ctx context.Context, sku string) (clientele.Product, strin
 // of every recorded import, oldest first.
 func (db *DB) Imports(ctx context.Context) ([][4]int64, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT rows_read, imported, duplicates, rejected FROM imports ORDER BY finished_at`)
-	return collect(rows, err, func(sc scanner) ([4]int64, error) {
+	return collect(rows, err, func(sc *sql.Rows) ([4]int64, error) {
 		var r [4]int64
 		err := sc.Scan(&r[0], &r[1], &r[2], &r[3])
 		return r, err

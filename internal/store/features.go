@@ -62,7 +62,7 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 	if err != nil {
 		return nil, fmt.Errorf("features: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		if len(block) == cap(block) {
 			block = make([]Features, 0, 4096)
 		}
@@ -87,7 +87,7 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 	for _, f := range out {
 		byID[f.Customer.ID] = f
 	}
-	query := func(q string, args []any, scan func(scanner) error) error {
+	query := func(q string, args []any, scan func(*sql.Rows) error) error {
 		rows, err := db.r.QueryContext(ctx, q, args...)
 		if err := each(rows, err, scan); err != nil {
 			return fmt.Errorf("features: %w", err)
@@ -98,7 +98,7 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 	// only read.
 	queries := []func() error{
 		func() error {
-			return query(`SELECT customer_id, tier, parent_id IS NULL FROM accounts WHERE closed_on IS NULL`, nil, func(r scanner) error {
+			return query(`SELECT customer_id, tier, parent_id IS NULL FROM accounts WHERE closed_on IS NULL`, nil, func(r *sql.Rows) error {
 				var id, tier string
 				var primary bool
 				if err := r.Scan(&id, &tier, &primary); err != nil {
@@ -121,7 +121,7 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 		},
 		func() error {
 			return query(`SELECT customer_id, p_alive, expected_purchases, expected_spend, clv FROM scores
-				WHERE run_id = (SELECT max(run_id) FROM scores)`, nil, func(r scanner) error {
+				WHERE run_id = (SELECT max(run_id) FROM scores)`, nil, func(r *sql.Rows) error {
 				var id string
 				var s Features
 				if err := r.Scan(&id, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.CLV); err != nil {
@@ -135,7 +135,7 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 		},
 		func() error {
 			return query(`SELECT customer_id, count(*), sum(CASE WHEN currency = $1 THEN amount ELSE 0 END), max(time)
-				FROM transactions WHERE time < $2 GROUP BY customer_id`, []any{string(cur), db.ts(end)}, func(r scanner) error {
+				FROM transactions WHERE time < $2 GROUP BY customer_id`, []any{string(cur), db.ts(end)}, func(r *sql.Rows) error {
 				var id string
 				var n, rev int64
 				var last time.Time
@@ -180,7 +180,7 @@ func (db *DB) spendByCategoryAndBrand(ctx context.Context, cur clientele.Currenc
 	if err != nil {
 		return nil, fmt.Errorf("features: products: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var sku string
 		var p catBrand
 		if err := sc.Scan(&sku, &p.category, &p.brand); err != nil {
@@ -217,7 +217,7 @@ func (db *DB) spendByCategoryAndBrand(ctx context.Context, cur clientele.Currenc
 		if err != nil {
 			return nil, fmt.Errorf("features: spend: %w", err)
 		}
-		if err := each(rows, nil, func(sc scanner) error {
+		if err := each(rows, nil, func(sc *sql.Rows) error {
 			var id, sku string
 			var spend int64
 			if err := sc.Scan(&id, &sku, &spend); err != nil {
@@ -242,7 +242,7 @@ func (db *DB) spendByCategoryAndBrand(ctx context.Context, cur clientele.Currenc
 	if err != nil {
 		return nil, fmt.Errorf("features: spend: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var id string
 		var lines sql.RawBytes
 		if err := sc.Scan(&id, &lines); err != nil {

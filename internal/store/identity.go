@@ -45,7 +45,7 @@ func (db *DB) CustomerByIdentity(ctx context.Context, kind, value string) (strin
 
 func (db *DB) identities(ctx context.Context, id string) ([]clientele.Identity, error) {
 	rows, err := db.query(ctx, `SELECT kind, value FROM identities WHERE customer_id = $1 ORDER BY kind, value`, id)
-	out, err := collect(rows, err, func(sc scanner) (clientele.Identity, error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Identity, error) {
 		i := clientele.Identity{CustomerID: id}
 		err := sc.Scan(&i.Kind, &i.Value)
 		return i, err

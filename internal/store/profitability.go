@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ func (db *DB) ProductProfits(ctx context.Context, from, to time.Time, cur client
 	}
 	var out []ProductProfit
 	idx := map[string]int{}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var p ProductProfit
 		if err := sc.Scan(&p.SKU, &p.Name, &p.Category, &p.Brand, &p.Buyers, &p.Units, &p.Revenue, &p.Margin); err != nil {
 			return err
@@ -62,7 +63,7 @@ func (db *DB) ProductProfits(ctx context.Context, from, to time.Time, cur client
 	if err != nil {
 		return nil, fmt.Errorf("buyers' CLV: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var sku string
 		var n int64
 		var mean float64
@@ -115,7 +116,7 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 	if err != nil {
 		return nil, fmt.Errorf("customer profits: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var id string
 		var m, unknown, returns int64
 		if err := sc.Scan(&id, &m, &unknown, &returns); err != nil {
@@ -143,7 +144,7 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 	if err != nil {
 		return nil, fmt.Errorf("cost to serve: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var id string
 		var calls, contacts int64
 		if err := sc.Scan(&id, &calls, &contacts); err != nil {
@@ -162,7 +163,7 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 		if err != nil {
 			return nil, fmt.Errorf("customer profits: %w", err)
 		}
-		if err := each(rows, nil, func(sc scanner) error {
+		if err := each(rows, nil, func(sc *sql.Rows) error {
 			var id string
 			var clv int64
 			if err := sc.Scan(&id, &clv); err != nil {

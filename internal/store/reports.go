@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -23,7 +24,7 @@ func (db *DB) EquityByRun(ctx context.Context) ([]RunEquity, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT r.id, r.model, r.created_at, r.currency, count(*), CAST(sum(s.clv) AS BIGINT), CAST(avg(s.p_alive) AS DOUBLE PRECISION)
 		FROM scores s JOIN model_runs r ON r.id = s.run_id
 		GROUP BY r.id, r.model, r.created_at, r.currency ORDER BY r.id`)
-	out, err := collect(rows, err, func(sc scanner) (RunEquity, error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (RunEquity, error) {
 		var e RunEquity
 		err := sc.Scan(&e.RunID, &e.Model, timeCol{&e.CreatedAt}, &e.Currency, &e.Customers, &e.Equity, &e.MeanAlive)
 		return e, err
@@ -37,7 +38,7 @@ func (db *DB) EquityByRun(ctx context.Context) ([]RunEquity, error) {
 // RunCLVs returns the CLV (minor units) of every customer scored by run id.
 func (db *DB) RunCLVs(ctx context.Context, runID int64) ([]int64, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT clv FROM scores WHERE run_id = $1`, runID)
-	out, err := collect(rows, err, func(sc scanner) (int64, error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (int64, error) {
 		var v int64
 		err := sc.Scan(&v)
 		return v, err
@@ -73,7 +74,7 @@ func (db *DB) SegmentValues(ctx context.Context, runID int64) ([]SegmentValue, e
 		LEFT JOIN scores sc ON sc.customer_id = m.customer_id AND sc.run_id = $1
 		GROUP BY s.id, s.name, u.name, s.level, s.definition
 		ORDER BY coalesce(sum(sc.clv), 0) DESC, s.name`, runID)
-	out, err := collect(rows, err, func(sc scanner) (SegmentValue, error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (SegmentValue, error) {
 		var v SegmentValue
 		err := sc.Scan(&v.Segment, &v.Owner, &v.Level, &v.Definition, &v.Members, &v.Scored, &v.Value, &v.MeanCLV, &v.MeanAlive)
 		return v, err

@@ -15,8 +15,8 @@ type scanner interface{ Scan(dest ...any) error }
 // made rows is passed in with it, so that a caller writes
 //
 //	rows, err := db.r.QueryContext(ctx, q)
-//	return each(rows, err, func(sc scanner) error { … })
-func each(rows *sql.Rows, err error, fn func(sc scanner) error) error {
+//	return each(rows, err, func(sc *sql.Rows) error { … })
+func each(rows *sql.Rows, err error, fn func(sc *sql.Rows) error) error {
 	if err != nil {
 		return err
 	}
@@ -31,9 +31,9 @@ func each(rows *sql.Rows, err error, fn func(sc scanner) error) error {
 
 // collect returns what scan makes of every row of rows, closing rows; see
 // each.
-func collect[T any](rows *sql.Rows, err error, scan func(sc scanner) (T, error)) ([]T, error) {
+func collect[T any](rows *sql.Rows, err error, scan func(sc *sql.Rows) (T, error)) ([]T, error) {
 	var out []T
-	err = each(rows, err, func(sc scanner) error {
+	err = each(rows, err, func(sc *sql.Rows) error {
 		v, err := scan(sc)
 		out = append(out, v)
 		return err
@@ -45,7 +45,7 @@ func collect[T any](rows *sql.Rows, err error, scan func(sc scanner) (T, error))
 }
 
 // scanString scans a row of one text column.
-func scanString(sc scanner) (string, error) {
+func scanString(sc *sql.Rows) (string, error) {
 	var s string
 	err := sc.Scan(&s)
 	return s, err

@@ -50,7 +50,7 @@ func scanSegment(sc interface{ Scan(...any) error }) (*clientele.Segment, error)
 // Segments lists the segments by name.
 func (db *DB) Segments(ctx context.Context) ([]clientele.Segment, error) {
 	rows, err := db.r.QueryContext(ctx, segmentSelect+` ORDER BY s.name`)
-	out, err := collect(rows, err, func(sc scanner) (clientele.Segment, error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Segment, error) {
 		s, err := scanSegment(sc)
 		return *s, err
 	})
@@ -104,7 +104,7 @@ func (db *DB) EachSegmentMember(ctx context.Context, segmentID int64, fn func(cu
 		return fmt.Errorf("segment members: %w", err)
 	}
 	var id string
-	return each(rows, nil, func(sc scanner) error {
+	return each(rows, nil, func(sc *sql.Rows) error {
 		if err := sc.Scan(&id); err != nil {
 			return fmt.Errorf("segment members: %w", err)
 		}
@@ -165,7 +165,7 @@ func (db *DB) ApplyMembership(ctx context.Context, segmentID int64, changes []cl
 func (db *DB) MembershipHistory(ctx context.Context, customerID string) ([]clientele.MembershipEntry, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT s.name, h.change, h.at, h.reason FROM segment_history h
 		JOIN segments s ON s.id = h.segment_id WHERE h.customer_id = $1 ORDER BY h.at, s.name`, customerID)
-	out, err := collect(rows, err, func(sc scanner) (e clientele.MembershipEntry, err error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (e clientele.MembershipEntry, err error) {
 		err = sc.Scan(&e.Segment, &e.Change, timeCol{&e.At}, &e.Reason)
 		return e, err
 	})

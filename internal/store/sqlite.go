@@ -257,7 +257,7 @@ func (s *sqliteTx) insert(ctx context.Context, table string, cols []string, rows
 func scanKeys(rows *sql.Rows, err error) ([][]string, error) {
 	var keys [][]string
 	var cols []string
-	err = each(rows, err, func(sc scanner) error {
+	err = each(rows, err, func(sc *sql.Rows) error {
 		if cols == nil {
 			var err error
 			if cols, err = rows.Columns(); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -30,7 +31,7 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return s, fmt.Errorf("stats: %w", err)
 	}
-	err = each(rows, nil, func(sc scanner) error {
+	err = each(rows, nil, func(sc *sql.Rows) error {
 		var cur string
 		var n, sum int64
 		var first, last time.Time

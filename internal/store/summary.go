@@ -201,7 +201,7 @@ func (db *DB) scanSummaries(ctx context.Context, q string, args []any, fn func(C
 	} else if rows, err = db.r.QueryContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("summaries: %w", err)
 	}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var s CustomerSummary
 		if err := sc.Scan(&s.CustomerID, &s.First, &s.Repeat, &s.Recency, &s.Age, &s.RepeatSpend, &s.AllSpend, &s.AllMargin,
 			&s.Transactions, &s.MarginKnown, &s.Holdout); err != nil {
@@ -246,7 +246,7 @@ func (db *DB) RepeatPurchasesByDay(ctx context.Context, opt SummaryOptions) (map
 		return nil, fmt.Errorf("repeat purchases by day: %w", err)
 	}
 	out := map[int64]int64{}
-	if err := each(rows, nil, func(sc scanner) error {
+	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var day, n int64
 		if err := sc.Scan(&day, &n); err != nil {
 			return err

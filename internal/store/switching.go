@@ -102,7 +102,7 @@ func (db *DB) SwitchingSurvey(ctx context.Context, name string) (*clientele.Swit
 		WHERE survey = $1 ORDER BY position, brand`, name)
 	s.IDs = make([]string, 0, n)
 	s.Respondents = make([]equity.Respondent, 0, n)
-	err = each(rows, err, func(sc scanner) error {
+	err = each(rows, err, func(sc *sql.Rows) error {
 		var id, brand, ratings string
 		var last int
 		var freq float64
@@ -139,7 +139,7 @@ func (db *DB) SwitchingSurvey(ctx context.Context, name string) (*clientele.Swit
 // SwitchingSurveys lists the stored switching surveys by name.
 func (db *DB) SwitchingSurveys(ctx context.Context) ([]clientele.SwitchingSurveyInfo, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT name, brands, drivers, market IS NOT NULL, respondents, imported_at FROM switching_surveys ORDER BY name`)
-	out, err := collect(rows, err, func(sc scanner) (clientele.SwitchingSurveyInfo, error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.SwitchingSurveyInfo, error) {
 		var s clientele.SwitchingSurveyInfo
 		var brands, drivers string
 		if err := sc.Scan(&s.Name, &brands, &drivers, &s.HasMarket, &s.Respondents, timeCol{&s.ImportedAt}); err != nil {

@@ -71,7 +71,7 @@ func (db *DB) TouchToken(ctx context.Context, id int64, t time.Time) error {
 // Tokens lists the API tokens (never their secrets).
 func (db *DB) Tokens(ctx context.Context) ([]clientele.Token, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id`)
-	out, err := collect(rows, err, func(sc scanner) (clientele.Token, error) {
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Token, error) {
 		return scanToken(sc)
 	})
 	if err != nil {

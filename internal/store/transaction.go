@@ -277,7 +277,7 @@ func keySet(keys [][]string) map[string]struct{} {
 
 const txSelect = `SELECT id, time, store, channel, payment_method, amount, margin, currency, quantity FROM transactions`
 
-func scanTransaction(sc scanner, customerID string) (clientele.Transaction, error) {
+func scanTransaction(sc *sql.Rows, customerID string) (clientele.Transaction, error) {
 	t := clientele.Transaction{CustomerID: customerID}
 	var margin sql.NullInt64
 	var cur string
@@ -316,7 +316,7 @@ func (db *DB) attachAllLines(ctx context.Context, customerID string, txs []clien
 // lines of other transactions are skipped.
 func scanLines(rows *sql.Rows, err error, customerID string, txs []clientele.Transaction, idx map[string]int) error {
 	var tid string
-	err = each(rows, err, func(sc scanner) error {
+	err = each(rows, err, func(sc *sql.Rows) error {
 		var l clientele.Line
 		if err := sc.Scan(&tid, &l.SKU, &l.Quantity, &l.UnitPrice); err != nil {
 			return err
@@ -352,7 +352,7 @@ func (db *DB) ListTransactions(ctx context.Context, customerID, before string, l
 		cond = ` AND (time < $3 OR (time = $3 AND id < $4))`
 	}
 	rows, err := db.query(ctx, txSelect+` WHERE customer_id = $1`+cond+` ORDER BY time DESC, id DESC LIMIT $2`, args...)
-	out, err := collect(rows, err, func(sc scanner) (clientele.Transaction, error) { return scanTransaction(sc, customerID) })
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Transaction, error) { return scanTransaction(sc, customerID) })
 	if err != nil {
 		return nil, "", fmt.Errorf("transactions of %s: %w", customerID, err)
 	}

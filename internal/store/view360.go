@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -67,7 +68,7 @@ func (db *DB) Customer360(ctx context.Context, id string, n int) (*View360, erro
 func (db *DB) recentWithTotals(ctx context.Context, id string, n int) ([]clientele.Transaction, Totals, error) {
 	t := Totals{Revenue: map[clientele.Currency]int64{}}
 	rows, err := db.query(ctx, txSelect+` WHERE customer_id = $1`, id)
-	all, err := collect(rows, err, func(sc scanner) (clientele.Transaction, error) { return scanTransaction(sc, id) })
+	all, err := collect(rows, err, func(sc *sql.Rows) (clientele.Transaction, error) { return scanTransaction(sc, id) })
 	if err != nil {
 		return nil, t, fmt.Errorf("transactions of %s: %w", id, err)
 	}
