@@ -32,6 +32,9 @@ func (a *Account) Validate() error {
 	v := invalid{item: "account " + a.ID}
 	checkID(&v, "id", a.ID)
 	checkID(&v, "customer_id", a.CustomerID)
+	checkText(&v, "product", a.Product, 128)
+	checkText(&v, "tier", a.Tier, 64)
+	checkText(&v, "holder", a.Holder, 256)
 	if a.Kind != AccountCard && a.Kind != AccountContract {
 		v.add("kind", "%q is not card or contract", a.Kind)
 	}

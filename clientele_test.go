@@ -35,6 +35,18 @@ func TestValidate(t *testing.T) {
 		{"event", &clientele.Event{ID: "e", CustomerID: "c", Time: now, Type: "x", Properties: []byte(`[1]`)}, []string{"properties"}},
 		{"account", &clientele.Account{ID: "a", CustomerID: "c", Kind: "loan", OpenedOn: "2024-02-01", ClosedOn: "2024-01-01", Currency: "USD"}, []string{"kind", "closed_on"}},
 		{"identity", &clientele.Identity{Kind: "shoe", Value: "", CustomerID: "c"}, []string{"kind", "value"}},
+		// One rule for text everywhere: valid UTF-8, no NUL (PostgreSQL
+		// stores neither; SQLite would store and serve them).
+		{"NUL in text", &clientele.Customer{ID: "c", Name: "A\x00", Email: "a\x00@b.c", City: "\xff"}, []string{"name", "city", "email"}},
+		{"NUL in attributes", &clientele.Customer{ID: "c", Attributes: map[string]any{"tags": []any{"ok", map[string]any{"a\x00": 1}}}}, []string{"attributes"}},
+		{"bad UTF-8 in attributes", &clientele.Customer{ID: "c", Attributes: map[string]any{"note": "caf\xe9"}}, []string{"attributes"}},
+		{"good attributes", &clientele.Customer{ID: "c", Attributes: map[string]any{"note": "café 라면", "n": json.Number("1"), "x": nil}}, nil},
+		{"NUL in properties", &clientele.Event{ID: "e", CustomerID: "c", Time: now, Type: "x", Properties: []byte(`{"a":{"b":"\u0000"}}`)}, []string{"properties"}},
+		{"escaped backslash in properties", &clientele.Event{ID: "e", CustomerID: "c", Time: now, Type: "x", Properties: []byte(`{"a":"\\u0000"}`)}, nil},
+		{"bad UTF-8 in properties", &clientele.Event{ID: "e", CustomerID: "c", Time: now, Type: "x", Properties: []byte("{\"a\":\"\xff\"}")}, []string{"properties"}},
+		{"NUL in account", &clientele.Account{ID: "a", CustomerID: "c", Kind: "card", Product: "p\x00", Tier: "\xff", Holder: "h\x00", OpenedOn: "2024-02-01", Currency: "USD"},
+			[]string{"product", "tier", "holder"}},
+		{"NUL in identity", &clientele.Identity{Kind: "external", Value: "k\x00", CustomerID: "c"}, []string{"value"}},
 	}
 	for _, tt := range tests {
 		err := tt.v.Validate()

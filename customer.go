@@ -40,6 +40,8 @@ func (c *Customer) Validate() error {
 	checkText(&v, "name", c.Name, 256)
 	checkText(&v, "city", c.City, 256)
 	checkText(&v, "household_id", c.HouseholdID, MaxIDLength)
+	checkText(&v, "email", c.Email, 254)
+	checkValue(&v, "attributes", c.Attributes)
 	return v.err("customer")
 }
 

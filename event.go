@@ -3,6 +3,7 @@ package clientele
 import (
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 )
 
 // Event is something a customer did or that happened to a customer: a web
@@ -32,6 +33,12 @@ func (e *Event) Validate() error {
 			v.add("properties", "is not a JSON object")
 		} else if len(e.Properties) > 64<<10 {
 			v.add("properties", "is larger than 64 KiB")
+		} else if !utf8.Valid(e.Properties) {
+			v.add("properties", "is not valid UTF-8")
+		} else {
+			var doc any
+			json.Unmarshal(e.Properties, &doc)
+			checkValue(&v, "properties", doc)
 		}
 	}
 	return v.err("event")

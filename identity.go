@@ -76,8 +76,8 @@ func (id *Identity) Validate() error {
 	}
 	if id.Value == "" {
 		v.add("value", "is empty")
-	} else if len(id.Value) > 256 {
-		v.add("value", "is longer than 256 bytes")
+	} else {
+		checkText(&v, "value", id.Value, 256)
 	}
 	checkID(&v, "customer_id", id.CustomerID)
 	return v.err("identity")

@@ -16,9 +16,9 @@ func (a *app) parseDate(flag, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, err := clientele.ParseDay(s, time.UTC)
 	if err != nil {
-		return t, clientele.Errorf(clientele.EINVALID, "--%s %q: want a date, YYYY-MM-DD", flag, s)
+		return t, clientele.Errorf(clientele.EINVALID, "--%s: %w", flag, err)
 	}
 	return t, nil
 }

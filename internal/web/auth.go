@@ -36,9 +36,10 @@ const (
 // its principal in the context, and answers 401 to any other.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		secret, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || secret == "" {
+		// The scheme is case-insensitive (RFC 9110 §11.1).
+		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		secret = strings.TrimSpace(secret)
+		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
 			s.writeError(w, r, clientele.Errorf(clientele.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer TOKEN (create one with `clientele token create`)"))
 			return
 		}

@@ -15,6 +15,7 @@ var statusOf = map[string]int{
 	clientele.ECONFLICT:     http.StatusConflict,
 	clientele.EUNAUTHORIZED: http.StatusUnauthorized,
 	clientele.EFORBIDDEN:    http.StatusForbidden,
+	clientele.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	clientele.EINTERNAL:     http.StatusInternalServerError,
 }
 

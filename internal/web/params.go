@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -32,10 +35,27 @@ type page[T any] struct {
 
 const maxBody = 16 << 20
 
-// decodeBody reads r's body as one JSON value into v, strictly: no
-// unknown fields, no trailing data, at most maxBody bytes.
+// decodeBody reads r's body as one JSON value into v, strictly: sent as
+// application/json, the JSON type v has (an object for a struct or map,
+// an array for a slice; not null), no unknown fields, no trailing data, at
+// most maxBody bytes.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return clientele.Errorf(clientele.EUNSUPPORTED, "send the body as application/json (Content-Type: %q)", r.Header.Get("Content-Type"))
+	}
+	br := bufio.NewReader(http.MaxBytesReader(w, r.Body, maxBody))
+	want, what := byte('{'), "an object"
+	if reflect.TypeOf(v).Elem().Kind() == reflect.Slice {
+		want, what = '[', "an array"
+	}
+	if c, err := firstByte(br); err != nil || c != want {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return clientele.Errorf(clientele.EINVALID, "request body larger than %d bytes", maxBody)
+		}
+		return clientele.Errorf(clientele.EINVALID, "invalid JSON body: want %s", what)
+	}
+	dec := json.NewDecoder(br)
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
@@ -49,6 +69,20 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 		return clientele.Errorf(clientele.EINVALID, "invalid JSON body: trailing data")
 	}
 	return nil
+}
+
+// firstByte returns the first byte of br after JSON white space, leaving
+// it unread.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return c, br.UnreadByte()
+		}
+	}
 }
 
 // params reads a request's query parameters, collecting every bad one.
@@ -90,9 +124,9 @@ func (p *params) date(name string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
-	t, err := time.ParseInLocation(time.DateOnly, v, p.loc)
+	t, err := clientele.ParseDay(v, p.loc)
 	if err != nil {
-		p.bad(name, "must be a date, YYYY-MM-DD")
+		p.bad(name, "must be a date, YYYY-MM-DD, from 1900-01-01 to 2199-12-31")
 	}
 	return t
 }

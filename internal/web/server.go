@@ -10,9 +10,13 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"clientele"
 	"clientele/internal/store"
@@ -72,10 +76,11 @@ func New(db *store.DB, cfg Config, log *slog.Logger) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// route is one entry of the route table.
+// route is one entry of the route table: a method and pattern, and the
+// handler, made from an apiFunc by adapt or from a pageFunc by adaptPage.
 type route struct {
 	method, pattern string
-	h               apiFunc
+	h               http.Handler
 }
 
 // Routes lists every route as "METHOD PATTERN", for the OpenAPI test.
@@ -90,49 +95,94 @@ func (s *Server) Routes() []string {
 // table is the whole route table. Every route requires a token.
 func (s *Server) table() []route {
 	return []route{
-		{"GET", "/healthz", s.healthz},
-		{"GET", "/metrics", nil}, // served by promhttp, behind the same auth
-		{"GET", "/api/v1/openapi.json", s.openapi},
-		{"GET", "/api/v1/stats", s.stats},
-		{"GET", "/api/v1/customers", s.listCustomers},
-		{"GET", "/api/v1/customers/{id}", s.getCustomer},
-		{"PUT", "/api/v1/customers/{id}", s.putCustomer},
-		{"GET", "/api/v1/customers/{id}/360", s.customer360},
-		{"GET", "/api/v1/customers/{id}/transactions", s.customerTransactions},
-		{"GET", "/api/v1/identities/{kind}/{value}", s.identity},
-		{"POST", "/api/v1/transactions", s.postTransactions},
-		{"POST", "/api/v1/events", s.postEvents},
-		{"GET", "/api/v1/segments", s.listSegments},
-		{"GET", "/api/v1/segments/{name}/members", s.segmentMembers},
-		{"GET", "/api/v1/reports/equity", s.equityReport},
-		{"GET", "/api/v1/reports/segments", s.segmentsReport},
-		{"GET", "/api/v1/reports/profitability", s.profitabilityReport},
-		{"GET", "/api/v1/reports/migration", s.migrationReport},
-		{"GET", "/api/v1/reports/switching", s.switchingReport},
-		{"GET", "/api/v1/switching-surveys", s.listSwitchingSurveys},
-		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.reportChart},
+		{"GET", "/healthz", s.adapt(s.healthz)},
+		{"GET", "/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})},
+		{"GET", "/api/v1/openapi.json", s.adapt(s.openapi)},
+		{"GET", "/api/v1/stats", s.adapt(s.stats)},
+		{"GET", "/api/v1/customers", s.adapt(s.listCustomers)},
+		{"GET", "/api/v1/customers/{id}", s.adapt(s.getCustomer)},
+		{"PUT", "/api/v1/customers/{id}", s.adapt(s.putCustomer)},
+		{"GET", "/api/v1/customers/{id}/360", s.adapt(s.customer360)},
+		{"GET", "/api/v1/customers/{id}/transactions", s.adapt(s.customerTransactions)},
+		{"GET", "/api/v1/identities/{kind}/{value}", s.adapt(s.identity)},
+		{"POST", "/api/v1/transactions", s.adapt(s.postTransactions)},
+		{"POST", "/api/v1/events", s.adapt(s.postEvents)},
+		{"GET", "/api/v1/segments", s.adapt(s.listSegments)},
+		{"GET", "/api/v1/segments/{name}/members", s.adapt(s.segmentMembers)},
+		{"GET", "/api/v1/reports/equity", s.adapt(s.equityReport)},
+		{"GET", "/api/v1/reports/segments", s.adapt(s.segmentsReport)},
+		{"GET", "/api/v1/reports/profitability", s.adapt(s.profitabilityReport)},
+		{"GET", "/api/v1/reports/migration", s.adapt(s.migrationReport)},
+		{"GET", "/api/v1/reports/switching", s.adapt(s.switchingReport)},
+		{"GET", "/api/v1/switching-surveys", s.adapt(s.listSwitchingSurveys)},
+		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.adapt(s.reportChart)},
 	}
 }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	prom := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
 	for _, rt := range s.table() {
-		name := rt.method + " " + rt.pattern
-		var h http.Handler
-		if rt.h == nil {
-			h = prom
-		} else {
-			h = s.adapt(rt.h)
-		}
-		mux.Handle(name, s.instrument(rt.pattern, s.authenticate(h)))
+		mux.Handle(rt.method+" "+rt.pattern, s.instrument(rt.pattern, s.authenticate(rt.h)))
 	}
 	// Anything else: a JSON 404 (or 405), after authentication, so that an
 	// anonymous caller learns nothing about which routes exist.
-	mux.Handle("/", s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	noRoute := s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, clientele.Errorf(clientele.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path))
-	})))
-	return mux
+	}))
+	mux.Handle("/", noRoute)
+	return s.checkRequest(mux, noRoute)
+}
+
+// checkRequest is where a request's path and query enter: text in them
+// must be valid UTF-8 without NUL, as everywhere (a 400 naming the
+// parameter, before any handler sees it), and a path that is not in
+// canonical form (with "//", "." or ".." elements) goes to notFound
+// instead of the mux, which would answer it with a redirect and an HTML
+// body.
+func (s *Server) checkRequest(mux, notFound http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkText(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		p := r.URL.Path
+		clean := path.Clean(p)
+		if strings.HasSuffix(p, "/") && clean != "/" {
+			clean += "/"
+		}
+		if p == "" || p != clean {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// checkText reports the first parameter of r's path or query that is not
+// valid UTF-8 or holds a NUL, or a query that cannot be parsed.
+func checkText(r *http.Request) error {
+	bad := func(field, reason string) error {
+		return &clientele.Error{Code: clientele.EINVALID, Message: "invalid request", Details: []clientele.FieldError{{Field: field, Reason: reason}}}
+	}
+	ok := func(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+	if !ok(r.URL.Path) {
+		return bad("path", "must be valid UTF-8 without NUL characters")
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return bad("query", "cannot be parsed: "+err.Error())
+	}
+	for k, vs := range q {
+		if !ok(k) {
+			return bad("query", "parameter names must be valid UTF-8 without NUL characters")
+		}
+		for _, v := range vs {
+			if !ok(v) {
+				return bad(k, "must be valid UTF-8 without NUL characters")
+			}
+		}
+	}
+	return nil
 }
 
 type statusWriter struct {

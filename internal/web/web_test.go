@@ -53,7 +53,10 @@ func (c client) raw(method, path, body string) (int, http.Header, []byte) {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -64,6 +67,9 @@ func (c client) raw(method, path, body string) (int, http.Header, []byte) {
 	}
 	return resp.StatusCode, resp.Header, b
 }
+
+// noRedirects is a client that shows a redirect rather than following it.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func start(t *testing.T, db *store.DB) (client, *web.Server) {
 	t.Helper()
@@ -465,7 +471,7 @@ func TestSwitchingReport(t *testing.T) {
 // 500, never a status of 0 (which would panic in WriteHeader).
 func TestStatusOfEveryCode(t *testing.T) {
 	want := map[string]int{
-		"invalid": 400, "not_found": 404, "conflict": 409, "unauthorized": 401, "forbidden": 403, "internal": 500,
+		"invalid": 400, "not_found": 404, "conflict": 409, "unauthorized": 401, "forbidden": 403, "unsupported_media_type": 415, "internal": 500,
 		"no_such_code": 500, "": 500,
 	}
 	for _, code := range clientele.Codes {
@@ -477,5 +483,88 @@ func TestStatusOfEveryCode(t *testing.T) {
 		if got := web.StatusOf(code); got != st {
 			t.Errorf("StatusOf(%q) = %d, want %d", code, got, st)
 		}
+	}
+}
+
+// Requests of the wrong shape get a JSON error that names the problem and
+// change nothing: a body that is null or of the wrong JSON type, a body
+// not sent as JSON, a path that is not canonical, a date out of range. The
+// authentication scheme's name is case-insensitive.
+func TestRequestShapes(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			send := func(method, path, ctype, body string) (int, http.Header, []byte) {
+				t.Helper()
+				req, _ := http.NewRequest(method, c.url+path, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+c.token)
+				if ctype != "" {
+					req.Header.Set("Content-Type", ctype)
+				}
+				resp, err := noRedirects.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				out, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, resp.Header, out
+			}
+			tx := `[{"id":"t1","customer_id":"c1","time":"2024-01-01T10:00:00Z","amount":"1.00"}]`
+			for _, tc := range []struct {
+				name, method, path, ctype, body string
+				status                          int
+				code, message                   string
+			}{
+				{"null customer", "PUT", "/api/v1/customers/c1", "application/json", "null", 400, "invalid", "want an object"},
+				{"array for a customer", "PUT", "/api/v1/customers/c1", "application/json", `[{"id":"c1"}]`, 400, "invalid", "want an object"},
+				{"null batch", "POST", "/api/v1/transactions", "application/json", "null", 400, "invalid", "want an array"},
+				{"empty body", "POST", "/api/v1/transactions", "application/json", "", 400, "invalid", "want an array"},
+				{"form body", "POST", "/api/v1/transactions", "application/x-www-form-urlencoded", tx, 415, "unsupported_media_type", "application/json"},
+				{"no content type", "PUT", "/api/v1/customers/c1", "", `{"name":"Ann"}`, 415, "unsupported_media_type", "application/json"},
+				{"double slash", "GET", "/api/v1//stats", "", "", 404, "not_found", "no route"},
+				{"dot dot", "GET", "/api/v1/customers/../stats", "", "", 404, "not_found", "no route"},
+				{"dot", "GET", "/api/v1/./stats", "", "", 404, "not_found", "no route"},
+				{"year one", "GET", "/api/v1/reports/profitability?from=0001-01-01", "", "", 400, "invalid", "from"},
+				{"year 3000", "GET", "/api/v1/reports/migration?category=x&to=3000-01-01", "", "", 400, "invalid", "to"},
+			} {
+				status, h, body := send(tc.method, tc.path, tc.ctype, tc.body)
+				if status != tc.status || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+					t.Errorf("%s: %d %s %s, want %d with a JSON body", tc.name, status, h.Get("Content-Type"), body, tc.status)
+					continue
+				}
+				var e struct {
+					Error struct {
+						Code, Message string
+						Details       []struct{ Field string }
+					}
+				}
+				json.Unmarshal(body, &e)
+				text := e.Error.Message
+				for _, d := range e.Error.Details {
+					text += " " + d.Field
+				}
+				if e.Error.Code != tc.code || !strings.Contains(text, tc.message) {
+					t.Errorf("%s: error %s %q, want %s mentioning %q", tc.name, e.Error.Code, text, tc.code, tc.message)
+				}
+			}
+			if code, _ := c.do("GET", "/api/v1/customers/c1", ""); code != 404 {
+				t.Errorf("a rejected PUT created the customer: GET = %d", code)
+			}
+			if s, err := b.DB.Stats(context.Background()); err != nil || s.Transactions != 0 || s.Customers != 0 {
+				t.Errorf("rejected requests wrote: %+v, %v", s, err)
+			}
+			for _, scheme := range []string{"bearer", "BEARER", "Bearer"} {
+				req, _ := http.NewRequest("GET", c.url+"/api/v1/stats", nil)
+				req.Header.Set("Authorization", scheme+" "+c.token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Errorf("scheme %q: %d, want 200", scheme, resp.StatusCode)
+				}
+			}
+		})
 	}
 }
