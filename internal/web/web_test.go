@@ -568,3 +568,52 @@ func TestRequestShapes(t *testing.T) {
 		})
 	}
 }
+
+// One rule for text on both backends: NUL or invalid UTF-8 in a path, a
+// query, a JSON string or event properties is a 400 (or an item's error in
+// a batch) that names the field, never a 500 from PostgreSQL; the good
+// items of the same batch are written.
+func TestTextRule(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			for _, tc := range []struct{ method, path, body, field string }{
+				{"GET", "/api/v1/customers/a%00b", "", "path"},
+				{"GET", "/api/v1/customers/a%ffb/360", "", "path"},
+				{"GET", "/api/v1/identities/email/x%00%40y", "", "path"},
+				{"GET", "/api/v1/customers?q=%00", "", "q"},
+				{"GET", "/api/v1/customers?cursor=%ff", "", "cursor"},
+				{"GET", "/api/v1/customers?q=%zz", "", "query"},
+				{"PUT", "/api/v1/customers/c1", `{"name":"A\u0000"}`, "name"},
+				{"PUT", "/api/v1/customers/c1", `{"attributes":{"k\u0000":1}}`, "attributes"},
+				{"PUT", "/api/v1/customers/c1", `{"email":"a\u0000@b.c"}`, "email"},
+			} {
+				code, v := c.do(tc.method, tc.path, tc.body)
+				if code != 400 || !strings.Contains(fmt.Sprint(v), "field:"+tc.field) {
+					t.Errorf("%s %s %s: %d %v, want 400 naming %s", tc.method, tc.path, tc.body, code, v, tc.field)
+				}
+			}
+			batch := `[{"id":"e1","customer_id":"c1","type":"visit","time":"2024-01-01T00:00:00Z","properties":{"page":"/"}},
+				{"id":"e2","customer_id":"c1","type":"visit","time":"2024-01-01T00:00:00Z","properties":{"page":"\u0000"}},
+				{"id":"e3","customer_id":"c1","type":"visit","time":"2024-01-01T00:00:00Z","properties":{"page":"` + "\xff" + `"}},
+				{"id":"e4","customer_id":"c\u0000","type":"visit","time":"2024-01-01T00:00:00Z"}]`
+			code, v := c.do("POST", "/api/v1/events", batch)
+			if code != 200 || v["created"] != 1.0 || v["errors"] != 3.0 {
+				t.Fatalf("events batch: %d %v, want 1 created and 3 errors", code, v)
+			}
+			for i, want := range []string{"", "properties", "properties", "customer_id"} {
+				r := v["results"].([]any)[i].(map[string]any)
+				if want == "" {
+					if r["status"] != "created" {
+						t.Errorf("item %d: %v, want created", i, r)
+					}
+				} else if !strings.Contains(fmt.Sprint(r["error"]), "field:"+want) {
+					t.Errorf("item %d: %v, want an error naming %s", i, r, want)
+				}
+			}
+			if s, err := b.DB.Stats(context.Background()); err != nil || s.Events != 1 || s.Customers != 1 {
+				t.Errorf("stored: %+v, %v; want the one good event and its customer", s, err)
+			}
+		})
+	}
+}
