@@ -1,6 +1,7 @@
 package clientele
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -41,7 +42,15 @@ func (c *Customer) Validate() error {
 	checkText(&v, "city", c.City, 256)
 	checkText(&v, "household_id", c.HouseholdID, MaxIDLength)
 	checkText(&v, "email", c.Email, 254)
-	checkValue(&v, "attributes", c.Attributes)
+	if len(c.Attributes) > 0 {
+		if b, err := json.Marshal(c.Attributes); err != nil {
+			v.add("attributes", "cannot be written as JSON: %v", err)
+		} else if len(b) > MaxDocumentBytes {
+			v.add("attributes", "take %d bytes as JSON, more than %d", len(b), MaxDocumentBytes)
+		} else {
+			checkValue(&v, "attributes", map[string]any(c.Attributes))
+		}
+	}
 	return v.err("customer")
 }
 

@@ -109,7 +109,7 @@ type invalid struct {
 }
 
 func (v *invalid) add(field, format string, args ...any) {
-	v.details = append(v.details, FieldError{Item: v.item, Field: field, Reason: fmt.Sprintf(format, args...)})
+	v.details = append(v.details, FieldError{Item: Excerpt(v.item), Field: field, Reason: fmt.Sprintf(format, excerptArgs(args)...)})
 }
 
 func (v *invalid) err(what string) error {

@@ -31,8 +31,8 @@ func (e *Event) Validate() error {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(e.Properties, &m); err != nil || m == nil {
 			v.add("properties", "is not a JSON object")
-		} else if len(e.Properties) > 64<<10 {
-			v.add("properties", "is larger than 64 KiB")
+		} else if len(e.Properties) > MaxDocumentBytes {
+			v.add("properties", "is larger than %d bytes", MaxDocumentBytes)
 		} else if !utf8.Valid(e.Properties) {
 			v.add("properties", "is not valid UTF-8")
 		} else {

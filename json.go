@@ -67,7 +67,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time or a YYYY-MM-DD date", s)
+	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time or a YYYY-MM-DD date", Excerpt(s))
 }
 
 func decodeStrict(data []byte, v any) error {

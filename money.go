@@ -28,11 +28,11 @@ func (c Currency) Scale() (int, error) {
 		return v.(int), nil
 	}
 	if len(c) != 3 || strings.ToUpper(string(c)) != string(c) {
-		return 0, fmt.Errorf("currency %q: not an upper-case ISO 4217 code", string(c))
+		return 0, fmt.Errorf("currency %q: not an upper-case ISO 4217 code", Excerpt(string(c)))
 	}
 	u, err := currency.ParseISO(string(c))
 	if err != nil {
-		return 0, fmt.Errorf("currency %q: not an ISO 4217 code", string(c))
+		return 0, fmt.Errorf("currency %q: not an ISO 4217 code", Excerpt(string(c)))
 	}
 	scale, _ := currency.Standard.Rounding(u)
 	scaleCache.Store(c, scale)
@@ -78,7 +78,7 @@ func parseAmount(b []byte, scale int) (int64, error) {
 			d := int64(c - '0')
 			if !seenDot {
 				if whole > (math.MaxInt64/10-9)/pow10[scale] {
-					return 0, fmt.Errorf("amount %q out of range", b)
+					return 0, fmt.Errorf("amount %q out of range", Excerpt(string(b)))
 				}
 				whole = whole*10 + d
 				digits++
@@ -86,18 +86,18 @@ func parseAmount(b []byte, scale int) (int64, error) {
 				if fracDigits < scale {
 					frac = frac*10 + d
 				} else if d != 0 {
-					return 0, fmt.Errorf("amount %q has more than %d decimals", b, scale)
+					return 0, fmt.Errorf("amount %q has more than %d decimals", Excerpt(string(b)), scale)
 				}
 				fracDigits++
 			}
 		case c == '.' && !seenDot:
 			seenDot = true
 		default:
-			return 0, fmt.Errorf("amount %q is not a decimal number", b)
+			return 0, fmt.Errorf("amount %q is not a decimal number", Excerpt(string(b)))
 		}
 	}
 	if digits == 0 && fracDigits == 0 {
-		return 0, fmt.Errorf("amount %q is not a decimal number", b)
+		return 0, fmt.Errorf("amount %q is not a decimal number", Excerpt(string(b)))
 	}
 	for n := min(fracDigits, scale); n < scale; n++ {
 		frac *= 10

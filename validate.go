@@ -13,6 +13,43 @@ import (
 // account, sku) in bytes.
 const MaxIDLength = 128
 
+// Limits on JSON documents held in the customer database: customer
+// attributes and event properties (docs/limits.md).
+const (
+	MaxDocumentBytes = 64 << 10 // as JSON
+	MaxDocumentDepth = 16       // objects and arrays within each other
+)
+
+// excerptBytes is how much of a value an error message quotes.
+const excerptBytes = 64
+
+// Excerpt returns s, or its first bytes and "…" when it is longer than an
+// error message should quote; it never cuts a UTF-8 sequence.
+func Excerpt(s string) string {
+	if len(s) <= excerptBytes {
+		return s
+	}
+	cut := excerptBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// excerptArgs replaces long strings among args with their excerpts, so
+// that a message never echoes a whole oversized value.
+func excerptArgs(args []any) []any {
+	for i, a := range args {
+		switch a := a.(type) {
+		case string:
+			args[i] = Excerpt(a)
+		case []byte:
+			args[i] = Excerpt(string(a))
+		}
+	}
+	return args
+}
+
 func checkID(v *invalid, field, s string) {
 	switch {
 	case s == "":
@@ -37,15 +74,19 @@ func checkText(v *invalid, field, s string, max int) {
 	}
 }
 
-// checkValue checks the strings, keys included, of a decoded JSON value
-// (customer attributes, event properties) as checkText checks text: valid
-// UTF-8 and no NUL. PostgreSQL stores neither, and a client's JSON parser
-// may choke on them.
+// checkValue checks a decoded JSON value (customer attributes, event
+// properties): its strings, keys included, as checkText checks text (valid
+// UTF-8 and no NUL: PostgreSQL stores neither, and a client's JSON parser
+// may choke on them), and its nesting, at most MaxDocumentDepth deep.
 func checkValue(v *invalid, field string, x any) {
 	bad := ""
-	var walk func(x any, path string)
-	walk = func(x any, path string) {
+	var walk func(x any, path string, depth int)
+	walk = func(x any, path string, depth int) {
 		if bad != "" {
+			return
+		}
+		if depth > MaxDocumentDepth {
+			bad = fmt.Sprintf("nests objects and arrays deeper than %d levels", MaxDocumentDepth)
 			return
 		}
 		text := func(s, where string) {
@@ -63,16 +104,16 @@ func checkValue(v *invalid, field string, x any) {
 			text(x, path)
 		case map[string]any:
 			for k, e := range x {
-				text(k, path+" key "+strconv.QuoteToASCII(k))
-				walk(e, path+"."+k)
+				text(k, path+" key "+strconv.QuoteToASCII(Excerpt(k)))
+				walk(e, path+"."+Excerpt(k), depth+1)
 			}
 		case []any:
 			for i, e := range x {
-				walk(e, path+"["+strconv.Itoa(i)+"]")
+				walk(e, path+"["+strconv.Itoa(i)+"]", depth+1)
 			}
 		}
 	}
-	walk(x, "")
+	walk(x, "", 0)
 	if bad != "" {
 		v.add(field, "%s", bad)
 	}
@@ -98,7 +139,7 @@ func checkTime(v *invalid, field string, t time.Time) {
 func ParseDay(s string, loc *time.Location) (time.Time, error) {
 	t, err := time.ParseInLocation(time.DateOnly, s, loc)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date, YYYY-MM-DD", s)
+		return time.Time{}, fmt.Errorf("%q is not a date, YYYY-MM-DD", Excerpt(s))
 	}
 	if t.Before(minTime) || !t.Before(maxTime) {
 		return time.Time{}, fmt.Errorf("%s is out of range (%s to %s)", s, minTime.Format(time.DateOnly), maxTime.AddDate(0, 0, -1).Format(time.DateOnly))

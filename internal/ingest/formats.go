@@ -52,7 +52,7 @@ func newCSVTable(r io.Reader, cr *countingReader, kind Kind, mapping map[string]
 		return nil, fmt.Errorf("empty file: a CSV file needs a header line")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("line 1: %v", err)
+		return nil, lineError(1, err)
 	}
 	head = slices.Clone(head)
 	if len(head) > 0 {
@@ -78,17 +78,17 @@ func newCSVTable(r io.Reader, cr *countingReader, kind Kind, mapping map[string]
 				continue
 			}
 			return nil, fmt.Errorf("line 1: column %q is not a %s field (fields: %s); map it with --map '%s=FIELD' or skip it with --map '%s=-'",
-				h, kind, strings.Join(known, ", "), h, h)
+				clientele.Excerpt(h), kind, strings.Join(known, ", "), clientele.Excerpt(h), clientele.Excerpt(h))
 		}
 		if j, dup := t.col[f]; dup {
-			return nil, fmt.Errorf("line 1: columns %q and %q both give field %s", head[j], h, f)
+			return nil, fmt.Errorf("line 1: columns %q and %q both give field %s", clientele.Excerpt(head[j]), clientele.Excerpt(h), f)
 		}
 		t.col[f] = i
 		t.name[f] = h
 	}
 	for from := range mapping {
 		if !slices.Contains(head, from) {
-			return nil, fmt.Errorf("--map %s=…: the file has no column %q (columns: %s)", from, from, strings.Join(head, ", "))
+			return nil, fmt.Errorf("--map %s=…: the file has no column %q (columns: %s)", from, from, clientele.Excerpt(strings.Join(head, ", ")))
 		}
 	}
 	for _, f := range required {
@@ -101,7 +101,7 @@ func newCSVTable(r io.Reader, cr *countingReader, kind Kind, mapping map[string]
 		}
 		if !found {
 			return nil, fmt.Errorf("line 1: no column gives field %s (columns: %s); name one %s or map one with --map COLUMN=%s",
-				strings.Join(alts, " or "), strings.Join(head, ", "), alts[0], alts[0])
+				strings.Join(alts, " or "), clientele.Excerpt(strings.Join(head, ", ")), alts[0], alts[0])
 		}
 	}
 	return t, nil
@@ -158,7 +158,12 @@ func (e *rowErrs) add(field, format string, args ...any) {
 			col = n
 		}
 	}
-	e.errs = append(e.errs, RowError{Line: e.line, Column: col, Reason: fmt.Sprintf(format, args...)})
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clientele.Excerpt(s) // a reason never echoes a whole oversized value
+		}
+	}
+	e.errs = append(e.errs, RowError{Line: e.line, Column: clientele.Excerpt(col), Reason: fmt.Sprintf(format, args...)})
 }
 
 // fromDomain turns a validation error of the domain into row errors.
@@ -183,7 +188,7 @@ func parseTime(s string, loc *time.Location) (time.Time, error) {
 	if len(s) == 8 && isDigits(s) {
 		t, err := time.ParseInLocation("20060102", s, loc)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("%q is not a date (YYYYMMDD)", s)
+			return time.Time{}, fmt.Errorf("%q is not a date (YYYYMMDD)", clientele.Excerpt(s))
 		}
 		return t.UTC(), nil
 	}
@@ -244,7 +249,7 @@ func (p *ndjsonParser[T]) next() (item[T], error) {
 		return it, nil
 	}
 	if err := p.sc.Err(); err != nil {
-		return item[T]{}, fmt.Errorf("line %d: %w", p.line+1, err)
+		return item[T]{}, lineError(p.line+1, err)
 	}
 	return item[T]{}, io.EOF
 }

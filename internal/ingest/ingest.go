@@ -11,6 +11,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -239,6 +240,63 @@ type parserFunc[T any] func(r io.Reader, opt *Options, counter *countingReader) 
 
 const batchSize = 50000
 
+// MaxLineBytes bounds a line of an imported file (a CSV record's physical
+// line, an NDJSON object, a CDNOW row): a longer one rejects the file with
+// its line number, before it is held in memory (docs/limits.md).
+const MaxLineBytes = 1 << 20
+
+// lineLimiter passes r through and fails with ErrLineTooLong once a line
+// runs past max bytes.
+type lineLimiter struct {
+	r    io.Reader
+	max  int
+	cur  int // bytes of the current line so far
+	line int // 1-based number of the current line
+	err  error
+}
+
+// LineTooLongError reports a line longer than MaxLineBytes.
+type LineTooLongError struct{ Line int }
+
+func (e *LineTooLongError) Error() string {
+	return fmt.Sprintf("line %d is longer than %d bytes, the limit of a line (a file without line breaks, or not a text file?)", e.Line, MaxLineBytes)
+}
+
+// lineError prefixes err, met reading line, with the line's number, unless
+// it says which line itself.
+func lineError(line int, err error) error {
+	var long *LineTooLongError
+	if errors.As(err, &long) {
+		return err
+	}
+	return fmt.Errorf("line %d: %w", line, err)
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	b := p[:n]
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			l.cur += len(b)
+			break
+		}
+		if l.cur+i > l.max {
+			l.cur += i
+			break
+		}
+		l.cur, l.line, b = 0, l.line+1, b[i+1:]
+	}
+	if l.cur > l.max {
+		l.err = clientele.Errorf(clientele.EINVALID, "%w", &LineTooLongError{Line: l.line + 1})
+		return 0, l.err
+	}
+	return n, err
+}
+
 type countingReader struct {
 	r     io.Reader
 	bytes atomic.Int64
@@ -274,7 +332,7 @@ func runPrepared[T, P any](ctx context.Context, w *store.Writer, kind Kind, r io
 	finish func(*store.Writer, context.Context) (int64, error)) (*Summary, error) {
 	start := time.Now()
 	sum := &Summary{Source: source, Kind: kind, Format: opt.Format}
-	cr := &countingReader{r: bufio.NewReaderSize(r, 1<<20)}
+	cr := &countingReader{r: &lineLimiter{r: bufio.NewReaderSize(r, 1<<20), max: MaxLineBytes}}
 	p, err := newParser(cr, &opt, cr)
 	if err != nil {
 		return nil, clientele.Errorf(clientele.EINVALID, "%s: %w", source, err)

@@ -39,7 +39,8 @@ func transactionParser(r io.Reader, opt *Options, cr *countingReader) (parser[cl
 
 func newScanner(r io.Reader) *bufio.Scanner {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	// The line limiter under r stops a longer line first, with its number.
+	sc.Buffer(make([]byte, 64<<10), MaxLineBytes+1)
 	return sc
 }
 
@@ -115,7 +116,7 @@ func (p *cdnowParser) next() (item[clientele.Transaction], error) {
 		return it, nil
 	}
 	if err := p.sc.Err(); err != nil {
-		return item[clientele.Transaction]{}, fmt.Errorf("line %d: %w", p.line+1, err)
+		return item[clientele.Transaction]{}, lineError(p.line+1, err)
 	}
 	return item[clientele.Transaction]{}, io.EOF
 }

@@ -29,17 +29,36 @@ type batchResult struct {
 	Results    []itemResult `json:"results"`
 }
 
-// readBatch reads a JSON array of at most MaxBatch items.
+// readBatch reads a JSON array of at most MaxBatch items, one item at a
+// time, and stops at the first item past MaxBatch: a body of millions of
+// tiny items is refused without decoding it.
 func readBatch(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, error) {
-	var items []json.RawMessage
-	if err := decodeBody(w, r, &items); err != nil {
+	dec, err := jsonBody(w, r, '[')
+	if err != nil {
 		return nil, err
+	}
+	if _, err := dec.Token(); err != nil { // the '['
+		return nil, bodyError(err)
+	}
+	var items []json.RawMessage
+	for dec.More() {
+		if len(items) == MaxBatch {
+			return nil, clientele.Errorf(clientele.EINVALID, "batch of more than %d items: at most %d per request", MaxBatch, MaxBatch)
+		}
+		var it json.RawMessage
+		if err := dec.Decode(&it); err != nil {
+			return nil, bodyError(err)
+		}
+		items = append(items, it)
+	}
+	if _, err := dec.Token(); err != nil { // the ']'
+		return nil, bodyError(err)
+	}
+	if dec.More() {
+		return nil, clientele.Errorf(clientele.EINVALID, "invalid JSON body: trailing data")
 	}
 	if len(items) == 0 {
 		return nil, clientele.Errorf(clientele.EINVALID, "empty batch: send a JSON array of 1 to %d items", MaxBatch)
-	}
-	if len(items) > MaxBatch {
-		return nil, clientele.Errorf(clientele.EINVALID, "batch of %d items: at most %d per request", len(items), MaxBatch)
 	}
 	return items, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"reflect"
@@ -40,35 +41,51 @@ const maxBody = 16 << 20
 // an array for a slice; not null), no unknown fields, no trailing data, at
 // most maxBody bytes.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return clientele.Errorf(clientele.EUNSUPPORTED, "send the body as application/json (Content-Type: %q)", r.Header.Get("Content-Type"))
-	}
-	br := bufio.NewReader(http.MaxBytesReader(w, r.Body, maxBody))
-	want, what := byte('{'), "an object"
+	want := byte('{')
 	if reflect.TypeOf(v).Elem().Kind() == reflect.Slice {
-		want, what = '[', "an array"
+		want = '['
 	}
-	if c, err := firstByte(br); err != nil || c != want {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return clientele.Errorf(clientele.EINVALID, "request body larger than %d bytes", maxBody)
-		}
-		return clientele.Errorf(clientele.EINVALID, "invalid JSON body: want %s", what)
+	dec, err := jsonBody(w, r, want)
+	if err != nil {
+		return err
 	}
-	dec := json.NewDecoder(br)
 	dec.DisallowUnknownFields()
-	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return clientele.Errorf(clientele.EINVALID, "request body larger than %d bytes", maxBody)
-		}
-		return clientele.Errorf(clientele.EINVALID, "invalid JSON body: %w", err)
+		return bodyError(err)
 	}
 	if dec.More() {
 		return clientele.Errorf(clientele.EINVALID, "invalid JSON body: trailing data")
 	}
 	return nil
+}
+
+// jsonBody checks that r's body is sent as application/json and begins
+// with want ('{' or '['), and returns a decoder of it, limited to maxBody
+// bytes, that reads numbers as json.Number.
+func jsonBody(w http.ResponseWriter, r *http.Request, want byte) (*json.Decoder, error) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return nil, clientele.Errorf(clientele.EUNSUPPORTED, "send the body as application/json (Content-Type: %q)", clientele.Excerpt(r.Header.Get("Content-Type")))
+	}
+	br := bufio.NewReader(http.MaxBytesReader(w, r.Body, maxBody))
+	if c, err := firstByte(br); err != nil || c != want {
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, bodyError(err)
+		}
+		what := map[byte]string{'{': "an object", '[': "an array"}[want]
+		return nil, clientele.Errorf(clientele.EINVALID, "invalid JSON body: want %s", what)
+	}
+	dec := json.NewDecoder(br)
+	dec.UseNumber()
+	return dec, nil
+}
+
+// bodyError is the error of reading or decoding a body.
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return clientele.Errorf(clientele.EINVALID, "request body larger than %d bytes", maxBody)
+	}
+	return clientele.Errorf(clientele.EINVALID, "invalid JSON body: %w", err)
 }
 
 // firstByte returns the first byte of br after JSON white space, leaving

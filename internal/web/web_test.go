@@ -617,3 +617,36 @@ func TestTextRule(t *testing.T) {
 		})
 	}
 }
+
+// Input is bounded where it enters (docs/limits.md): a batch of more items
+// than MaxBatch is refused at the first item too many, however many follow;
+// customer attributes and event properties are bounded in size and depth.
+func TestInputLimits(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			tiny := "[" + strings.Repeat("{},", 4_000_000) + "{}]" // 12 MB of items
+			code, v := c.do("POST", "/api/v1/events", tiny)
+			if code != 400 || !strings.Contains(fmt.Sprint(v), "more than 1000 items") {
+				t.Errorf("4M tiny items: %d %.200v", code, v)
+			}
+			deep := strings.Repeat(`{"a":`, clientele.MaxDocumentDepth+1) + "1" + strings.Repeat("}", clientele.MaxDocumentDepth+1)
+			shallow := strings.Repeat(`{"a":`, clientele.MaxDocumentDepth) + "1" + strings.Repeat("}", clientele.MaxDocumentDepth)
+			large := `{"blob":"` + strings.Repeat("x", clientele.MaxDocumentBytes) + `"}`
+			for _, tc := range []struct {
+				attrs string
+				ok    bool
+			}{{deep, false}, {large, false}, {shallow, true}, {`{"n":12345678901234567890}`, true}} {
+				code, v := c.do("PUT", "/api/v1/customers/c1", `{"attributes":`+tc.attrs+`}`)
+				if ok := code == 200 || code == 201; ok != tc.ok || (!ok && (code != 400 || !strings.Contains(fmt.Sprint(v), "field:attributes"))) {
+					t.Errorf("attributes %.40s…: %d %.300v, want ok %v", tc.attrs, code, v, tc.ok)
+				}
+			}
+			code, v = c.do("POST", "/api/v1/events", `[{"id":"e1","customer_id":"c1","type":"x","time":"2024-01-01T00:00:00Z","properties":`+deep+`},
+				{"id":"e2","customer_id":"c1","type":"x","time":"2024-01-01T00:00:00Z","properties":`+large+`}]`)
+			if code != 200 || v["errors"] != 2.0 {
+				t.Errorf("deep and large properties: %d %.300v, want two item errors", code, v)
+			}
+		})
+	}
+}
