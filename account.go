@@ -53,6 +53,9 @@ func (a *Account) Validate() error {
 	if a.ParentID == a.ID && a.ID != "" {
 		v.add("parent_id", "an account cannot be its own parent")
 	}
+	if a.SpendingLimit != nil {
+		checkAmount(&v, "spending_limit", *a.SpendingLimit)
+	}
 	if a.SpendingLimit != nil && *a.SpendingLimit < 0 {
 		v.add("spending_limit", "is negative")
 	}

@@ -2,6 +2,7 @@ package clientele_test
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,18 @@ func TestValidate(t *testing.T) {
 		{"bad UTF-8 in properties", &clientele.Event{ID: "e", CustomerID: "c", Time: now, Type: "x", Properties: []byte("{\"a\":\"\xff\"}")}, []string{"properties"}},
 		{"NUL in account", &clientele.Account{ID: "a", CustomerID: "c", Kind: "card", Product: "p\x00", Tier: "\xff", Holder: "h\x00", OpenedOn: "2024-02-01", Currency: "USD"},
 			[]string{"product", "tier", "holder"}},
+		// Amounts and quantities are bounded where they enter, so that no
+		// product wraps around and sums stay within reach.
+		{"amount too large", &clientele.Transaction{ID: "t", CustomerID: "c", Time: now, Currency: "USD", Amount: 9_000_000_000_000_000_000, Margin: ptr(int64(-clientele.MaxAmount - 1)),
+			Quantity: clientele.MaxQuantity + 1}, []string{"amount", "margin", "quantity"}},
+		{"line product too large", &clientele.Transaction{ID: "t", CustomerID: "c", Time: now, Currency: "USD",
+			Lines: []clientele.Line{{SKU: "a", Quantity: 1_000_000, UnitPrice: 10_000_000_000_000}, {SKU: "b", Quantity: 1, UnitPrice: clientele.MaxAmount + 1},
+				{SKU: "c", Quantity: clientele.MaxQuantity + 1, UnitPrice: 1}}},
+			[]string{"lines[0]", "lines[1].unit_price", "lines[2].quantity"}},
+		{"largest amounts", &clientele.Transaction{ID: "t", CustomerID: "c", Time: now, Currency: "USD", Amount: -clientele.MaxAmount, Margin: ptr(int64(clientele.MaxAmount)),
+			Lines: []clientele.Line{{SKU: "a", Quantity: 1000, UnitPrice: clientele.MaxAmount / 1000}}}, nil},
+		{"limit too large", &clientele.Account{ID: "a", CustomerID: "c", Kind: "card", OpenedOn: "2024-02-01", Currency: "USD", SpendingLimit: ptr(int64(clientele.MaxAmount + 1))}, []string{"spending_limit"}},
+		{"price too large", &clientele.Product{SKU: "p", Price: clientele.MaxAmount + 1, UnitCost: clientele.MaxAmount + 1, Currency: "USD"}, []string{"price", "unit_cost"}},
 		{"NUL in identity", &clientele.Identity{Kind: "external", Value: "k\x00", CustomerID: "c"}, []string{"value"}},
 	}
 	for _, tt := range tests {
@@ -134,3 +147,30 @@ func FuzzDecodeEvent(f *testing.F) {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func ptr[T any](v T) *T { return &v }
+
+// Lines multiply and add without wrapping around: a total out of range
+// saturates, and Validate refuses it.
+func TestLinesTotalSaturates(t *testing.T) {
+	tx := clientele.Transaction{ID: "t", CustomerID: "c", Time: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Currency: "USD",
+		Lines: []clientele.Line{{SKU: "a", Quantity: 900_000_000, UnitPrice: 900_000_000_000_000}, {SKU: "b", Quantity: 900_000_000, UnitPrice: 900_000_000_000_000}}}
+	tx.Complete()
+	if tx.Amount != math.MaxInt64 {
+		t.Errorf("Amount = %d, want it saturated at MaxInt64 (it was stored as −2.00)", tx.Amount)
+	}
+	if err := tx.Validate(); err == nil {
+		t.Error("a transaction with an amount out of range was valid")
+	}
+	for _, tc := range []struct{ a, b, sum, prod int64 }{
+		{2, 3, 5, 6}, {math.MaxInt64, 1, math.MaxInt64, math.MaxInt64}, {math.MinInt64, -1, math.MinInt64, math.MaxInt64},
+		{math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64}, {-3, 4, 1, -12}, {math.MinInt64, 2, math.MinInt64 + 2, math.MinInt64},
+	} {
+		if got := clientele.SatAdd(tc.a, tc.b); got != tc.sum {
+			t.Errorf("SatAdd(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.sum)
+		}
+		if got := clientele.SatMul(tc.a, tc.b); got != tc.prod {
+			t.Errorf("SatMul(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.prod)
+		}
+	}
+}

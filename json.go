@@ -151,7 +151,7 @@ func (t *Transaction) Complete() {
 	}
 	if t.Quantity == 0 {
 		for _, l := range t.Lines {
-			t.Quantity += l.Quantity
+			t.Quantity = SatAdd(t.Quantity, l.Quantity)
 		}
 	}
 }

@@ -166,3 +166,16 @@ func (m Money) Float() float64 {
 	}
 	return float64(m.Minor) / float64(pow10[scale])
 }
+
+// ParseCost parses a cost given as a parameter (the cost of a call, of a
+// contact): an amount of 0 to MaxAmount minor units.
+func ParseCost(s string, scale int) (int64, error) {
+	a, err := ParseAmount(s, scale)
+	if err != nil {
+		return 0, err
+	}
+	if a < 0 || a > MaxAmount {
+		return 0, fmt.Errorf("amount %q is out of range: a cost is 0 to %s", Excerpt(s), FormatAmount(MaxAmount, scale))
+	}
+	return a, nil
+}

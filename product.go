@@ -37,6 +37,8 @@ func (p *Product) Validate() error {
 	checkText(&v, "name", p.Name, 256)
 	checkText(&v, "category", p.Category, 128)
 	checkText(&v, "brand", p.Brand, 128)
+	checkAmount(&v, "price", p.Price)
+	checkAmount(&v, "unit_cost", p.UnitCost)
 	if p.UnitCost < 0 {
 		v.add("unit_cost", "is negative")
 	}

@@ -41,24 +41,40 @@ func (t *Transaction) Validate() error {
 	if _, err := t.Currency.Scale(); err != nil {
 		v.add("currency", "%v", err)
 	}
+	checkAmount(&v, "amount", t.Amount)
+	if t.Margin != nil {
+		checkAmount(&v, "margin", *t.Margin)
+	}
+	if t.Quantity > MaxQuantity || t.Quantity < -MaxQuantity {
+		v.add("quantity", "is out of range: at most %d either way", int64(MaxQuantity))
+	}
 	for i, l := range t.Lines {
 		f := fmt.Sprintf("lines[%d]", i)
 		checkID(&v, f+".sku", l.SKU)
-		if l.Quantity == 0 {
+		switch {
+		case l.Quantity == 0:
 			v.add(f+".quantity", "is zero")
+		case l.Quantity > MaxQuantity || l.Quantity < -MaxQuantity:
+			v.add(f+".quantity", "is out of range: at most %d either way", int64(MaxQuantity))
 		}
 		if l.UnitPrice < 0 {
 			v.add(f+".unit_price", "is negative")
+		} else if l.UnitPrice > MaxAmount {
+			checkAmount(&v, f+".unit_price", l.UnitPrice)
+		} else if lt := SatMul(l.Quantity, l.UnitPrice); lt > MaxAmount || lt < -MaxAmount {
+			v.add(f, "quantity × unit_price is out of range: at most %d minor units either way", int64(MaxAmount))
 		}
 	}
 	return v.err("transaction")
 }
 
-// LinesTotal returns Σ quantity × unit price over t's lines.
+// LinesTotal returns Σ quantity × unit price over t's lines, saturating
+// at the int64 bounds (an amount out of range that Validate refuses) rather
+// than wrapping around.
 func (t *Transaction) LinesTotal() int64 {
 	var s int64
 	for _, l := range t.Lines {
-		s += l.Quantity * l.UnitPrice
+		s = SatAdd(s, SatMul(l.Quantity, l.UnitPrice))
 	}
 	return s
 }

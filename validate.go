@@ -2,6 +2,7 @@ package clientele
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,51 @@ const (
 	MaxDocumentBytes = 64 << 10 // as JSON
 	MaxDocumentDepth = 16       // objects and arrays within each other
 )
+
+// Bounds on money and quantities (docs/limits.md). MaxAmount, 10^15 minor
+// units (ten trillion dollars, a quadrillion won), bounds the size of every
+// amount: a transaction's amount and margin, a line's unit price and its
+// quantity × unit price, a spending limit, a price, a cost. MaxQuantity
+// bounds a quantity. A sum of more than 9,000 of the largest amounts no
+// longer fits an int64; sums are therefore made saturating (SatAdd) or
+// in wider types where they are made.
+const (
+	MaxAmount   = 1_000_000_000_000_000
+	MaxQuantity = 1_000_000_000
+)
+
+func checkAmount(v *invalid, field string, a int64) {
+	if a > MaxAmount || a < -MaxAmount {
+		v.add(field, "is out of range: at most %d minor units either way", int64(MaxAmount))
+	}
+}
+
+// SatAdd returns a + b, or the int64 bound it would pass.
+func SatAdd(a, b int64) int64 {
+	s := a + b
+	switch {
+	case a > 0 && b > 0 && s < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && s >= 0:
+		return math.MinInt64
+	}
+	return s
+}
+
+// SatMul returns a × b, or the int64 bound it would pass.
+func SatMul(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	p := a * b
+	if p/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+		if (a < 0) != (b < 0) {
+			return math.MinInt64
+		}
+		return math.MaxInt64
+	}
+	return p
+}
 
 // excerptBytes is how much of a value an error message quotes.
 const excerptBytes = 64

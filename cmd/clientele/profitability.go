@@ -31,10 +31,10 @@ year before the last transaction; CLV comes from the latest scoring.`,
 			opt.Currency, opt.Location = clientele.Currency(a.currency), a.loc
 			scale, _ := opt.Currency.Scale()
 			var err error
-			if opt.CallCost, err = clientele.ParseAmount(callCost, scale); err != nil {
+			if opt.CallCost, err = clientele.ParseCost(callCost, scale); err != nil {
 				return clientele.Errorf(clientele.EINVALID, "--call-cost: %w", err)
 			}
-			if opt.ContactCost, err = clientele.ParseAmount(contactCost, scale); err != nil {
+			if opt.ContactCost, err = clientele.ParseCost(contactCost, scale); err != nil {
 				return clientele.Errorf(clientele.EINVALID, "--contact-cost: %w", err)
 			}
 			if opt.From, err = a.parseDate("from", from); err != nil {

@@ -62,3 +62,26 @@ func TestImportRejectsBadText(t *testing.T) {
 		})
 	}
 }
+
+// Amounts and quantities out of range are refused row by row, naming the
+// field, instead of being stored wrapped around (a line of a huge quantity
+// × price was stored as −2.00).
+func TestImportRejectsAmountsOutOfRange(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			p := write(t, "t.csv", "id,customer_id,time,amount\nt1,c1,2024-01-01,1.00\nt2,c1,2024-01-01,90000000000000000.00\nt3,c1,2024-01-01,-90000000000000000.00\n")
+			_, err := ingest.File(context.Background(), b.DB, ingest.Transactions, p, ingest.Options{})
+			if err == nil || !strings.Contains(err.Error(), "line 3: amount: is out of range") || !strings.Contains(err.Error(), "line 4: amount") {
+				t.Errorf("err = %v", err)
+			}
+			p = write(t, "l.csv", "id,customer_id,time,sku,quantity,unit_price\nt1,c1,2024-01-01,A,1000000000,90000000000.00\n")
+			_, err = ingest.File(context.Background(), b.DB, ingest.Transactions, p, ingest.Options{})
+			if err == nil || !strings.Contains(err.Error(), "quantity × unit_price is out of range") {
+				t.Errorf("err = %v", err)
+			}
+			if s := stats(t, b.DB); s.Transactions != 0 {
+				t.Errorf("rejected files wrote %d transactions", s.Transactions)
+			}
+		})
+	}
+}

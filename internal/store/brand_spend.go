@@ -34,7 +34,7 @@ func (db *DB) CategoryBrandSpend(ctx context.Context, category string, cur clien
 		plen = period.Seconds()
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT l.customer_id, `+periodExpr+`, p.brand, coalesce(b.owner, ''),
-			CAST(sum(l.quantity * l.unit_price) AS BIGINT), CAST(sum(l.quantity * (l.unit_price - p.unit_cost)) AS BIGINT)
+			`+db.sumMinor("l.quantity * l.unit_price", "")+`, `+db.sumMinor("l.quantity * (l.unit_price - p.unit_cost)", "")+`
 		FROM transaction_lines l
 		JOIN transactions t ON t.customer_id = l.customer_id AND t.id = l.transaction_id
 		JOIN products p ON p.sku = l.sku
@@ -47,7 +47,7 @@ func (db *DB) CategoryBrandSpend(ctx context.Context, category string, cur clien
 	}
 	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var s BrandSpend
-		if err := sc.Scan(&s.CustomerID, &s.Period, &s.Brand, &s.Owner, &s.Spend, &s.Margin); err != nil {
+		if err := sc.Scan(&s.CustomerID, &s.Period, &s.Brand, &s.Owner, minorCol{&s.Spend}, minorCol{&s.Margin}); err != nil {
 			return fmt.Errorf("category brand spend: %w", err)
 		}
 		if err := fn(s); err != nil {
@@ -87,7 +87,7 @@ func (db *DB) CustomerValues(ctx context.Context, runID int64, cur clientele.Cur
 	}); err != nil {
 		return nil, err
 	}
-	rows, err = db.r.QueryContext(ctx, `SELECT customer_id, CAST(sum(amount) AS BIGINT) FROM transactions
+	rows, err = db.r.QueryContext(ctx, `SELECT customer_id, `+db.sumMinor("amount", "")+` FROM transactions
 		WHERE time >= $1 AND currency = $2 GROUP BY customer_id`, db.ts(start), string(cur))
 	if err != nil {
 		return nil, fmt.Errorf("customer values: %w", err)
@@ -95,7 +95,7 @@ func (db *DB) CustomerValues(ctx context.Context, runID int64, cur clientele.Cur
 	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var id string
 		var total int64
-		if err := sc.Scan(&id, &total); err != nil {
+		if err := sc.Scan(&id, minorCol{&total}); err != nil {
 			return err
 		}
 		if v, ok := out[id]; ok {

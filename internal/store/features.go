@@ -134,12 +134,12 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 			})
 		},
 		func() error {
-			return query(`SELECT customer_id, count(*), sum(CASE WHEN currency = $1 THEN amount ELSE 0 END), max(time)
+			return query(`SELECT customer_id, count(*), `+db.sumMinor("CASE WHEN currency = $1 THEN amount ELSE 0 END", "")+`, max(time)
 				FROM transactions WHERE time < $2 GROUP BY customer_id`, []any{string(cur), db.ts(end)}, func(r *sql.Rows) error {
 				var id string
 				var n, rev int64
 				var last time.Time
-				if err := r.Scan(&id, &n, &rev, timeCol{&last}); err != nil {
+				if err := r.Scan(&id, &n, minorCol{&rev}, timeCol{&last}); err != nil {
 					return err
 				}
 				if f := byID[id]; f != nil {
@@ -201,15 +201,15 @@ func (db *DB) spendByCategoryAndBrand(ctx context.Context, cur clientele.Currenc
 			byID[id] = m
 		}
 		if p.category != "" {
-			m.category[p.category] += spend
+			m.category[p.category] = clientele.SatAdd(m.category[p.category], spend)
 		}
 		if p.brand != "" {
-			m.brand[p.brand] += spend
+			m.brand[p.brand] = clientele.SatAdd(m.brand[p.brand], spend)
 		}
 	}
 	args := []any{db.ts(start), db.ts(end), string(cur)}
 	if db.dialect == Postgres {
-		rows, err := db.r.QueryContext(ctx, `SELECT l.customer_id, l.sku, sum(l.quantity * l.unit_price)
+		rows, err := db.r.QueryContext(ctx, `SELECT l.customer_id, l.sku, `+db.sumMinor("l.quantity * l.unit_price", "")+`
 			FROM transaction_lines l
 			JOIN transactions t ON t.customer_id = l.customer_id AND t.id = l.transaction_id
 			WHERE t.time >= $1 AND t.time < $2 AND t.currency = $3
@@ -220,7 +220,7 @@ func (db *DB) spendByCategoryAndBrand(ctx context.Context, cur clientele.Currenc
 		if err := each(rows, nil, func(sc *sql.Rows) error {
 			var id, sku string
 			var spend int64
-			if err := sc.Scan(&id, &sku, &spend); err != nil {
+			if err := sc.Scan(&id, &sku, minorCol{&spend}); err != nil {
 				return fmt.Errorf("features: spend: %w", err)
 			}
 			add(id, products[sku], spend)

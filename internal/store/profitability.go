@@ -26,8 +26,8 @@ type ProductProfit struct {
 // buyers' mean CLV under run runID (0: no scores).
 func (db *DB) ProductProfits(ctx context.Context, from, to time.Time, cur clientele.Currency, runID int64) ([]ProductProfit, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT p.sku, p.name, p.category, p.brand,
-			count(DISTINCT l.customer_id), CAST(sum(l.quantity) AS BIGINT), CAST(sum(l.quantity * l.unit_price) AS BIGINT),
-			CAST(sum(l.quantity * (l.unit_price - p.unit_cost)) AS BIGINT)
+			count(DISTINCT l.customer_id), `+db.sumMinor("l.quantity", "")+`, `+db.sumMinor("l.quantity * l.unit_price", "")+`,
+			`+db.sumMinor("l.quantity * (l.unit_price - p.unit_cost)", "")+`
 		FROM transaction_lines l
 		JOIN transactions t ON t.customer_id = l.customer_id AND t.id = l.transaction_id
 		JOIN products p ON p.sku = l.sku
@@ -40,7 +40,7 @@ func (db *DB) ProductProfits(ctx context.Context, from, to time.Time, cur client
 	idx := map[string]int{}
 	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var p ProductProfit
-		if err := sc.Scan(&p.SKU, &p.Name, &p.Category, &p.Brand, &p.Buyers, &p.Units, &p.Revenue, &p.Margin); err != nil {
+		if err := sc.Scan(&p.SKU, &p.Name, &p.Category, &p.Brand, &p.Buyers, minorCol{&p.Units}, minorCol{&p.Revenue}, minorCol{&p.Margin}); err != nil {
 			return err
 		}
 		idx[p.SKU] = len(out)
@@ -110,7 +110,7 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 		}
 		return p
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT customer_id, CAST(coalesce(sum(margin), 0) AS BIGINT), count(*) - count(margin),
+	rows, err := db.r.QueryContext(ctx, `SELECT customer_id, `+db.sumMinor("margin", "")+`, count(*) - count(margin),
 			sum(CASE WHEN amount < 0 THEN 1 ELSE 0 END)
 		FROM transactions WHERE time >= $1 AND time < $2 AND currency = $3 GROUP BY customer_id`, db.ts(from), db.ts(to), string(cur))
 	if err != nil {
@@ -119,7 +119,7 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var id string
 		var m, unknown, returns int64
-		if err := sc.Scan(&id, &m, &unknown, &returns); err != nil {
+		if err := sc.Scan(&id, minorCol{&m}, &unknown, &returns); err != nil {
 			return err
 		}
 		p := get(id)
@@ -179,8 +179,8 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 	}
 	out := make([]CustomerProfit, 0, len(byID))
 	for _, p := range byID {
-		p.CostToServe = p.Calls*callCost + p.Contacts*contactCost
-		p.Profit = p.Margin - p.CostToServe
+		p.CostToServe = clientele.SatAdd(clientele.SatMul(p.Calls, callCost), clientele.SatMul(p.Contacts, contactCost))
+		p.Profit = clientele.SatAdd(p.Margin, -p.CostToServe) // costs are ≥ 0: the negation cannot overflow
 		out = append(out, *p)
 	}
 	return out, nil

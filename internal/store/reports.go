@@ -21,12 +21,12 @@ type RunEquity struct {
 // EquityByRun returns Σ CLV for every model run that scored customers, the
 // oldest first: customer equity over time.
 func (db *DB) EquityByRun(ctx context.Context) ([]RunEquity, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT r.id, r.model, r.created_at, r.currency, count(*), CAST(sum(s.clv) AS BIGINT), CAST(avg(s.p_alive) AS DOUBLE PRECISION)
+	rows, err := db.r.QueryContext(ctx, `SELECT r.id, r.model, r.created_at, r.currency, count(*), `+db.sumMinor("s.clv", "")+`, CAST(avg(s.p_alive) AS DOUBLE PRECISION)
 		FROM scores s JOIN model_runs r ON r.id = s.run_id
 		GROUP BY r.id, r.model, r.created_at, r.currency ORDER BY r.id`)
 	out, err := collect(rows, err, func(sc *sql.Rows) (RunEquity, error) {
 		var e RunEquity
-		err := sc.Scan(&e.RunID, &e.Model, timeCol{&e.CreatedAt}, &e.Currency, &e.Customers, &e.Equity, &e.MeanAlive)
+		err := sc.Scan(&e.RunID, &e.Model, timeCol{&e.CreatedAt}, &e.Currency, &e.Customers, minorCol{&e.Equity}, &e.MeanAlive)
 		return e, err
 	})
 	if err != nil {
@@ -66,17 +66,17 @@ type SegmentValue struct {
 // under run runID.
 func (db *DB) SegmentValues(ctx context.Context, runID int64) ([]SegmentValue, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT s.name, coalesce(u.name, ''), s.level, s.definition,
-			count(m.customer_id), count(sc.customer_id), CAST(coalesce(sum(sc.clv), 0) AS BIGINT),
+			count(m.customer_id), count(sc.customer_id), `+db.sumMinor("sc.clv", "")+`,
 			CAST(coalesce(avg(sc.clv), 0) AS DOUBLE PRECISION), CAST(coalesce(avg(sc.p_alive), 0) AS DOUBLE PRECISION)
 		FROM segments s
 		LEFT JOIN users u ON u.id = s.owner_id
 		LEFT JOIN segment_members m ON m.segment_id = s.id
 		LEFT JOIN scores sc ON sc.customer_id = m.customer_id AND sc.run_id = $1
 		GROUP BY s.id, s.name, u.name, s.level, s.definition
-		ORDER BY coalesce(sum(sc.clv), 0) DESC, s.name`, runID)
+		ORDER BY `+db.sumMinor("sc.clv", "")+` DESC, s.name`, runID)
 	out, err := collect(rows, err, func(sc *sql.Rows) (SegmentValue, error) {
 		var v SegmentValue
-		err := sc.Scan(&v.Segment, &v.Owner, &v.Level, &v.Definition, &v.Members, &v.Scored, &v.Value, &v.MeanCLV, &v.MeanAlive)
+		err := sc.Scan(&v.Segment, &v.Owner, &v.Level, &v.Definition, &v.Members, &v.Scored, minorCol{&v.Value}, &v.MeanCLV, &v.MeanAlive)
 		return v, err
 	})
 	if err != nil {
@@ -88,7 +88,7 @@ func (db *DB) SegmentValues(ctx context.Context, runID int64) ([]SegmentValue, e
 // RunEquity returns Σ CLV (minor units) over the customers scored by run id.
 func (db *DB) RunEquity(ctx context.Context, runID int64) (int64, error) {
 	var ce int64
-	err := db.r.QueryRowContext(ctx, `SELECT CAST(coalesce(sum(clv), 0) AS BIGINT) FROM scores WHERE run_id = $1`, runID).Scan(&ce)
+	err := db.r.QueryRowContext(ctx, `SELECT `+db.sumMinor("clv", "")+` FROM scores WHERE run_id = $1`, runID).Scan(minorCol{&ce})
 	if err != nil {
 		return 0, fmt.Errorf("customer equity of run %d: %w", runID, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -49,6 +50,50 @@ func scanString(sc *sql.Rows) (string, error) {
 	var s string
 	err := sc.Scan(&s)
 	return s, err
+}
+
+// sumMinor is the SQL of a sum of minor units that cannot overflow: in
+// floating point (SQLite's total, PostgreSQL's numeric sum as double
+// precision, 0 over no rows), so exact up to 2^53 minor units (90 trillion in a currency
+// with cents) and rounded beyond; scan it with minorCol, which saturates at
+// the int64 bounds. filter, when not empty, is a PostgreSQL FILTER clause
+// (SQLite queries filter with CASE instead).
+func (db *DB) sumMinor(x, filter string) string {
+	if db.dialect == SQLite {
+		return "total(" + x + ")"
+	}
+	if filter != "" {
+		filter = " " + filter
+	}
+	// coalesce: like total, 0 over no rows, so that the sum orders as a number.
+	return "CAST(coalesce(sum(" + x + ")" + filter + ", 0) AS DOUBLE PRECISION)"
+}
+
+// minorCol scans a sumMinor into an int64 of minor units, saturating at
+// the int64 bounds; NULL (no rows) is 0.
+type minorCol struct{ v *int64 }
+
+func (c minorCol) Scan(src any) error {
+	switch x := src.(type) {
+	case nil:
+		*c.v = 0
+	case int64:
+		*c.v = x
+	case float64:
+		switch {
+		case x >= math.MaxInt64: // the float nearest MaxInt64 is 2^63
+			*c.v = math.MaxInt64
+		case x <= math.MinInt64:
+			*c.v = math.MinInt64
+		case x != x:
+			return fmt.Errorf("a sum of amounts is NaN")
+		default:
+			*c.v = int64(math.Round(x))
+		}
+	default:
+		return fmt.Errorf("cannot scan %T as a sum of minor units", src)
+	}
+	return nil
 }
 
 // ts converts a time to the dialect's storage form.

@@ -27,7 +27,7 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&s.Events); err != nil {
 		return s, fmt.Errorf("stats: %w", err)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT currency, count(*), sum(amount), min(time), max(time) FROM transactions GROUP BY currency`)
+	rows, err := db.r.QueryContext(ctx, `SELECT currency, count(*), `+db.sumMinor("amount", "")+`, min(time), max(time) FROM transactions GROUP BY currency`)
 	if err != nil {
 		return s, fmt.Errorf("stats: %w", err)
 	}
@@ -35,7 +35,7 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 		var cur string
 		var n, sum int64
 		var first, last time.Time
-		if err := sc.Scan(&cur, &n, &sum, timeCol{&first}, timeCol{&last}); err != nil {
+		if err := sc.Scan(&cur, &n, minorCol{&sum}, timeCol{&first}, timeCol{&last}); err != nil {
 			return fmt.Errorf("stats: %w", err)
 		}
 		s.Transactions += n

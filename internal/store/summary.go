@@ -115,17 +115,20 @@ func (db *DB) Summaries(ctx context.Context, opt SummaryOptions, fn func(Custome
 	if db.dialect == Postgres {
 		q = summaryPostgres(dayExpr)
 	}
+	// Amounts are summed in floating point (see sumMinor): no sum can
+	// overflow, and below 2^53 minor units none is rounded.
 	return db.scanSummaries(ctx, q, args, fn)
 }
 
 // dailyTotals is the common table expression d of both dialects' summary
 // queries: each customer's transactions before $2 summed by day, with
-// amounts and margins in currency $4 only.
-func dailyTotals(dayExpr string) string {
+// amounts and margins in currency $4 only; sum is the aggregate that
+// cannot overflow (SQLite's total; PostgreSQL's sum, numeric).
+func dailyTotals(dayExpr, sum string) string {
 	return `d AS (
 		SELECT customer_id, ` + dayExpr + ` AS day,
-			sum(CASE WHEN currency = $4 THEN amount ELSE 0 END) AS amount,
-			sum(CASE WHEN currency = $4 THEN coalesce(margin, 0) ELSE 0 END) AS margin,
+			` + sum + `(CASE WHEN currency = $4 THEN amount ELSE 0 END) AS amount,
+			` + sum + `(CASE WHEN currency = $4 THEN coalesce(margin, 0) ELSE 0 END) AS margin,
 			count(*) AS n, count(margin) AS nm
 		FROM transactions WHERE time < $2
 		GROUP BY customer_id, ` + dayExpr + `
@@ -135,14 +138,14 @@ func dailyTotals(dayExpr string) string {
 // summarySQLite computes the summaries portably: days per customer, the
 // first day per customer, and the two joined to sum the repeat days.
 func summarySQLite(dayExpr string) string {
-	return `WITH ` + dailyTotals(dayExpr) + `, f AS (
+	return `WITH ` + dailyTotals(dayExpr, "total") + `, f AS (
 		SELECT customer_id, min(day) AS first, max(day) AS last, count(*) AS days
 		FROM d WHERE day <= $3 GROUP BY customer_id
 	)
 	SELECT f.customer_id, f.first, f.days - 1, f.last - f.first, $3 - f.first,
-		sum(CASE WHEN d.day > f.first AND d.day <= $3 THEN d.amount ELSE 0 END),
-		sum(CASE WHEN d.day <= $3 THEN d.amount ELSE 0 END),
-		sum(CASE WHEN d.day <= $3 THEN d.margin ELSE 0 END),
+		total(CASE WHEN d.day > f.first AND d.day <= $3 THEN d.amount ELSE 0 END),
+		total(CASE WHEN d.day <= $3 THEN d.amount ELSE 0 END),
+		total(CASE WHEN d.day <= $3 THEN d.margin ELSE 0 END),
 		sum(CASE WHEN d.day <= $3 THEN d.n ELSE 0 END),
 		sum(CASE WHEN d.day <= $3 THEN d.nm ELSE 0 END),
 		sum(CASE WHEN d.day > $3 THEN 1 ELSE 0 END)
@@ -160,11 +163,11 @@ func summarySQLite(dayExpr string) string {
 // now).
 func summaryPostgres(dayExpr string) string {
 	const cal = "FILTER (WHERE day <= $3)"
-	return `WITH ` + dailyTotals(dayExpr) + `
+	return `WITH ` + dailyTotals(dayExpr, "sum") + `
 	SELECT customer_id, min(day) ` + cal + `, count(*) ` + cal + ` - 1,
 		max(day) ` + cal + ` - min(day) ` + cal + `, $3 - min(day) ` + cal + `,
-		CAST(sum(amount) ` + cal + ` - (min(ARRAY[CAST(day AS BIGINT), CAST(amount AS BIGINT)]) ` + cal + `)[2] AS BIGINT),
-		CAST(sum(amount) ` + cal + ` AS BIGINT), CAST(sum(margin) ` + cal + ` AS BIGINT),
+		CAST(sum(amount) ` + cal + ` - (min(ARRAY[CAST(day AS DOUBLE PRECISION), CAST(amount AS DOUBLE PRECISION)]) ` + cal + `)[2] AS DOUBLE PRECISION),
+		CAST(sum(amount) ` + cal + ` AS DOUBLE PRECISION), CAST(sum(margin) ` + cal + ` AS DOUBLE PRECISION),
 		CAST(sum(n) ` + cal + ` AS BIGINT), CAST(sum(nm) ` + cal + ` AS BIGINT),
 		count(*) FILTER (WHERE day > $3)
 	FROM d GROUP BY customer_id HAVING min(day) <= $3
@@ -203,7 +206,7 @@ func (db *DB) scanSummaries(ctx context.Context, q string, args []any, fn func(C
 	}
 	if err := each(rows, nil, func(sc *sql.Rows) error {
 		var s CustomerSummary
-		if err := sc.Scan(&s.CustomerID, &s.First, &s.Repeat, &s.Recency, &s.Age, &s.RepeatSpend, &s.AllSpend, &s.AllMargin,
+		if err := sc.Scan(&s.CustomerID, &s.First, &s.Repeat, &s.Recency, &s.Age, minorCol{&s.RepeatSpend}, minorCol{&s.AllSpend}, minorCol{&s.AllMargin},
 			&s.Transactions, &s.MarginKnown, &s.Holdout); err != nil {
 			return fmt.Errorf("summaries: %w", err)
 		}

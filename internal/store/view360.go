@@ -75,7 +75,7 @@ func (db *DB) recentWithTotals(ctx context.Context, id string, n int) ([]cliente
 	for i := range all {
 		tx := &all[i]
 		t.Transactions++
-		t.Revenue[tx.Currency] += tx.Amount
+		t.Revenue[tx.Currency] = clientele.SatAdd(t.Revenue[tx.Currency], tx.Amount)
 		if t.First.IsZero() || tx.Time.Before(t.First) {
 			t.First = tx.Time
 		}

@@ -153,9 +153,9 @@ func (p *params) amount(name string, scale int) int64 {
 	if v == "" {
 		return 0
 	}
-	a, err := clientele.ParseAmount(v, scale)
-	if err != nil || a < 0 {
-		p.bad(name, "must be an amount ≥ 0 with at most "+strconv.Itoa(scale)+" decimals")
+	a, err := clientele.ParseCost(v, scale)
+	if err != nil {
+		p.bad(name, "must be an amount from 0 to "+clientele.FormatAmount(clientele.MaxAmount, scale)+" with at most "+strconv.Itoa(scale)+" decimals")
 	}
 	return a
 }

@@ -526,8 +526,17 @@ func TestRequestShapes(t *testing.T) {
 				{"dot", "GET", "/api/v1/./stats", "", "", 404, "not_found", "no route"},
 				{"year one", "GET", "/api/v1/reports/profitability?from=0001-01-01", "", "", 400, "invalid", "from"},
 				{"year 3000", "GET", "/api/v1/reports/migration?category=x&to=3000-01-01", "", "", 400, "invalid", "to"},
+				{"call cost out of range", "GET", "/api/v1/reports/profitability?call_cost=10000000000000.01", "", "", 400, "invalid", "call_cost"},
+				{"amount out of range", "POST", "/api/v1/transactions", "application/json",
+					`[{"id":"t1","customer_id":"c1","time":"2024-01-01T10:00:00Z","amount":"90000000000000000.00"}]`, 200, "", ""},
 			} {
 				status, h, body := send(tc.method, tc.path, tc.ctype, tc.body)
+				if tc.status == 200 { // a batch: the item is refused, naming its field
+					if status != 200 || !strings.Contains(string(body), `"errors":1`) || !strings.Contains(string(body), `"field":"amount"`) {
+						t.Errorf("%s: %d %s, want the item refused for its amount", tc.name, status, body)
+					}
+					continue
+				}
 				if status != tc.status || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
 					t.Errorf("%s: %d %s %s, want %d with a JSON body", tc.name, status, h.Get("Content-Type"), body, tc.status)
 					continue
