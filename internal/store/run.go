@@ -19,7 +19,18 @@ func jsonText(m map[string]float64) (string, error) {
 }
 
 // CreateRun stores r and returns its id.
-func (db *DB) CreateRun(ctx context.Context, r clientele.Run) (int64, error) {
+func (db *DB) CreateRun(ctx context.Context, r clientele.Run) (id int64, err error) {
+	err = db.Write(ctx, func(w *Writer) error {
+		id, err = w.CreateRun(ctx, r)
+		return err
+	})
+	return id, err
+}
+
+// CreateRun stores r within w's transaction and returns its id, so that a
+// run and its scores can be committed together: a run scored as it is
+// fitted appears only with its scores.
+func (w *Writer) CreateRun(ctx context.Context, r clientele.Run) (int64, error) {
 	params, err := jsonText(r.Params)
 	if err != nil {
 		return 0, err
@@ -36,12 +47,13 @@ func (db *DB) CreateRun(ctx context.Context, r clientele.Run) (int64, error) {
 	if r.SpendLogLikelihood != nil {
 		spendLL = *r.SpendLogLikelihood
 	}
+	db := w.db
 	var id int64
-	err = db.w.QueryRowContext(ctx, `INSERT INTO model_runs (created_at, source, model, spend_model, unit, calibration_end, holdout_end,
+	err = query1(ctx, w.q, `INSERT INTO model_runs (created_at, source, model, spend_model, unit, calibration_end, holdout_end,
 		time_zone, currency, params, std_errors, spend_params, log_likelihood, spend_log_likelihood, customers, converged, seconds)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
-		db.ts(time.Now()), r.Source, r.Model, r.SpendModel, r.Unit, db.date(r.CalibrationEnd), db.date(r.HoldoutEnd),
-		r.TimeZone, string(r.Currency), params, se, sp, r.LogLikelihood, spendLL, int64(r.Customers), r.Converged, r.Seconds).Scan(&id)
+		[]any{db.ts(time.Now()), r.Source, r.Model, r.SpendModel, r.Unit, db.date(r.CalibrationEnd), db.date(r.HoldoutEnd),
+			r.TimeZone, string(r.Currency), params, se, sp, r.LogLikelihood, spendLL, int64(r.Customers), r.Converged, r.Seconds}, &id)
 	if err != nil {
 		return 0, fmt.Errorf("store model run: %w", err)
 	}

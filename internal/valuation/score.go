@@ -147,7 +147,8 @@ func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, 
 }
 
 // scoreRows values the customers of rows with the run's models and writes
-// their scores, a batch at a time.
+// their scores, a batch at a time, in one transaction; a run not stored
+// yet (ID 0) is stored in that transaction first.
 func scoreRows(ctx context.Context, db *store.DB, run *clientele.Run, rows []scoreRow, opt ScoreOptions) (*ScoreSummary, error) {
 	model, err := modelOf(run)
 	if err != nil {
@@ -201,12 +202,12 @@ func scoreRows(ctx context.Context, db *store.DB, run *clientele.Run, rows []sco
 		sc.CLV = int64(math.Round(sc.DERT * spend * share * minor))
 		return sc
 	}
-	sum := &ScoreSummary{RunID: run.ID, Customers: len(rows), MarginShare: popShare}
+	sum := &ScoreSummary{Customers: len(rows), MarginShare: popShare}
 	var ce int64
 	scores := func(yield func(clientele.Score) bool) {
 		for i := range rows {
 			sc := score(i)
-			ce += sc.CLV
+			ce = clientele.SatAdd(ce, sc.CLV)
 			sum.MeanProbAlive += sc.ProbAlive
 			sum.ExpectedPurchase += sc.ExpectedPurchases
 			if !yield(sc) {
@@ -214,9 +215,20 @@ func scoreRows(ctx context.Context, db *store.DB, run *clientele.Run, rows []sco
 			}
 		}
 	}
-	if err := db.Write(ctx, func(w *store.Writer) error { return w.ScoreSeq(ctx, run.ID, scores) }); err != nil {
+	id := run.ID
+	err = db.Write(ctx, func(w *store.Writer) error {
+		if id == 0 {
+			var err error
+			if id, err = w.CreateRun(ctx, *run); err != nil {
+				return err
+			}
+		}
+		return w.ScoreSeq(ctx, id, scores)
+	})
+	if err != nil {
 		return nil, err
 	}
+	run.ID, sum.RunID = id, id
 	sum.CustomerEquity = clientele.Money{Minor: ce, Currency: run.Currency}
 	sum.MeanCLV = float64(ce) / minor / float64(len(rows))
 	sum.MeanProbAlive /= float64(len(rows))

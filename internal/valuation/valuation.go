@@ -164,17 +164,21 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 	res.Run.TimeZone = opt.Location.String()
 	res.Run.Currency = opt.Currency
 	res.Run.Seconds = time.Since(start).Seconds()
-	if res.Run.ID, err = db.CreateRun(ctx, res.Run); err != nil {
-		return nil, err
-	}
-	if opt.Score != nil {
-		data, spend = nil, nil // for the collector: the scoring needs rows only
-		scoreStart := time.Now()
-		if res.Scored, err = scoreRows(ctx, db, &res.Run, rows, *opt.Score); err != nil {
-			return nil, fmt.Errorf("model run %d is stored; scoring it failed: %w", res.Run.ID, err)
+	if opt.Score == nil {
+		if res.Run.ID, err = db.CreateRun(ctx, res.Run); err != nil {
+			return nil, err
 		}
-		res.Scored.Seconds = time.Since(scoreStart).Seconds()
+		return res, nil
 	}
+	// Scored as it is fitted: the run is stored in the transaction of its
+	// scores, so that a run never appears without them (a kill -9 while
+	// scoring left one behind that reports then took for the latest).
+	data, spend = nil, nil // for the collector: the scoring needs rows only
+	scoreStart := time.Now()
+	if res.Scored, err = scoreRows(ctx, db, &res.Run, rows, *opt.Score); err != nil {
+		return nil, fmt.Errorf("score the fitted model (nothing was stored): %w", err)
+	}
+	res.Scored.Seconds = time.Since(scoreStart).Seconds()
 	return res, nil
 }
 

@@ -1,0 +1,101 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"clientele"
+	"clientele/internal/store"
+)
+
+// A kill -9 at any moment of `fit --score` leaves either nothing or a
+// model run with every one of its customers scored: a run never appears
+// without its scores (reports took such a run for the latest and showed
+// customer equity 0).
+func TestFitScoreSurvivesKill(t *testing.T) {
+	dir := t.TempDir()
+	tx := filepath.Join(dir, "tx.csv")
+	f, err := os.Create(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(f, "id,customer_id,time,amount")
+	for i := range 200_000 {
+		fmt.Fprintf(f, "T%d,C%d,2024-%02d-%02dT10:00:00Z,%d.%02d\n", i, (i*7919)%60000, 1+i%12, 1+i%28, 1+i%300, i%100)
+	}
+	f.Close()
+	args := []string{"fit", "--score", "--calibration-end", "2024-12-31"}
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			if _, errOut, err := run(t, db, "import", "transactions", tx); err != nil {
+				t.Fatalf("import: %v\n%s", err, errOut)
+			}
+			// Time a clean fit (the second: the first warms the caches),
+			// then kill the next ones at points spread over that time.
+			var clean time.Duration
+			for range 2 {
+				start := time.Now()
+				if _, errOut, err := run(t, db, args...); err != nil {
+					t.Fatalf("fit --score: %v\n%s", err, errOut)
+				}
+				clean = time.Since(start)
+			}
+			kills := 0
+			// The scores are written last: most kills fall near the end.
+			for _, frac := range []float64{0.3, 0.6, 0.7, 0.75, 0.8, 0.84, 0.88, 0.91, 0.94, 0.97} {
+				cmd := exec.Command(bin, append([]string{"--db", db, "--tz", "UTC"}, args...)...)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(time.Duration(frac * float64(clean)))
+				cmd.Process.Signal(syscall.SIGKILL)
+				cmd.Wait()
+				if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					kills++
+				}
+				checkRunsComplete(t, db)
+			}
+			if kills == 0 {
+				t.Fatalf("every fit finished before its kill (a clean one took %v)", clean)
+			}
+		})
+	}
+}
+
+// checkRunsComplete fails t unless every model run of db has as many
+// scores as it has customers.
+func checkRunsComplete(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for id := int64(1); ; id++ {
+		r, err := db.Run(ctx, id)
+		if clientele.ErrorCode(err) == clientele.ENOTFOUND {
+			latest, err := db.Run(ctx, 0)
+			if err == nil && latest.ID >= id {
+				continue // a gap left by a rolled-back insert
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		clvs, err := db.RunCLVs(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(clvs) != int(r.Customers) {
+			t.Errorf("model run %d has %d scores for %.0f customers", id, len(clvs), r.Customers)
+		}
+	}
+}
