@@ -11,6 +11,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"clientele"
 )
@@ -36,8 +40,12 @@ func openSQLite(ctx context.Context, path string, opt *Options) (*DB, error) {
 	// temporary files — the statement journals of bulk INSERT … ON
 	// CONFLICT — in memory rather than on disk. The writer has a 64 MiB
 	// page cache for bulk imports.
+	busy := opt.BusyTimeout
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
 	base := sqliteURI(path) +
-		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		fmt.Sprintf("?_pragma=busy_timeout(%d)", busy.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(memory)&_time_format=sqlite"
 	w, err := sql.Open("sqlite", base+"&_pragma=cache_size(-65536)&_txlock=immediate")
 	if err != nil {
@@ -280,7 +288,7 @@ func scanKeys(rows *sql.Rows, err error) ([][]string, error) {
 func (db *DB) writeSQLite(ctx context.Context, w *Writer, fn func(w *Writer) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return busyError(fmt.Errorf("begin: %w", err))
 	}
 	defer tx.Rollback()
 	w.q = &sqliteTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
@@ -288,7 +296,19 @@ func (db *DB) writeSQLite(ctx context.Context, w *Writer, fn func(w *Writer) err
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return busyError(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// busyError makes an SQLITE_BUSY error, the busy timeout spent waiting for
+// another process's write (a long import), an EUNAVAILABLE one: the
+// request is fine and may be retried (an HTTP 503 with Retry-After); any
+// other error is returned as it is.
+func busyError(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY {
+		return clientele.Errorf(clientele.EUNAVAILABLE, "the database is busy with another writer (an import?); try again later: %w", err)
+	}
+	return err
 }

@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -53,6 +54,10 @@ type Options struct {
 	// ReadConns is the size of the SQLite read pool (default: 2 × CPUs, at
 	// least 4).
 	ReadConns int
+	// BusyTimeout is how long an SQLite write waits for another writer (a
+	// long import by another process) before it fails with EUNAVAILABLE
+	// (default 10 s).
+	BusyTimeout time.Duration
 }
 
 // Open opens the database named by dsn and brings its schema up to date.

@@ -16,6 +16,7 @@ var statusOf = map[string]int{
 	clientele.EUNAUTHORIZED: http.StatusUnauthorized,
 	clientele.EFORBIDDEN:    http.StatusForbidden,
 	clientele.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	clientele.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	clientele.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -39,6 +40,10 @@ type errorJSON struct {
 	Details []clientele.FieldError `json:"details,omitempty"`
 }
 
+// retryAfter is what a 503 tells a client to wait, in seconds: about as
+// long as a client already waited for the database (the busy timeout).
+const retryAfter = "10"
+
 // writeError writes err as JSON with the status of its code; an internal
 // error is logged and shown only as "internal error".
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -47,8 +52,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		s.logError(r, err)
 	}
-	if code == clientele.EUNAUTHORIZED {
+	switch code {
+	case clientele.EUNAUTHORIZED:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="clientele"`)
+	case clientele.EUNAVAILABLE:
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	writeJSON(w, status, errorBody{Error: errorJSON{Code: code, Message: clientele.ErrorMessage(err), Details: clientele.ErrorDetails(err)}})
 }

@@ -471,7 +471,7 @@ func TestSwitchingReport(t *testing.T) {
 // 500, never a status of 0 (which would panic in WriteHeader).
 func TestStatusOfEveryCode(t *testing.T) {
 	want := map[string]int{
-		"invalid": 400, "not_found": 404, "conflict": 409, "unauthorized": 401, "forbidden": 403, "unsupported_media_type": 415, "internal": 500,
+		"invalid": 400, "not_found": 404, "conflict": 409, "unauthorized": 401, "forbidden": 403, "unsupported_media_type": 415, "unavailable": 503, "internal": 500,
 		"no_such_code": 500, "": 500,
 	}
 	for _, code := range clientele.Codes {
@@ -657,5 +657,48 @@ func TestInputLimits(t *testing.T) {
 				t.Errorf("deep and large properties: %d %.300v, want two item errors", code, v)
 			}
 		})
+	}
+}
+
+// A write while another process holds the SQLite file's write lock (a long
+// CLI import) waits the busy timeout, then answers 503 with Retry-After,
+// not 500; once the lock is released the same request goes through.
+func TestBusyDatabaseAnswers503(t *testing.T) {
+	path := storetest.SQLiteDSN(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, path, &store.Options{BusyTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	other, err := store.Open(ctx, path, nil) // the importing process
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	c, _ := start(t, db)
+	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- other.Write(ctx, func(w *store.Writer) error {
+			if _, err := w.Customers(ctx, []clientele.Customer{{ID: "imported"}}); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	tx := `[{"id":"t1","customer_id":"c1","time":"2024-01-01T10:00:00Z","amount":"1.00"}]`
+	status, h, body := c.raw("POST", "/api/v1/transactions", tx)
+	if status != 503 || h.Get("Retry-After") == "" || !strings.Contains(string(body), `"code":"unavailable"`) {
+		t.Errorf("while another process writes: %d (Retry-After %q) %s, want 503 unavailable with Retry-After", status, h.Get("Retry-After"), body)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if code, v := c.do("POST", "/api/v1/transactions", tx); code != 200 || v["created"] != 1.0 {
+		t.Errorf("after the lock is released: %d %v", code, v)
 	}
 }
