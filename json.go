@@ -60,11 +60,11 @@ type CustomerJSON struct {
 // without an offset is read in loc.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+		return TimeInRange(t.UTC())
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04", "2006-01-02 15:04", time.DateOnly} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
+			return TimeInRange(t.UTC())
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time or a YYYY-MM-DD date", Excerpt(s))
@@ -224,6 +224,34 @@ func (e *Event) JSON(loc *time.Location) EventJSON {
 // times are set by the store, not taken from the client.
 func (j *CustomerJSON) Customer() (Customer, error) {
 	c := Customer{ID: j.ID, Name: j.Name, Email: j.Email, Phone: j.Phone, BirthDate: j.BirthDate, City: j.City, HouseholdID: j.HouseholdID, Attributes: j.Attributes}
+	return c, c.Validate()
+}
+
+// DecodeCustomer decodes one customer in JSON form, as a file holds it,
+// rejecting unknown fields and trailing data, and validates it. Numbers in
+// attributes keep every digit. created_at, when given, is the customer's
+// creation time; updated_at, when given, must be a time too, but the store
+// keeps its own.
+func DecodeCustomer(data []byte, loc *time.Location) (Customer, error) {
+	var j CustomerJSON
+	if err := decodeStrict(data, &j); err != nil {
+		return Customer{}, &Error{Code: EINVALID, Message: "invalid customer JSON: " + err.Error()}
+	}
+	c, err := j.Customer()
+	v := invalid{item: "customer " + j.ID}
+	if j.CreatedAt != "" {
+		if c.CreatedAt, err = ParseTime(j.CreatedAt, loc); err != nil {
+			v.add("created_at", "%v", err)
+		}
+	}
+	if j.UpdatedAt != "" {
+		if _, err := ParseTime(j.UpdatedAt, loc); err != nil {
+			v.add("updated_at", "%v", err)
+		}
+	}
+	if e := v.err("customer"); e != nil {
+		return c, e
+	}
 	return c, c.Validate()
 }
 

@@ -179,6 +179,15 @@ func checkTime(v *invalid, field string, t time.Time) {
 	}
 }
 
+// TimeInRange returns t if it lies in the range of times Clientele stores, and
+// an error otherwise: year 1, Go's zero time, would read as "no time".
+func TimeInRange(t time.Time) (time.Time, error) {
+	if t.Before(minTime) || !t.Before(maxTime) {
+		return time.Time{}, fmt.Errorf("%s is out of range (%s to %s)", t.Format(time.RFC3339), minTime.Format(time.DateOnly), maxTime.AddDate(0, 0, -1).Format(time.DateOnly))
+	}
+	return t, nil
+}
+
 // ParseDay parses a day, YYYY-MM-DD, as its midnight in loc. Days outside
 // the range of times Clientele stores (1900 to 2199) are refused: year 1,
 // Go's zero time, would otherwise read as "no day given".

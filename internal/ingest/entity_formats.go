@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,17 +41,7 @@ func customerParser(r io.Reader, opt *Options, cr *countingReader) (parser[clien
 		}}, nil
 	case FormatNDJSON:
 		return &ndjsonParser[clientele.Customer]{sc: newScanner(r), cr: cr, decode: func(b []byte) (clientele.Customer, error) {
-			var j clientele.CustomerJSON
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&j); err != nil {
-				return clientele.Customer{}, clientele.Errorf(clientele.EINVALID, "invalid customer JSON: %w", err)
-			}
-			c, err := j.Customer()
-			if err == nil && j.CreatedAt != "" {
-				c.CreatedAt, err = parseTime(j.CreatedAt, opt.Location)
-			}
-			return c, err
+			return clientele.DecodeCustomer(b, opt.Location)
 		}}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q for customers (want csv or ndjson)", opt.Format)

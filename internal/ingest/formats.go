@@ -140,6 +140,14 @@ func (t *csvTable) get(field string) string {
 	return strings.TrimSpace(t.rec[i])
 }
 
+// checkWidth reports a record with more fields than the header has
+// columns: the extra values have no column to go to and would be lost.
+func (t *csvTable) checkWidth(e *rowErrs) {
+	if len(t.rec) > len(t.head) {
+		e.add("", "has %d fields, the header has %d columns", len(t.rec), len(t.head))
+	}
+}
+
 func (t *csvTable) has(field string) bool { _, ok := t.col[field]; return ok }
 
 func (t *csvTable) header() []string { return t.head }
@@ -190,7 +198,7 @@ func parseTime(s string, loc *time.Location) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, fmt.Errorf("%q is not a date (YYYYMMDD)", clientele.Excerpt(s))
 		}
-		return t.UTC(), nil
+		return clientele.TimeInRange(t.UTC())
 	}
 	return clientele.ParseTime(s, loc)
 }
@@ -268,6 +276,7 @@ func (p *csvRowParser[T]) next() (item[T], error) {
 		return item[T]{}, err
 	}
 	e := rowErrs{line: p.t.line, t: p.t}
+	p.t.checkWidth(&e)
 	v := p.build(p.t, &e)
 	if len(e.errs) == 0 {
 		e.fromDomain(p.check(&v))

@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -266,7 +267,7 @@ func TestImportNDJSONAndEntities(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v.Customer.Attributes["loyalty_level"] != 3.0 || v.Customer.BirthDate != "1990-04-01" || len(v.Accounts) != 2 ||
+			if v.Customer.Attributes["loyalty_level"] != json.Number("3") || v.Customer.BirthDate != "1990-04-01" || len(v.Accounts) != 2 ||
 				*v.Accounts[1].SpendingLimit != 50000 || len(v.Events) != 1 || len(v.Transactions) != 1 || *v.Transactions[0].Margin != 349 {
 				t.Errorf("360 view: %+v", v)
 			}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -64,11 +65,14 @@ func (p *cdnowParser) next() (item[clientele.Transaction], error) {
 	for p.sc.Scan() {
 		p.line++
 		b := p.sc.Bytes()
+		if p.line == 1 {
+			b = bytes.TrimPrefix(b, []byte("\uFEFF")) // a byte-order mark
+		}
 		p.f = fieldsInto(p.f[:0], b)
 		if len(p.f) == 0 {
 			continue
 		}
-		if p.cols == 0 && !isDigits(string(p.f[0])) && p.line == 1 {
+		if p.line == 1 && !cdnowData(p.f) {
 			continue // header line
 		}
 		p.cr.rows.Add(1)
@@ -121,6 +125,17 @@ func (p *cdnowParser) next() (item[clientele.Transaction], error) {
 	return item[clientele.Transaction]{}, io.EOF
 }
 
+// cdnowData reports whether a CDNOW line's fields are those of a data row
+// (4 or 5 of them, a YYYYMMDD date third from the end), not a header's:
+// a first row whose customer id is not a number is data all the same.
+func cdnowData(f [][]byte) bool {
+	if len(f) != 4 && len(f) != 5 {
+		return false
+	}
+	d := f[len(f)-3]
+	return len(d) == 8 && isDigits(string(d))
+}
+
 // fieldsInto splits b at runs of spaces and tabs without allocating.
 func fieldsInto(dst [][]byte, b []byte) [][]byte {
 	i := 0
@@ -156,6 +171,7 @@ func (p *txCSVParser) next() (item[clientele.Transaction], error) {
 	}
 	it := item[clientele.Transaction]{line: p.t.line}
 	e := rowErrs{line: p.t.line, t: p.t}
+	p.t.checkWidth(&e)
 	t := p.row(&e, &it)
 	if !p.t.has("sku") {
 		// One row, one transaction: keep the row only if it is rejected.
@@ -186,9 +202,15 @@ func (p *txCSVParser) next() (item[clientele.Transaction], error) {
 				break
 			}
 			e.line = p.t.line
+			p.t.checkWidth(&e)
 			next := p.row(&e, &it)
 			it.raw = append(it.raw, slices.Clone(p.t.rec)...)
 			t.Lines = append(t.Lines, next.Lines...)
+			// The lines of one transaction are in its currency: a line in
+			// another would be summed as if it were not.
+			if next.Currency != t.Currency {
+				e.add("currency", "%s differs from the transaction's %s (line %d)", next.Currency, t.Currency, it.line)
+			}
 		}
 	}
 	if len(e.errs) == 0 {

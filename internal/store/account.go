@@ -27,6 +27,9 @@ WHERE accounts.kind IS DISTINCT FROM excluded.kind OR accounts.product IS DISTIN
 // registers card accounts' numbers as card identities. The accounts must be
 // valid.
 func (w *Writer) Accounts(ctx context.Context, as []clientele.Account) (Result, error) {
+	// An item superseded by a later one with its key is counted as a
+	// duplicate, so that the counts add up to the items given.
+	given := int64(len(as))
 	as = lastByKey(as, func(a *clientele.Account) string { return a.CustomerID + "\x00" + a.ID })
 	ids := make([]string, len(as))
 	first := make([]time.Time, len(as))
@@ -55,7 +58,7 @@ func (w *Writer) Accounts(ctx context.Context, as []clientele.Account) (Result, 
 	if _, err := w.Identities(ctx, idents); err != nil {
 		return Result{}, err
 	}
-	return Result{Written: n, Duplicates: int64(len(as)) - n}, nil
+	return Result{Written: n, Duplicates: given - n}, nil
 }
 
 // Accounts returns the customer's accounts, primary accounts before their

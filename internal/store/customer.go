@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -28,6 +29,9 @@ WHERE customers.name IS DISTINCT FROM excluded.name OR customers.email IS DISTIN
 // wins) and registers their e-mail addresses and phone numbers as
 // identities. A zero CreatedAt means now. The customers must be valid.
 func (w *Writer) Customers(ctx context.Context, cs []clientele.Customer) (Result, error) {
+	// An item superseded by a later one with its key is counted as a
+	// duplicate, so that the counts add up to the items given.
+	given := int64(len(cs))
 	cs = lastByKey(cs, func(c *clientele.Customer) string { return c.ID })
 	rows := make([][]any, len(cs))
 	var ids []clientele.Identity
@@ -61,7 +65,7 @@ func (w *Writer) Customers(ctx context.Context, cs []clientele.Customer) (Result
 	if _, err := w.Identities(ctx, ids); err != nil {
 		return Result{}, err
 	}
-	return Result{Written: n, Duplicates: int64(len(cs)) - n}, nil
+	return Result{Written: n, Duplicates: given - n}, nil
 }
 
 const customerSelect = `SELECT id, name, email, phone, birth_date, city, household_id, attributes, created_at, updated_at FROM customers`
@@ -74,7 +78,10 @@ func scanCustomer(sc scanner) (clientele.Customer, error) {
 		return c, err
 	}
 	if len(attrs) > 0 && string(attrs) != "{}" {
-		if err := json.Unmarshal(attrs, &c.Attributes); err != nil {
+		// Numbers keep every digit (json.Number), as they were given.
+		dec := json.NewDecoder(bytes.NewReader(attrs))
+		dec.UseNumber()
+		if err := dec.Decode(&c.Attributes); err != nil {
 			return c, fmt.Errorf("customer %s: attributes: %w", c.ID, err)
 		}
 	}

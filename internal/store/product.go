@@ -19,6 +19,9 @@ WHERE products.name IS DISTINCT FROM excluded.name OR products.category IS DISTI
 // Products creates or updates ps and creates the brands they name. The
 // products must be valid.
 func (w *Writer) Products(ctx context.Context, ps []clientele.Product) (Result, error) {
+	// An item superseded by a later one with its key is counted as a
+	// duplicate, so that the counts add up to the items given.
+	given := int64(len(ps))
 	ps = lastByKey(ps, func(p *clientele.Product) string { return p.SKU })
 	rows := make([][]any, len(ps))
 	var brands []clientele.Brand
@@ -44,11 +47,14 @@ func (w *Writer) Products(ctx context.Context, ps []clientele.Product) (Result, 
 	if err != nil {
 		return Result{}, fmt.Errorf("write products: %w", err)
 	}
-	return Result{Written: n, Duplicates: int64(len(ps)) - n}, nil
+	return Result{Written: n, Duplicates: given - n}, nil
 }
 
 // Brands creates or updates bs (setting each one's owner).
 func (w *Writer) Brands(ctx context.Context, bs []clientele.Brand) (Result, error) {
+	// An item superseded by a later one with its key is counted as a
+	// duplicate, so that the counts add up to the items given.
+	given := int64(len(bs))
 	bs = lastByKey(bs, func(b *clientele.Brand) string { return b.Name })
 	rows := make([][]any, len(bs))
 	for i, b := range bs {
@@ -59,5 +65,5 @@ func (w *Writer) Brands(ctx context.Context, bs []clientele.Brand) (Result, erro
 	if err != nil {
 		return Result{}, fmt.Errorf("write brands: %w", err)
 	}
-	return Result{Written: n, Duplicates: int64(len(bs)) - n}, nil
+	return Result{Written: n, Duplicates: given - n}, nil
 }

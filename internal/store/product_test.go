@@ -19,8 +19,10 @@ func TestProductsAndBrands(t *testing.T) {
 		write(t, db, func(ctx context.Context, w *store.Writer) error {
 			res, err := w.Brands(ctx, []clientele.Brand{{Name: "Softy", Owner: "Acme"}})
 			checkResult(t, "Brands", res, err, store.Result{Written: 1})
-			res, err = w.Products(ctx, []clientele.Product{p})
-			checkResult(t, "Products", res, err, store.Result{Written: 1})
+			// The first of two items with one key is superseded: a
+			// duplicate, so that the counts add up to the items given.
+			res, err = w.Products(ctx, []clientele.Product{p, p})
+			checkResult(t, "Products", res, err, store.Result{Written: 1, Duplicates: 1})
 			return nil
 		})
 		p.Price = 1199
