@@ -31,7 +31,8 @@ bad row is rejected whole (every bad row's line, column and reason is
 printed, the first 20 in full) unless --skip-invalid is given, in which case
 the bad rows are written to a reject file. Importing a file twice adds
 nothing the second time; rows without an id get one derived from their
-content and line number.
+content in canonical form, so that the same facts are stored once whatever
+their position in the file or their formatting.
 
   clientele import DIR                       every file of a simulated directory
   clientele import transactions FILE         CDNOW (.txt), CSV or NDJSON

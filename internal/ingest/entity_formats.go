@@ -1,11 +1,13 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"clientele"
 )
@@ -145,11 +147,9 @@ func eventParser(r io.Reader, opt *Options, cr *countingReader) (parser[clientel
 		if err != nil {
 			return nil, err
 		}
+		ids := newContentIDs() // for rows without an id
 		return &csvRowParser[clientele.Event]{t: t, check: (*clientele.Event).Validate, build: func(t *csvTable, e *rowErrs) clientele.Event {
 			ev := clientele.Event{ID: t.get("id"), CustomerID: t.get("customer_id"), Type: t.get("type")}
-			if ev.ID == "" {
-				ev.ID = DeriveID(Events, t.line, t.rec...)
-			}
 			if s := t.get("time"); s == "" {
 				e.add("time", "is empty")
 			} else if tm, err := parseTime(s, opt.Location); err != nil {
@@ -159,6 +159,14 @@ func eventParser(r io.Reader, opt *Options, cr *countingReader) (parser[clientel
 			}
 			if s := t.get("properties"); s != "" {
 				ev.Properties = json.RawMessage(s)
+			}
+			if ev.ID == "" && len(e.errs) == 0 {
+				var props bytes.Buffer
+				if json.Compact(&props, ev.Properties) != nil {
+					props.Reset()
+					props.Write(ev.Properties) // not JSON: Validate refuses it
+				}
+				ev.ID = ids.id(Events, ev.CustomerID, ev.Type, ev.Time.UTC().Format(time.RFC3339Nano), props.String())
 			}
 			return ev
 		}}, nil

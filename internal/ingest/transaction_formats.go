@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 
 	"clientele"
 )
@@ -20,7 +19,7 @@ func transactionParser(r io.Reader, opt *Options, cr *countingReader) (parser[cl
 		if len(opt.Map) > 0 {
 			return nil, fmt.Errorf("--map applies to CSV files only")
 		}
-		return &cdnowParser{sc: newScanner(r), opt: opt, cr: cr}, nil
+		return &cdnowParser{sc: newScanner(r), opt: opt, cr: cr, ids: newContentIDs()}, nil
 	case FormatCSV:
 		t, err := newCSVTable(r, cr, Transactions, opt.Map, "customer_id", "time", "amount|unit_price")
 		if err != nil {
@@ -29,7 +28,7 @@ func transactionParser(r io.Reader, opt *Options, cr *countingReader) (parser[cl
 		if t.has("unit_price") != t.has("sku") {
 			return nil, fmt.Errorf("line 1: a file of transaction lines needs both a sku and a unit_price column")
 		}
-		return &txCSVParser{t: t, opt: opt}, nil
+		return &txCSVParser{t: t, opt: opt, ids: newContentIDs()}, nil
 	case FormatNDJSON:
 		return &ndjsonParser[clientele.Transaction]{sc: newScanner(r), cr: cr, decode: func(b []byte) (clientele.Transaction, error) {
 			return clientele.DecodeTransaction(b, opt.Currency, opt.Location)
@@ -57,6 +56,7 @@ type cdnowParser struct {
 	cols  int // 4 or 5, set by the first data row
 	scale int
 	f     [][]byte
+	ids   *contentIDs
 }
 
 func (p *cdnowParser) header() []string { return nil }
@@ -95,7 +95,6 @@ func (p *cdnowParser) next() (item[clientele.Transaction], error) {
 		off := p.cols - 4
 		cust, date, qty, amt := string(p.f[0]), string(p.f[1+off]), p.f[2+off], p.f[3+off]
 		t := clientele.Transaction{CustomerID: cust, Currency: p.opt.Currency}
-		t.ID = DeriveID(Transactions, p.line, strings.Join(strings.Fields(string(b)), " "))
 		if len(date) != 8 || !isDigits(date) {
 			e.add("date", "%q is not a date (YYYYMMDD)", date)
 		} else if tm, err := parseTime(date, p.opt.Location); err != nil {
@@ -114,6 +113,7 @@ func (p *cdnowParser) next() (item[clientele.Transaction], error) {
 			t.Amount = a
 		}
 		if len(e.errs) == 0 {
+			t.ID = p.ids.id(Transactions, canonicalTransaction(&t)...)
 			e.fromDomain(t.Validate())
 		}
 		it.v, it.errs = t, e.errs
@@ -161,6 +161,7 @@ func fieldsInto(dst [][]byte, b []byte) [][]byte {
 type txCSVParser struct {
 	t   *csvTable
 	opt *Options
+	ids *contentIDs // for rows without an id
 }
 
 func (p *txCSVParser) header() []string { return p.t.header() }
@@ -177,6 +178,7 @@ func (p *txCSVParser) next() (item[clientele.Transaction], error) {
 		// One row, one transaction: keep the row only if it is rejected.
 		if len(e.errs) == 0 {
 			t.Complete()
+			p.deriveID(&t)
 			e.fromDomain(t.Validate())
 		}
 		if len(e.errs) > 0 {
@@ -215,11 +217,19 @@ func (p *txCSVParser) next() (item[clientele.Transaction], error) {
 	}
 	if len(e.errs) == 0 {
 		t.Complete()
+		p.deriveID(&t)
 		e.line = it.line
 		e.fromDomain(t.Validate())
 	}
 	it.v, it.errs = t, e.errs
 	return it, nil
+}
+
+// deriveID gives a transaction read without an id one from its content.
+func (p *txCSVParser) deriveID(t *clientele.Transaction) {
+	if t.ID == "" {
+		t.ID = p.ids.id(Transactions, canonicalTransaction(t)...)
+	}
 }
 
 // row reads the current record into a transaction, appending errors to e.
@@ -231,9 +241,6 @@ func (p *txCSVParser) row(e *rowErrs, it *item[clientele.Transaction]) clientele
 	}
 	if tr.Currency == "" {
 		tr.Currency = p.opt.Currency
-	}
-	if tr.ID == "" {
-		tr.ID = DeriveID(Transactions, t.line, t.rec...)
 	}
 	scale, err := tr.Currency.Scale()
 	if err != nil {
