@@ -177,3 +177,22 @@ func (db *DB) Where() string { return db.where }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
+
+// CheckIntegrity checks the database file's structure (SQLite's
+// integrity_check: every B-tree and index consistent) and returns an error
+// describing the first problems found. On PostgreSQL, which keeps its own
+// structure consistent, it only checks that the database answers.
+func (db *DB) CheckIntegrity(ctx context.Context) error {
+	if db.dialect == Postgres {
+		return db.Ping(ctx)
+	}
+	rows, err := db.r.QueryContext(ctx, "PRAGMA integrity_check(20)")
+	problems, err := collect(rows, err, scanString)
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if len(problems) != 1 || problems[0] != "ok" {
+		return fmt.Errorf("integrity check of %s: %s", db.where, strings.Join(problems, "; "))
+	}
+	return nil
+}
