@@ -5,13 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"clientele"
 )
 
-// Identities registers ids. An identity that already belongs to a customer
-// keeps that customer (the first registration wins); the result counts it as
-// a duplicate. The identities' customers must exist.
+// Identities registers ids. An identity already registered to its
+// customer is a duplicate; one that belongs to another customer is an
+// ECONFLICT error naming both (an e-mail address that differs only in case
+// from another customer's was silently not attached), and nothing of the
+// write is kept. The identities' customers must exist.
 func (w *Writer) Identities(ctx context.Context, ids []clientele.Identity) (Result, error) {
 	if len(ids) == 0 {
 		return Result{}, nil
@@ -24,8 +27,67 @@ func (w *Writer) Identities(ctx context.Context, ids []clientele.Identity) (Resu
 	if err != nil {
 		return Result{}, fmt.Errorf("write identities: %w", err)
 	}
+	if n < int64(len(ids)) {
+		// Some were registered already (a re-import, most likely): to
+		// whom? A first import of new customers never asks.
+		if err := w.checkOwners(ctx, ids); err != nil {
+			return Result{}, err
+		}
+	}
 	return Result{Written: n, Duplicates: int64(len(ids)) - n}, nil
 }
+
+// checkOwners returns an ECONFLICT error listing the identities of ids that
+// belong to another customer than the one they name.
+func (w *Writer) checkOwners(ctx context.Context, ids []clientele.Identity) error {
+	var conflicts []clientele.FieldError
+	const chunk = 400
+	for lo := 0; lo < len(ids); lo += chunk {
+		part := ids[lo:min(lo+chunk, len(ids))]
+		var q strings.Builder
+		q.WriteString(`SELECT kind, value, customer_id FROM identities WHERE (kind, value) IN (VALUES `)
+		args := make([]any, 0, 2*len(part))
+		for i, id := range part {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			fmt.Fprintf(&q, "($%d, $%d)", 2*i+1, 2*i+2)
+			args = append(args, id.Kind, id.Value)
+		}
+		q.WriteByte(')')
+		rows, err := w.q.query(ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("identities: %w", err)
+		}
+		owner := map[[2]string]string{}
+		for rows.Next() {
+			var kind, value, customer string
+			if err := rows.Scan(&kind, &value, &customer); err != nil {
+				rows.Close()
+				return fmt.Errorf("identities: %w", err)
+			}
+			owner[[2]string{kind, value}] = customer
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("identities: %w", err)
+		}
+		for _, id := range part {
+			if o := owner[[2]string{id.Kind, id.Value}]; o != "" && o != id.CustomerID {
+				conflicts = append(conflicts, clientele.FieldError{Item: "customer " + id.CustomerID, Field: identityField[id.Kind],
+					Reason: fmt.Sprintf("%s %q belongs to customer %s", id.Kind, clientele.Excerpt(id.Value), o)})
+			}
+		}
+	}
+	if len(conflicts) > 0 {
+		return &clientele.Error{Code: clientele.ECONFLICT, Message: "identity held by another customer", Details: conflicts}
+	}
+	return nil
+}
+
+// identityField is the field of a customer or account an identity of each
+// kind comes from.
+var identityField = map[string]string{clientele.IdentityEmail: "email", clientele.IdentityPhone: "phone", clientele.IdentityCard: "id", clientele.IdentityExternal: "identity"}
 
 // CustomerByIdentity returns the id of the customer that an identity of the
 // given kind and value (normalised as clientele.NormalizeIdentity does)

@@ -4,12 +4,15 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"clientele"
 	"clientele/internal/store"
 )
 
-// An identity belongs to the customer who registered it first; a second
-// claim is a duplicate, and values are compared in normal form.
+// Identities are registered in normal form: the same identity given twice
+// for its customer is a duplicate (another customer's is a conflict:
+// TestIdentityConflicts).
 func TestIdentities(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
@@ -19,7 +22,7 @@ func TestIdentities(t *testing.T) {
 			}
 			res, err := w.Identities(ctx, []clientele.Identity{
 				{Kind: clientele.IdentityEmail, Value: clientele.NormalizeIdentity(clientele.IdentityEmail, "Kim@Example.com"), CustomerID: "c1"},
-				{Kind: clientele.IdentityEmail, Value: clientele.NormalizeIdentity(clientele.IdentityEmail, "kim@example.com "), CustomerID: "c2"},
+				{Kind: clientele.IdentityEmail, Value: clientele.NormalizeIdentity(clientele.IdentityEmail, "kim@example.com "), CustomerID: "c1"},
 				{Kind: clientele.IdentityExternal, Value: "crm-7", CustomerID: "c2"},
 			})
 			checkResult(t, "Identities", res, err, store.Result{Written: 2, Duplicates: 1})
@@ -32,6 +35,41 @@ func TestIdentities(t *testing.T) {
 			if id, err := db.CustomerByIdentity(ctx, q.kind, q.value); err != nil || id != q.want {
 				t.Errorf("CustomerByIdentity(%s, %q) = %q, %v; want %q", q.kind, q.value, id, err, q.want)
 			}
+		}
+	})
+}
+
+// An identity that belongs to another customer is a conflict naming both,
+// and nothing of the write is kept; registering a customer's own
+// identities again is a duplicate.
+func TestIdentityConflicts(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		write(t, db, func(ctx context.Context, w *store.Writer) error {
+			_, err := w.Customers(ctx, []clientele.Customer{{ID: "c1", Email: "Kim@Example.com", Phone: "+82 10 1234 5678"}})
+			return err
+		})
+		write(t, db, func(ctx context.Context, w *store.Writer) error { // again: its own
+			res, err := w.Customers(ctx, []clientele.Customer{{ID: "c1", Email: "kim@example.com", Phone: "+821012345678"}})
+			checkResult(t, "again", res, err, store.Result{Written: 1})
+			return nil
+		})
+		err := db.Write(ctx, func(w *store.Writer) error {
+			_, err := w.Customers(ctx, []clientele.Customer{{ID: "c2", Name: "Lee", Email: "KIM@example.com"}, {ID: "c3", Phone: "+82-10-1234-5678"}})
+			return err
+		})
+		if clientele.ErrorCode(err) != clientele.ECONFLICT {
+			t.Fatalf("another customer's e-mail and phone: err = %v, want a conflict", err)
+		}
+		want := []clientele.FieldError{
+			{Item: "customer c2", Field: "email", Reason: `email "kim@example.com" belongs to customer c1`},
+			{Item: "customer c3", Field: "phone", Reason: `phone "+821012345678" belongs to customer c1`},
+		}
+		if diff := cmp.Diff(want, clientele.ErrorDetails(err)); diff != "" {
+			t.Errorf("conflicts (-want +got):\n%s", diff)
+		}
+		if _, err := db.Customer(ctx, "c2"); clientele.ErrorCode(err) != clientele.ENOTFOUND {
+			t.Errorf("a conflicting write kept customer c2: %v", err)
 		}
 	})
 }

@@ -702,3 +702,26 @@ func TestBusyDatabaseAnswers503(t *testing.T) {
 		t.Errorf("after the lock is released: %d %v", code, v)
 	}
 }
+
+// An e-mail address held by another customer (in any case) is a 409 that
+// names the holder, not a 201 with the address silently left off.
+func TestIdentityConflict409(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			if code, v := c.do("PUT", "/api/v1/customers/c1", `{"email":"Ann@Example.com"}`); code != 201 {
+				t.Fatalf("c1: %d %v", code, v)
+			}
+			code, v := c.do("PUT", "/api/v1/customers/c2", `{"name":"Bo","email":"ann@example.COM"}`)
+			if code != 409 || !strings.Contains(fmt.Sprint(v), "belongs to customer c1") {
+				t.Errorf("c2 with c1's e-mail: %d %v, want 409 naming c1", code, v)
+			}
+			if code, _ := c.do("GET", "/api/v1/customers/c2", ""); code != 404 {
+				t.Errorf("the conflicting PUT created c2: %d", code)
+			}
+			if code, v := c.do("PUT", "/api/v1/customers/c1", `{"name":"Ann","email":"ann@example.com"}`); code != 200 {
+				t.Errorf("c1 again with its own e-mail: %d %v", code, v)
+			}
+		})
+	}
+}
