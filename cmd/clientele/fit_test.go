@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -97,5 +98,27 @@ func checkRunsComplete(t *testing.T, dsn string) {
 		if len(clvs) != int(r.Customers) {
 			t.Errorf("model run %d has %d scores for %.0f customers", id, len(clvs), r.Customers)
 		}
+	}
+}
+
+// With TZ unset and no --tz, as on a server or in a container, the default
+// zone reaches SQL by its IANA name: PostgreSQL answered every fit with
+// `time zone "Local" not recognized`.
+func TestFitWithoutTZ(t *testing.T) {
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			if _, errOut, err := run(t, db, "import", "transactions", "../../internal/valuation/testdata/CDNOW_sample.txt"); err != nil {
+				t.Fatalf("import: %v\n%s", err, errOut)
+			}
+			cmd := exec.Command(bin, "--db", db, "fit", "--calibration-end", "1997-09-30", "--score")
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "TZ=") && !strings.HasPrefix(kv, "CLIENTELE_TZ=") {
+					cmd.Env = append(cmd.Env, kv)
+				}
+			}
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("fit without TZ: %v\n%s", err, out)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -76,9 +77,18 @@ Every flag that has a CLIENTELE_* variable may be set either way; the flag wins.
 }
 
 func (a *app) setup() error {
-	loc, err := time.LoadLocation(a.tz)
+	tz := a.tz
+	if tz == "Local" {
+		// SQL needs the zone's IANA name (PostgreSQL knows no "Local").
+		name, err := localZoneName(os.Getenv("TZ"), "/etc/localtime")
+		if err != nil {
+			return err
+		}
+		tz = name
+	}
+	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return clientele.Errorf(clientele.EINVALID, "--tz %q: %w", a.tz, err)
+		return clientele.Errorf(clientele.EINVALID, "--tz %q: %w", tz, err)
 	}
 	a.loc = loc
 	if _, err := clientele.Currency(a.currency).Scale(); err != nil {
@@ -90,6 +100,28 @@ func (a *app) setup() error {
 	}
 	a.logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
 	return nil
+}
+
+// localZoneName returns the IANA name of the machine's time zone: $TZ when
+// it names one, else the zone /etc/localtime links to, else "UTC" when the
+// local zone has no offset; otherwise it asks for --tz.
+func localZoneName(tzEnv, localtime string) (string, error) {
+	if name := strings.TrimPrefix(tzEnv, ":"); name != "" {
+		if _, err := time.LoadLocation(name); err == nil && name != "Local" {
+			return name, nil
+		}
+	}
+	if target, err := os.Readlink(localtime); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			if _, err := time.LoadLocation(name); err == nil {
+				return name, nil
+			}
+		}
+	}
+	if _, off := time.Now().In(time.Local).Zone(); off == 0 && tzEnv == "" {
+		return "UTC", nil
+	}
+	return "", clientele.Errorf(clientele.EINVALID, "cannot tell the IANA name of the local time zone: give --tz (or CLIENTELE_TZ), e.g. --tz Asia/Seoul")
 }
 
 // withDB opens the database for the duration of fn.

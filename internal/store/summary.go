@@ -48,6 +48,16 @@ func location(name string) (*time.Location, error) {
 	return l, nil
 }
 
+// zoneName is the IANA name of loc, which SQL is given to tell days:
+// PostgreSQL knows no "Local" (the caller must resolve it to the machine's
+// zone first), and SQLite's clientele_day would read the server's zone.
+func zoneName(loc *time.Location) (string, error) {
+	if name := loc.String(); name != "Local" {
+		return name, nil
+	}
+	return "", clientele.Errorf(clientele.EINVALID, `time zone "Local": give an IANA name such as Asia/Seoul or UTC`)
+}
+
 // dayNumber is the number of days from 1970-01-01 to t's calendar date.
 func dayNumber(t time.Time) int64 {
 	y, m, d := t.Date()
@@ -102,7 +112,10 @@ func (db *DB) Summaries(ctx context.Context, opt SummaryOptions, fn func(Custome
 	// Transactions up to the end of the last day, in the zone.
 	y, m, d := time.Unix((last+1)*86400, 0).UTC().Date()
 	until := time.Date(y, m, d, 0, 0, 0, 0, opt.Location)
-	zone := opt.Location.String()
+	zone, err := zoneName(opt.Location)
+	if err != nil {
+		return err
+	}
 	var dayExpr string
 	var args []any
 	if db.dialect == SQLite {
@@ -234,6 +247,10 @@ func (db *DB) RepeatPurchasesByDay(ctx context.Context, opt SummaryOptions) (map
 	}
 	y, m, d := time.Unix((last+1)*86400, 0).UTC().Date()
 	until := time.Date(y, m, d, 0, 0, 0, 0, opt.Location)
+	zone, err := zoneName(opt.Location)
+	if err != nil {
+		return nil, err
+	}
 	dayExpr := "clientele_day(time, $1)"
 	if db.dialect == Postgres {
 		dayExpr = "((time AT TIME ZONE $1)::date - DATE '1970-01-01')"
@@ -244,7 +261,7 @@ func (db *DB) RepeatPurchasesByDay(ctx context.Context, opt SummaryOptions) (map
 		SELECT customer_id, min(day) AS first FROM d GROUP BY customer_id HAVING min(day) <= $3
 	)
 	SELECT d.day, count(*) FROM d JOIN f ON d.customer_id = f.customer_id
-	WHERE d.day > f.first GROUP BY d.day`, opt.Location.String(), db.ts(until), end)
+	WHERE d.day > f.first GROUP BY d.day`, zone, db.ts(until), end)
 	if err != nil {
 		return nil, fmt.Errorf("repeat purchases by day: %w", err)
 	}
