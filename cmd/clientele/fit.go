@@ -95,7 +95,7 @@ accounts' open and close dates:
 	f.StringVar(&spend, "spend", "", "spend model to fit too: gammagamma")
 	f.StringVar(&unit, "unit", "week", "time unit: day, week, month, year")
 	f.StringVar(&calEnd, "calibration-end", "", "last day of the calibration period (YYYY-MM-DD)")
-	f.StringVar(&holdEnd, "holdout-end", "", "last day of a holdout period, for `clientele report validation`")
+	f.StringVar(&holdEnd, "holdout-end", "", "last day of a holdout period, for 'clientele report validation' (YYYY-MM-DD)")
 	f.StringVar(&summary, "summary", "", "fit on a summary CSV file instead of the database")
 	f.StringVar(&survival, "survival", "", "fit sbg on a CSV file of period,active counts")
 	f.StringVar(&format, "format", "table", "output format: table or json")

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -51,8 +52,9 @@ func env(name, def string) string {
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	a := &app{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
-		Use:   "clientele",
-		Short: "Clientele: manage customers, not products — customer lifetime value, customer equity and the customer database",
+		Version: version(),
+		Use:     "clientele",
+		Short:   "Clientele: manage customers, not products — customer lifetime value, customer equity and the customer database",
 		Long: `Clientele is a customer-centric marketing system. It keeps the customer
 database (customers, identities, accounts, transactions, events), imports
 and simulates data, and serves an HTTP API.
@@ -100,6 +102,33 @@ func (a *app) setup() error {
 	}
 	a.logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
 	return nil
+}
+
+// version is the module's version and, in a build from a checkout, the
+// commit and its time, for --version.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	var rev, at, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value[:min(12, len(s.Value))]
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = ", modified"
+			}
+		}
+	}
+	if rev != "" {
+		v += " (commit " + rev + " of " + at + dirty + ")"
+	}
+	return v + ", " + info.GoVersion
 }
 
 // localZoneName returns the IANA name of the machine's time zone: $TZ when

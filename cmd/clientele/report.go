@@ -165,7 +165,7 @@ owner's portfolio.`,
 		},
 	}
 	cmd.Flags().StringVar(&surveyPath, "survey", "", "survey CSV: respondent_id,brand,<drivers…>,last,frequency[,chosen]")
-	cmd.Flags().StringVar(&surveyName, "survey-name", "", "a survey stored with `clientele import switching-survey`")
+	cmd.Flags().StringVar(&surveyName, "survey-name", "", "a survey stored with 'clientele import switching-survey'")
 	cmd.Flags().StringVar(&marketPath, "market", "", "market JSON")
 	cmd.Flags().StringVar(&whatIf, "what-if", "", "initiative: brand=B,driver=D,delta=X,spend=AMOUNT@YEAR;…")
 	f.add(cmd, "shares")

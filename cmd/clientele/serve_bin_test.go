@@ -127,3 +127,20 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+// --version says what binary this is; revoking a token says so.
+func TestVersionAndRevoke(t *testing.T) {
+	db := storetest.SQLiteDSN(t)
+	if out, _, err := run(t, db, "--version"); err != nil || !strings.HasPrefix(out, "clientele version ") || !strings.Contains(out, "go1.") {
+		t.Errorf("--version: %q, %v", out, err)
+	}
+	if _, errOut, err := run(t, db, "token", "create", "--name", "ci"); err != nil {
+		t.Fatalf("token create: %v\n%s", err, errOut)
+	}
+	if out, _, err := run(t, db, "token", "revoke", "1"); err != nil || !strings.Contains(out, "token 1 revoked") {
+		t.Errorf("token revoke: %q, %v", out, err)
+	}
+	if _, errOut, err := run(t, db, "token", "revoke", "1"); err == nil || !strings.Contains(errOut, "no active token 1") {
+		t.Errorf("revoking twice: %v %s", err, errOut)
+	}
+}

@@ -67,7 +67,11 @@ func newTokenCmd(a *app) *cobra.Command {
 				return clientele.Errorf(clientele.EINVALID, "token id %q is not a number (see `clientele token list`)", args[0])
 			}
 			return a.withDB(cmd.Context(), func(db *store.DB) error {
-				return db.RevokeToken(cmd.Context(), id)
+				if err := db.RevokeToken(cmd.Context(), id); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "token %d revoked: it no longer authenticates\n", id)
+				return nil
 			})
 		},
 	}
