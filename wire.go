@@ -26,6 +26,19 @@ func AmountJSON(minor int64, cur Currency) json.Number {
 	return json.Number(FormatAmount(minor, scale))
 }
 
+// UserJSON is the JSON form of a User.
+type UserJSON struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	CreatedAt any    `json:"created_at"`
+}
+
+// JSON returns the JSON form of u, its times in loc.
+func (u *User) JSON(loc *time.Location) UserJSON {
+	return UserJSON{ID: u.ID, Name: u.Name, Role: u.Role, CreatedAt: TimeJSON(u.CreatedAt, loc)}
+}
+
 // IdentityJSON is the JSON form of an Identity, without its customer.
 type IdentityJSON struct {
 	Kind  string `json:"kind"`

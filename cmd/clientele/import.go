@@ -61,9 +61,10 @@ their position in the file or their formatting.
 	addImportFlags(cmd)
 	for _, k := range []ingest.Kind{ingest.Transactions, ingest.Customers, ingest.Products, ingest.Brands, ingest.Accounts, ingest.Events} {
 		sub := &cobra.Command{
-			Use:   string(k) + " FILE",
-			Short: "Import a file of " + string(k) + " (fields: " + strings.Join(ingest.Fields(k), ", ") + ")",
-			Args:  cobra.ExactArgs(1),
+			Use:     string(k) + " FILE",
+			Aliases: []string{strings.TrimSuffix(string(k), "s")}, // import transaction FILE
+			Short:   "Import a file of " + string(k) + " (fields: " + strings.Join(ingest.Fields(k), ", ") + ")",
+			Args:    cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return a.importFile(cmd.Context(), k, args[0], f)
 			},

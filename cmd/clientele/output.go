@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -14,13 +16,14 @@ import (
 )
 
 // checkFormat validates a --format value.
-func checkFormat(f string, allowed ...string) error {
-	for _, a := range allowed {
-		if f == a {
-			return nil
-		}
+func checkFormat(f string, allowed ...string) error { return checkChoice("format", f, allowed...) }
+
+// checkChoice validates the value of the flag named flag.
+func checkChoice(flag, v string, allowed ...string) error {
+	if slices.Contains(allowed, v) {
+		return nil
 	}
-	return clientele.Errorf(clientele.EINVALID, "--format %q: want one of %v", f, allowed)
+	return clientele.Errorf(clientele.EINVALID, "--%s %q: want one of %s", flag, clientele.Excerpt(v), strings.Join(allowed, ", "))
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -55,7 +58,7 @@ func (f *reportFlags) check() error {
 	if err := checkFormat(f.format, "table", "csv", "json", "html"); err != nil {
 		return err
 	}
-	return checkFormat(f.plotFormat, "png", "svg")
+	return checkChoice("plot-format", f.plotFormat, "png", "svg")
 }
 
 // documented is a report with a readable form.

@@ -144,3 +144,21 @@ func TestVersionAndRevoke(t *testing.T) {
 		t.Errorf("revoking twice: %v %s", err, errOut)
 	}
 }
+
+// The commands an analyst types first: users list; import with the kind
+// in the singular; a flag's own name in its error.
+func TestCommandRoughEdges(t *testing.T) {
+	db := storetest.SQLiteDSN(t)
+	if _, errOut, err := run(t, db, "users", "create", "--name", "yuna", "--role", "cco"); err != nil {
+		t.Fatalf("users create: %v\n%s", err, errOut)
+	}
+	if out, _, err := run(t, db, "users", "list", "--format", "json"); err != nil || !strings.Contains(out, `"name": "yuna"`) || !strings.Contains(out, `"role": "cco"`) {
+		t.Errorf("users list: %q, %v", out, err)
+	}
+	if out, errOut, err := run(t, db, "import", "transaction", "../../internal/valuation/testdata/CDNOW_sample.txt"); err != nil || !strings.Contains(out, "imported 6919") {
+		t.Errorf("import transaction (singular): %v\n%s%s", err, out, errOut)
+	}
+	if _, errOut, err := run(t, db, "report", "equity", "--plot-format", "pdf"); err == nil || !strings.Contains(errOut, `--plot-format "pdf": want one of png, svg`) {
+		t.Errorf("--plot-format pdf: %v %s", err, errOut)
+	}
+}

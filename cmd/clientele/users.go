@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +33,36 @@ func newUsersCmd(a *app) *cobra.Command {
 	create.Flags().StringVar(&name, "name", "", "user name (required)")
 	create.Flags().StringVar(&role, "role", "customer_manager", "role")
 	create.MarkFlagRequired("name")
-	cmd.AddCommand(create)
+	var format string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the users with their roles",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				users, err := db.Users(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if format == "json" {
+					out := []clientele.UserJSON{}
+					for i := range users {
+						out = append(out, users[i].JSON(a.loc))
+					}
+					return writeJSON(a.stdout, out)
+				}
+				var rows [][]string
+				for _, u := range users {
+					rows = append(rows, []string{strconv.FormatInt(u.ID, 10), u.Name, u.Role, u.CreatedAt.In(a.loc).Format(time.DateTime)})
+				}
+				return writeTable(a.stdout, []string{"ID", "NAME", "ROLE", "CREATED"}, rows)
+			})
+		},
+	}
+	list.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.AddCommand(create, list)
 	return cmd
 }

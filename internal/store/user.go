@@ -27,6 +27,20 @@ func (db *DB) CreateUser(ctx context.Context, name, role string) (*clientele.Use
 	return u, nil
 }
 
+// Users lists the users by name.
+func (db *DB) Users(ctx context.Context) ([]clientele.User, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, name, role, created_at FROM users ORDER BY name`)
+	out, err := collect(rows, err, func(r *sql.Rows) (clientele.User, error) {
+		var u clientele.User
+		err := r.Scan(&u.ID, &u.Name, &u.Role, timeCol{&u.CreatedAt})
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
 // UserByName returns the user called name.
 func (db *DB) UserByName(ctx context.Context, name string) (*clientele.User, error) {
 	u := &clientele.User{}

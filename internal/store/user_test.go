@@ -36,5 +36,12 @@ func TestUsers(t *testing.T) {
 		if _, err := db.UserByName(ctx, "nobody"); clientele.ErrorCode(err) != clientele.ENOTFOUND {
 			t.Errorf("UserByName(nobody) err = %v, want not found", err)
 		}
+		if _, err := db.CreateUser(ctx, "ahn", "analyst"); err != nil {
+			t.Fatal(err)
+		}
+		users, err := db.Users(ctx)
+		if err != nil || len(users) != 2 || users[0].Name != "ahn" || users[1].Name != "kim" || users[1].Role != "customer_manager" {
+			t.Errorf("Users = %+v, %v; want ahn and kim, by name", users, err)
+		}
 	})
 }
