@@ -15,13 +15,14 @@ const (
 	ECONFLICT     = "conflict"
 	EUNAUTHORIZED = "unauthorized" // who is asking is not known
 	EFORBIDDEN    = "forbidden"    // who is asking is known, and may not do this
+	EMETHOD       = "method_not_allowed"
 	EUNSUPPORTED  = "unsupported_media_type"
 	EUNAVAILABLE  = "unavailable" // busy for now: retry later
 	EINTERNAL     = "internal"
 )
 
 // Codes lists every error code, for the tables that map them.
-var Codes = []string{EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EUNSUPPORTED, EUNAVAILABLE, EINTERNAL}
+var Codes = []string{EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EMETHOD, EUNSUPPORTED, EUNAVAILABLE, EINTERNAL}
 
 // Error is a domain error: a code, a message for users, for invalid input
 // the fields that failed, and the error that caused it, if any.

@@ -3,7 +3,10 @@ package clientele
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 )
 
@@ -68,6 +71,63 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time or a YYYY-MM-DD date", Excerpt(s))
+}
+
+// JSONError is the error of decoding a JSON document, in the API's words
+// rather than Go's: a value of the wrong type names its field and the JSON
+// type wanted (not a Go type), a syntax error its byte offset, an unknown
+// field its name.
+func JSONError(message string, err error) *Error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "(the document)"
+		}
+		return &Error{Code: EINVALID, Message: message, Details: []FieldError{{Field: field,
+			Reason: "want " + jsonType(typeErr.Type) + ", not " + article(typeErr.Value)}}, Err: err}
+	case errors.As(err, &syntaxErr):
+		return &Error{Code: EINVALID, Message: fmt.Sprintf("%s: not valid JSON at byte %d", message, syntaxErr.Offset), Err: err}
+	}
+	return &Error{Code: EINVALID, Message: message + ": " + strings.TrimPrefix(err.Error(), "json: "), Err: err}
+}
+
+// jsonType names the JSON type a Go type is decoded from.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		if t == reflect.TypeOf(json.Number("")) {
+			return "a number"
+		}
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 && t.Name() == "RawMessage" {
+			return "a JSON value"
+		}
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another JSON type"
+}
+
+// article puts a or an before a JSON type's name as encoding/json gives it.
+func article(v string) string {
+	switch v {
+	case "array", "object":
+		return "an " + v
+	case "number", "string", "bool":
+		return "a " + v
+	}
+	return v
 }
 
 func decodeStrict(data []byte, v any) error {
@@ -161,7 +221,7 @@ func (t *Transaction) Complete() {
 func DecodeTransaction(data []byte, def Currency, loc *time.Location) (Transaction, error) {
 	var j TransactionJSON
 	if err := decodeStrict(data, &j); err != nil {
-		return Transaction{}, &Error{Code: EINVALID, Message: "invalid transaction JSON: " + err.Error()}
+		return Transaction{}, JSONError("invalid transaction JSON", err)
 	}
 	return j.Transaction(def, loc)
 }
@@ -206,7 +266,7 @@ func (j *EventJSON) Event(loc *time.Location) (Event, error) {
 func DecodeEvent(data []byte, loc *time.Location) (Event, error) {
 	var j EventJSON
 	if err := decodeStrict(data, &j); err != nil {
-		return Event{}, &Error{Code: EINVALID, Message: "invalid event JSON: " + err.Error()}
+		return Event{}, JSONError("invalid event JSON", err)
 	}
 	return j.Event(loc)
 }
@@ -235,7 +295,7 @@ func (j *CustomerJSON) Customer() (Customer, error) {
 func DecodeCustomer(data []byte, loc *time.Location) (Customer, error) {
 	var j CustomerJSON
 	if err := decodeStrict(data, &j); err != nil {
-		return Customer{}, &Error{Code: EINVALID, Message: "invalid customer JSON: " + err.Error()}
+		return Customer{}, JSONError("invalid customer JSON", err)
 	}
 	c, err := j.Customer()
 	v := invalid{item: "customer " + j.ID}

@@ -15,6 +15,7 @@ var statusOf = map[string]int{
 	clientele.ECONFLICT:     http.StatusConflict,
 	clientele.EUNAUTHORIZED: http.StatusUnauthorized,
 	clientele.EFORBIDDEN:    http.StatusForbidden,
+	clientele.EMETHOD:       http.StatusMethodNotAllowed,
 	clientele.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	clientele.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	clientele.EINTERNAL:     http.StatusInternalServerError,

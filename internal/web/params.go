@@ -85,7 +85,7 @@ func bodyError(err error) error {
 	if errors.As(err, &mbe) {
 		return clientele.Errorf(clientele.EINVALID, "request body larger than %d bytes", maxBody)
 	}
-	return clientele.Errorf(clientele.EINVALID, "invalid JSON body: %w", err)
+	return clientele.JSONError("invalid JSON body", err)
 }
 
 // firstByte returns the first byte of br after JSON white space, leaving

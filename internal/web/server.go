@@ -127,10 +127,29 @@ func (s *Server) routes() http.Handler {
 	// Anything else: a JSON 404 (or 405), after authentication, so that an
 	// anonymous caller learns nothing about which routes exist.
 	noRoute := s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, clientele.Errorf(clientele.EMETHOD, "%s %s: the method is not allowed (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		s.writeError(w, r, clientele.Errorf(clientele.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path))
 	}))
 	mux.Handle("/", noRoute)
 	return s.checkRequest(mux, noRoute)
+}
+
+// allowed returns the methods that have a route for r's path: a request
+// with another method gets 405 and them in Allow, not 404.
+func allowed(mux *http.ServeMux, r *http.Request) []string {
+	var out []string
+	for _, m := range []string{"GET", "PUT", "POST", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" && m != r.Method {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // checkRequest is where a request's path and query enter: text in them

@@ -471,7 +471,7 @@ func TestSwitchingReport(t *testing.T) {
 // 500, never a status of 0 (which would panic in WriteHeader).
 func TestStatusOfEveryCode(t *testing.T) {
 	want := map[string]int{
-		"invalid": 400, "not_found": 404, "conflict": 409, "unauthorized": 401, "forbidden": 403, "unsupported_media_type": 415, "unavailable": 503, "internal": 500,
+		"invalid": 400, "not_found": 404, "conflict": 409, "unauthorized": 401, "forbidden": 403, "method_not_allowed": 405, "unsupported_media_type": 415, "unavailable": 503, "internal": 500,
 		"no_such_code": 500, "": 500,
 	}
 	for _, code := range clientele.Codes {
@@ -721,6 +721,42 @@ func TestIdentityConflict409(t *testing.T) {
 			}
 			if code, v := c.do("PUT", "/api/v1/customers/c1", `{"name":"Ann","email":"ann@example.com"}`); code != 200 {
 				t.Errorf("c1 again with its own e-mail: %d %v", code, v)
+			}
+		})
+	}
+}
+
+// The API speaks its own language: a wrong method is a 405 with Allow, a
+// value of the wrong type names the field and the JSON type wanted (no Go
+// type name), and JSON is not HTML-escaped.
+func TestAPIConventions(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			status, h, body := c.raw("DELETE", "/api/v1/customers/c1", "")
+			if status != 405 || h.Get("Allow") != "GET, PUT" || !strings.Contains(string(body), `"code":"method_not_allowed"`) {
+				t.Errorf("DELETE a customer: %d Allow %q %s, want 405 with Allow: GET, PUT", status, h.Get("Allow"), body)
+			}
+			if status, h, _ := c.raw("POST", "/api/v1/stats", "[]"); status != 405 || h.Get("Allow") != "GET" {
+				t.Errorf("POST stats: %d Allow %q", status, h.Get("Allow"))
+			}
+			if status, _, _ := c.raw("GET", "/api/v1/nothing", ""); status != 404 {
+				t.Errorf("an unknown path: %d, want 404", status)
+			}
+			for _, tc := range []struct{ body, want string }{
+				{`{"name":42}`, `{"field":"name","reason":"want a string, not a number"}`},
+				{`{"attributes":[1]}`, `{"field":"attributes","reason":"want an object, not an array"}`},
+				{`{"name":"x",}`, `not valid JSON at byte`},
+				{`{"colour":"red"}`, `unknown field \"colour\"`},
+			} {
+				_, _, body := c.raw("PUT", "/api/v1/customers/c1", tc.body)
+				if !strings.Contains(string(body), tc.want) || strings.Contains(string(body), "Go ") || strings.Contains(string(body), "CustomerJSON") {
+					t.Errorf("PUT %s: %s, want it to say %s in the API's words", tc.body, body, tc.want)
+				}
+			}
+			_, _, body = c.raw("PUT", "/api/v1/customers/c2", `{"name":"Tom & Jerry <3>"}`)
+			if !strings.Contains(string(body), `"name":"Tom & Jerry <3>"`) {
+				t.Errorf("JSON is HTML-escaped: %s", body)
 			}
 		})
 	}
