@@ -122,3 +122,31 @@ func TestFitWithoutTZ(t *testing.T) {
 		})
 	}
 }
+
+// A calibration end long after the data, and a discount rate given in
+// per cent, are refused with what to give instead, not fitted silently.
+func TestFitSanityChecks(t *testing.T) {
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			if _, errOut, err := run(t, db, "import", "transactions", "../../internal/valuation/testdata/CDNOW_sample.txt"); err != nil {
+				t.Fatalf("import: %v\n%s", err, errOut)
+			}
+			for _, tc := range []struct {
+				args []string
+				want string
+			}{
+				{[]string{"fit", "--calibration-end", "2030-01-01"}, "the last transaction is of 1998-06-30"},
+				{[]string{"fit", "--calibration-end", "1997-09-30", "--holdout-end", "2001-01-01"}, "--holdout-end 2001-01-01 is after the data"},
+				{[]string{"fit", "--calibration-end", "1997-09-30", "--score", "--discount-rate", "15"}, "give it as a fraction, e.g. 0.15"},
+			} {
+				if _, errOut, err := run(t, db, tc.args...); err == nil || !strings.Contains(errOut, tc.want) {
+					t.Errorf("%v: %v %s, want it refused saying %q", tc.args, err, errOut, tc.want)
+				}
+			}
+			// A month's end past the data's last day is fine.
+			if _, errOut, err := run(t, db, "fit", "--calibration-end", "1997-09-30", "--holdout-end", "1998-07-31"); err != nil {
+				t.Errorf("holdout to the month's end: %v\n%s", err, errOut)
+			}
+		})
+	}
+}

@@ -18,6 +18,16 @@ type Stats struct {
 	First, Last  time.Time                    // zero when there are no transactions
 }
 
+// LastTransaction returns the time of the latest transaction, zero when
+// there is none.
+func (db *DB) LastTransaction(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	if err := db.r.QueryRowContext(ctx, `SELECT max(time) FROM transactions`).Scan(timeCol{&t}); err != nil {
+		return t, fmt.Errorf("last transaction: %w", err)
+	}
+	return t, nil
+}
+
 // Stats counts customers, transactions and events and sums revenue.
 func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	s := Stats{Revenue: map[clientele.Currency]int64{}}

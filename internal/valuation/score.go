@@ -108,6 +108,9 @@ func (o ScoreOptions) check() error {
 	if o.DiscountRate < 0 || o.Margin < 0 || o.Margin > 1 {
 		return clientele.Errorf(clientele.EINVALID, "discount rate must be ≥ 0 and margin within [0, 1]")
 	}
+	if o.DiscountRate > 1 {
+		return clientele.Errorf(clientele.EINVALID, "discount rate %g is a yearly rate of %g %%: give it as a fraction, e.g. %g", o.DiscountRate, o.DiscountRate*100, o.DiscountRate/100)
+	}
 	return nil
 }
 

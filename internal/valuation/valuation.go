@@ -104,6 +104,9 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := checkPeriods(ctx, db, opt); err != nil {
+		return nil, err
+	}
 	scale, err := opt.Currency.Scale()
 	if err != nil {
 		return nil, clientele.Errorf(clientele.EINVALID, "%w", err)
@@ -180,6 +183,32 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 	}
 	res.Scored.Seconds = time.Since(scoreStart).Seconds()
 	return res, nil
+}
+
+// endSlack is how far past the data's last transaction a calibration or
+// holdout period may end: a month's end chosen for a period whose data
+// stop a few days before it is fine; a date years ahead is a mistake.
+const endSlack = 31 * 24 * time.Hour
+
+// checkPeriods refuses a calibration or holdout end far past the data's
+// last transaction: every customer's age T would run into days nobody
+// could have bought on, and the fit would take them all for lost.
+func checkPeriods(ctx context.Context, db *store.DB, opt FitOptions) error {
+	last, err := db.LastTransaction(ctx)
+	if err != nil || last.IsZero() {
+		return err
+	}
+	lastDay := last.In(opt.Location).Format(time.DateOnly)
+	for _, p := range []struct {
+		flag string
+		end  time.Time
+	}{{"calibration-end", opt.CalibrationEnd}, {"holdout-end", opt.HoldoutEnd}} {
+		if !p.end.IsZero() && p.end.Sub(last) > endSlack {
+			return clientele.Errorf(clientele.EINVALID, "--%s %s is after the data: the last transaction is of %s; end the period on or before it",
+				p.flag, p.end.Format(time.DateOnly), lastDay)
+		}
+	}
+	return nil
 }
 
 func paramMap(f *clv.Fit, v []float64) map[string]float64 {
