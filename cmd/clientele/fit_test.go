@@ -138,6 +138,7 @@ func TestFitSanityChecks(t *testing.T) {
 				{[]string{"fit", "--calibration-end", "2030-01-01"}, "the last transaction is of 1998-06-30"},
 				{[]string{"fit", "--calibration-end", "1997-09-30", "--holdout-end", "2001-01-01"}, "--holdout-end 2001-01-01 is after the data"},
 				{[]string{"fit", "--calibration-end", "1997-09-30", "--score", "--discount-rate", "15"}, "give it as a fraction, e.g. 0.15"},
+				{[]string{"fit", "--calibration-end", "1997-09-30", "--score", "--horizon", "Inf", "--format", "json"}, "horizon must be finite"},
 			} {
 				if _, errOut, err := run(t, db, tc.args...); err == nil || !strings.Contains(errOut, tc.want) {
 					t.Errorf("%v: %v %s, want it refused saying %q", tc.args, err, errOut, tc.want)

@@ -105,6 +105,12 @@ func (o ScoreOptions) check() error {
 	if !(o.Horizon > 0) {
 		return clientele.Errorf(clientele.EINVALID, "horizon must be positive")
 	}
+	if math.IsInf(o.Horizon, 0) {
+		// Expected purchases over an unbounded horizon diverge for some
+		// models (Pareto/NBD with s < 1, BG/NBD with a ≤ 1) and were
+		// stored as finite numbers, or broke the JSON output.
+		return clientele.Errorf(clientele.EINVALID, "horizon must be finite (expected purchases over an unbounded horizon diverge for some models): give a long one, e.g. 520 weeks")
+	}
 	if o.DiscountRate < 0 || o.Margin < 0 || o.Margin > 1 {
 		return clientele.Errorf(clientele.EINVALID, "discount rate must be ≥ 0 and margin within [0, 1]")
 	}
