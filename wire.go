@@ -100,17 +100,24 @@ func (s *Segment) JSON(loc *time.Location) SegmentJSON {
 	return SegmentJSON{Name: s.Name, Definition: s.Definition, Owner: s.Owner, Level: s.Level, Members: s.Members, ComputedAt: TimeJSON(s.ComputedAt, loc)}
 }
 
-// RunJSON is the JSON form of a model Run's results.
+// RunJSON is the JSON form of a model Run: its settings and results.
 type RunJSON struct {
-	RunID         int64              `json:"run_id"`
-	Model         string             `json:"model"`
-	Params        map[string]float64 `json:"params"`
-	StdErrors     map[string]any     `json:"std_errors"` // null where it could not be computed
-	LogLikelihood float64            `json:"log_likelihood"`
-	Customers     float64            `json:"customers"`
-	Converged     bool               `json:"converged"`
-	Seconds       float64            `json:"seconds"`
-	Spend         *RunSpendJSON      `json:"spend,omitempty"`
+	RunID          int64              `json:"run_id"`
+	CreatedAt      any                `json:"created_at"`
+	Source         string             `json:"source"`
+	Unit           string             `json:"unit"`
+	CalibrationEnd string             `json:"calibration_end,omitempty"`
+	HoldoutEnd     string             `json:"holdout_end,omitempty"`
+	TimeZone       string             `json:"time_zone,omitempty"`
+	Currency       string             `json:"currency"`
+	Model          string             `json:"model"`
+	Params         map[string]float64 `json:"params"`
+	StdErrors      map[string]any     `json:"std_errors"` // null where it could not be computed
+	LogLikelihood  float64            `json:"log_likelihood"`
+	Customers      float64            `json:"customers"`
+	Converged      bool               `json:"converged"`
+	Seconds        float64            `json:"seconds"`
+	Spend          *RunSpendJSON      `json:"spend,omitempty"`
 }
 
 // RunSpendJSON is the spend model of a Run.
@@ -120,9 +127,10 @@ type RunSpendJSON struct {
 	LogLikelihood *float64           `json:"log_likelihood"`
 }
 
-// JSON returns the JSON form of r.
-func (r *Run) JSON() RunJSON {
-	j := RunJSON{RunID: r.ID, Model: r.Model, Params: r.Params, StdErrors: NullNaN(r.StdErrors),
+// JSON returns the JSON form of r, its times in loc.
+func (r *Run) JSON(loc *time.Location) RunJSON {
+	j := RunJSON{RunID: r.ID, CreatedAt: TimeJSON(r.CreatedAt, loc), Source: r.Source, Unit: r.Unit, CalibrationEnd: r.CalibrationEnd,
+		HoldoutEnd: r.HoldoutEnd, TimeZone: r.TimeZone, Currency: string(r.Currency), Model: r.Model, Params: r.Params, StdErrors: NullNaN(r.StdErrors),
 		LogLikelihood: r.LogLikelihood, Customers: r.Customers, Converged: r.Converged, Seconds: r.Seconds}
 	if r.SpendModel != "" {
 		j.Spend = &RunSpendJSON{Model: r.SpendModel, Params: r.SpendParams, LogLikelihood: r.SpendLogLikelihood}

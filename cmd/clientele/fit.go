@@ -112,7 +112,7 @@ func (a *app) printFit(res *valuation.Result, format string) error {
 		out := struct {
 			clientele.RunJSON
 			Score *valuation.ScoreSummaryJSON `json:"score,omitempty"`
-		}{RunJSON: r.JSON()}
+		}{RunJSON: r.JSON(a.loc)}
 		if res.Scored != nil {
 			j := res.Scored.JSON()
 			out.Score = &j

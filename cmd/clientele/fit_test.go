@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -147,6 +148,42 @@ func TestFitSanityChecks(t *testing.T) {
 			// A month's end past the data's last day is fine.
 			if _, errOut, err := run(t, db, "fit", "--calibration-end", "1997-09-30", "--holdout-end", "1998-07-31"); err != nil {
 				t.Errorf("holdout to the month's end: %v\n%s", err, errOut)
+			}
+		})
+	}
+}
+
+// Model runs can be listed, shown and deleted from the command line.
+func TestRunsCLI(t *testing.T) {
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			if _, errOut, err := run(t, db, "import", "transactions", "../../internal/valuation/testdata/CDNOW_sample.txt"); err != nil {
+				t.Fatalf("import: %v\n%s", err, errOut)
+			}
+			for _, args := range [][]string{{"fit", "--calibration-end", "1997-09-30"}, {"fit", "--calibration-end", "1997-09-30", "--model", "paretonbd", "--score"}} {
+				if _, errOut, err := run(t, db, args...); err != nil {
+					t.Fatalf("%v: %v\n%s", args, err, errOut)
+				}
+			}
+			out, errOut, err := run(t, db, "runs", "list", "--format", "json")
+			var runs []struct {
+				RunID          int64  `json:"run_id"`
+				Model          string `json:"model"`
+				CalibrationEnd string `json:"calibration_end"`
+				Scored         int64  `json:"scored"`
+			}
+			if err != nil || json.Unmarshal([]byte(out), &runs) != nil || len(runs) != 2 || runs[0].Model != "paretonbd" || runs[0].Scored != 2357 ||
+				runs[1].Scored != 0 || runs[1].CalibrationEnd != "1997-09-30" {
+				t.Fatalf("runs list: %v %s\n%s", err, out, errOut)
+			}
+			if out, _, err := run(t, db, "runs", "show", fmt.Sprint(runs[1].RunID)); err != nil || !strings.Contains(out, "param alpha") {
+				t.Errorf("runs show: %v\n%s", err, out)
+			}
+			if out, _, err := run(t, db, "runs", "delete", fmt.Sprint(runs[0].RunID)); err != nil || !strings.Contains(out, "deleted with its scores") {
+				t.Errorf("runs delete: %v\n%s", err, out)
+			}
+			if _, errOut, err := run(t, db, "runs", "show", fmt.Sprint(runs[0].RunID)); err == nil || !strings.Contains(errOut, "not found") {
+				t.Errorf("a deleted run: %v %s", err, errOut)
 			}
 		})
 	}

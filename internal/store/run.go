@@ -99,7 +99,51 @@ func scanRun(sc interface{ Scan(...any) error }) (*clientele.Run, error) {
 
 func nan() float64 { var z float64; return z / z }
 
-// clientele.Run returns model run id; id 0 means the latest run.
+// RunListing is a model run with how many customers it has scored.
+type RunListing struct {
+	clientele.Run
+	Scored int64
+}
+
+// Runs lists the model runs, the latest first, each with its count of
+// scores.
+func (db *DB) Runs(ctx context.Context) ([]RunListing, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT r.*, (SELECT count(*) FROM scores s WHERE s.run_id = r.id) FROM (`+runSelect+`) r ORDER BY r.id DESC`)
+	out, err := collect(rows, err, func(sc *sql.Rows) (RunListing, error) {
+		var l RunListing
+		r, err := scanRun(scannerWith{sc, &l.Scored})
+		if r != nil {
+			l.Run = *r
+		}
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list model runs: %w", err)
+	}
+	return out, nil
+}
+
+// scannerWith scans a row into a scanner's columns and then one more.
+type scannerWith struct {
+	sc    scanner
+	extra any
+}
+
+func (s scannerWith) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.extra)...) }
+
+// DeleteRun deletes model run id with its scores.
+func (db *DB) DeleteRun(ctx context.Context, id int64) error {
+	r, err := db.w.ExecContext(ctx, `DELETE FROM model_runs WHERE id = $1`, id)
+	if err != nil {
+		return busyError(fmt.Errorf("delete model run: %w", err))
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return clientele.Errorf(clientele.ENOTFOUND, "model run %d not found", id)
+	}
+	return nil
+}
+
+// Run returns model run id; id 0 means the latest run.
 func (db *DB) Run(ctx context.Context, id int64) (*clientele.Run, error) {
 	q, args := runSelect+` WHERE id = $1`, []any{id}
 	if id == 0 {

@@ -64,9 +64,22 @@ func TestRunsAndScores(t *testing.T) {
 		if _, _, err := db.CustomerScore(ctx, "c1", id); clientele.ErrorCode(err) != clientele.ENOTFOUND {
 			t.Errorf("c1 after re-scoring: err = %v, want not found", err)
 		}
+		runs, err := db.Runs(ctx)
+		if err != nil || len(runs) != 1 || runs[0].ID != id || runs[0].Scored != 1 || runs[0].Model != "bgnbd" {
+			t.Errorf("Runs = %+v, %v; want run %d with 1 score", runs, err, id)
+		}
 		sc, run, err := db.CustomerScore(ctx, "c2", 0)
 		if err != nil || run != id || !cmp.Equal(*sc, scores(200, "c2")[0]) {
 			t.Errorf("CustomerScore(c2) = %+v, run %d, %v", sc, run, err)
+		}
+		if err := db.DeleteRun(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.CustomerScore(ctx, "c2", 0); clientele.ErrorCode(err) != clientele.ENOTFOUND {
+			t.Errorf("scores outlived their run: %v", err)
+		}
+		if err := db.DeleteRun(ctx, id); clientele.ErrorCode(err) != clientele.ENOTFOUND {
+			t.Errorf("deleting again: %v, want not found", err)
 		}
 	})
 }
