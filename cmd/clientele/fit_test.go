@@ -1,16 +1,22 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"clientele"
 	"clientele/internal/store"
@@ -184,6 +190,57 @@ func TestRunsCLI(t *testing.T) {
 			}
 			if _, errOut, err := run(t, db, "runs", "show", fmt.Sprint(runs[0].RunID)); err == nil || !strings.Contains(errOut, "not found") {
 				t.Errorf("a deleted run: %v %s", err, errOut)
+			}
+		})
+	}
+}
+
+// clientele summary writes the calibration summary with lifetimes' column
+// names, and on the CDNOW sample it is the published one: the multiset of
+// (frequency, recency, T) in weeks, to 2 decimals, equals
+// cdnow_customers_summary.csv (Fader, Hardie & Lee 2005's data set; the
+// first customer is the paper's x = 2, t_x = 30.43, T = 38.86).
+func TestSummaryMatchesCDNOW(t *testing.T) {
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			if _, errOut, err := run(t, db, "import", "transactions", "../../internal/valuation/testdata/CDNOW_sample.txt"); err != nil {
+				t.Fatalf("import: %v\n%s", err, errOut)
+			}
+			out, errOut, err := run(t, db, "summary", "--calibration-end", "1997-09-30")
+			if err != nil {
+				t.Fatalf("summary: %v\n%s", err, errOut)
+			}
+			got, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil || len(got) < 2 || strings.Join(got[0], ",") != "customer_id,frequency,recency,T,monetary_value" {
+				t.Fatalf("summary output %.300s: %v", out, err)
+			}
+			f, err := os.ReadFile("../../internal/valuation/testdata/cdnow_customers_summary.csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := csv.NewReader(bytes.NewReader(f)).ReadAll()
+			key := func(x, tx, T string) string {
+				p := func(s string) string { v, _ := strconv.ParseFloat(s, 64); return strconv.FormatFloat(v, 'f', 2, 64) }
+				return p(x) + " " + p(tx) + " " + p(T)
+			}
+			var g, w []string
+			for _, r := range got[1:] {
+				g = append(g, key(r[1], r[2], r[3]))
+			}
+			for _, r := range want[1:] {
+				w = append(w, key(r[1], r[2], r[3]))
+			}
+			sort.Strings(g)
+			sort.Strings(w)
+			if diff := cmp.Diff(w, g); diff != "" {
+				t.Errorf("summary against the reference (-want +got):\n%.2000s", diff)
+			}
+			if got[1][0] != "00004" || key(got[1][1], got[1][2], got[1][3]) != "2.00 30.43 38.86" {
+				t.Errorf("first customer: %v, want 00004 with x = 2, t_x = 30.43, T = 38.86", got[1])
+			}
+			out, _, err = run(t, db, "summary", "--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30", "--format", "json")
+			if err != nil || !strings.Contains(strings.SplitN(out, "\n", 2)[0], `"frequency_holdout":1`) || !strings.Contains(out, `"duration_holdout":39`) {
+				t.Errorf("summary with a holdout: %v %.300s", err, out)
 			}
 		})
 	}
