@@ -226,7 +226,9 @@ func TestEquityReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seg struct {
-		Segments []struct {
+		Memberships int64 `json:"memberships"`
+		Customers   int64 `json:"customers_in_segments"`
+		Segments    []struct {
 			Segment string  `json:"segment"`
 			Members int64   `json:"members"`
 			Value   float64 `json:"segment_lifetime_value"`
@@ -235,6 +237,10 @@ func TestEquityReports(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &seg); err != nil {
 		t.Fatal(err)
+	}
+	// "everyone" and "platinum" overlap: the report says so.
+	if seg.Customers != 2000 || seg.Memberships <= seg.Customers {
+		t.Errorf("coverage: %d memberships of %d customers, want more memberships than the 2000 customers", seg.Memberships, seg.Customers)
 	}
 	for _, s := range seg.Segments {
 		// Segment lifetime value = mean CLV × customers in the segment.
@@ -252,7 +258,7 @@ func TestEquityReports(t *testing.T) {
 		want   []string
 	}{
 		{"equity", []string{"<h1>Customer equity</h1>", "customer equity at every scoring run"}},
-		{"segments", []string{"<td>platinum</td>", "<td>everyone</td>"}},
+		{"segments", []string{"<td>platinum</td>", "<td>everyone</td>", "the segments overlap: 2000 customers hold"}},
 	} {
 		out, errOut, err := run(t, db, "report", c.report, "--format", "html", "--out", charts, "--plot-format", "svg")
 		if err != nil {

@@ -37,6 +37,12 @@ type SegmentsReport struct {
 	Currency       string       `json:"currency"`
 	CustomerEquity float64      `json:"customer_equity"`
 	Segments       []SegmentRow `json:"segments"`
+	// Memberships counts the segments' members, one per segment a customer
+	// is in; CustomersInSegments counts the customers. More memberships
+	// than customers: the segments overlap, and their shares of customer
+	// equity add up to more than 100 %.
+	Memberships         int64 `json:"memberships"`
+	CustomersInSegments int64 `json:"customers_in_segments"`
 }
 
 // Segments values every segment with the scores of run runID (0: the
@@ -55,6 +61,9 @@ func Segments(ctx context.Context, db *store.DB, runID int64) (*SegmentsReport, 
 		return nil, err
 	}
 	r := &SegmentsReport{RunID: run.ID, Currency: string(run.Currency), CustomerEquity: major(ce, run.Currency), Segments: []SegmentRow{}}
+	if r.Memberships, r.CustomersInSegments, err = db.SegmentCoverage(ctx); err != nil {
+		return nil, err
+	}
 	for _, v := range vals {
 		row := SegmentRow{Segment: v.Segment, Owner: v.Owner, Level: v.Level, Definition: v.Definition, Members: v.Members, Scored: v.Scored,
 			SegmentLifetimeValue: major(v.Value, run.Currency), MeanCLV: v.MeanCLV / math.Pow10(scaleOf(run.Currency)), MeanPAlive: v.MeanAlive}
@@ -71,6 +80,10 @@ func Segments(ctx context.Context, db *store.DB, runID int64) (*SegmentsReport, 
 func (r *SegmentsReport) Document() (*Document, error) {
 	d := &Document{Title: "Segments"}
 	d.Notes = append(d.Notes, fmt.Sprintf("scores of run %d; customer equity %.2f %s", r.RunID, r.CustomerEquity, r.Currency))
+	if r.Memberships > r.CustomersInSegments {
+		d.Notes = append(d.Notes, fmt.Sprintf("the segments overlap: %d customers hold %d memberships, so their shares of customer equity add up to more than 100 %%",
+			r.CustomersInSegments, r.Memberships))
+	}
 	t := Table{Header: []string{"SEGMENT", "OWNER", "LEVEL", "MEMBERS", "SEGMENT VALUE (" + r.Currency + ")", "SHARE OF CE", "MEAN CLV", "MEAN P(ALIVE)"}}
 	for _, s := range r.Segments {
 		t.Rows = append(t.Rows, []string{s.Segment, or(s.Owner, "-"), s.Level, fmt.Sprint(s.Members), fmt.Sprintf("%.2f", s.SegmentLifetimeValue),

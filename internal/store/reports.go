@@ -85,6 +85,17 @@ func (db *DB) SegmentValues(ctx context.Context, runID int64) ([]SegmentValue, e
 	return out, nil
 }
 
+// SegmentCoverage returns how many memberships the segments hold and how
+// many distinct customers hold them: more memberships than customers means
+// the segments overlap.
+func (db *DB) SegmentCoverage(ctx context.Context) (memberships, customers int64, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT customer_id) FROM segment_members`).Scan(&memberships, &customers)
+	if err != nil {
+		err = fmt.Errorf("segment coverage: %w", err)
+	}
+	return memberships, customers, err
+}
+
 // RunEquity returns Σ CLV (minor units) over the customers scored by run id.
 func (db *DB) RunEquity(ctx context.Context, runID int64) (int64, error) {
 	var ce int64
