@@ -111,7 +111,7 @@ type invalid struct {
 }
 
 func (v *invalid) add(field, format string, args ...any) {
-	v.details = append(v.details, FieldError{Item: Excerpt(v.item), Field: field, Reason: fmt.Sprintf(format, excerptArgs(args)...)})
+	v.details = append(v.details, FieldError{Item: Excerpt(v.item), Field: field, Reason: fmt.Sprintf(format, ExcerptArgs(args)...)})
 }
 
 func (v *invalid) err(what string) error {

@@ -82,9 +82,9 @@ func Excerpt(s string) string {
 	return s[:cut] + "…"
 }
 
-// excerptArgs replaces long strings among args with their excerpts, so
-// that a message never echoes a whole oversized value.
-func excerptArgs(args []any) []any {
+// ExcerptArgs replaces long strings and byte slices among args with their
+// excerpts, so that a message never echoes a whole oversized value.
+func ExcerptArgs(args []any) []any {
 	for i, a := range args {
 		switch a := a.(type) {
 		case string:

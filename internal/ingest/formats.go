@@ -166,12 +166,8 @@ func (e *rowErrs) add(field, format string, args ...any) {
 			col = n
 		}
 	}
-	for i, a := range args {
-		if s, ok := a.(string); ok {
-			args[i] = clientele.Excerpt(s) // a reason never echoes a whole oversized value
-		}
-	}
-	e.errs = append(e.errs, RowError{Line: e.line, Column: clientele.Excerpt(col), Reason: fmt.Sprintf(format, args...)})
+	// A reason never echoes a whole oversized value.
+	e.errs = append(e.errs, RowError{Line: e.line, Column: clientele.Excerpt(col), Reason: fmt.Sprintf(format, clientele.ExcerptArgs(args)...)})
 }
 
 // fromDomain turns a validation error of the domain into row errors.
