@@ -294,9 +294,24 @@ func (m BGNBD) ProbPurchases(t float64, k int) float64 {
 // with history (x, t_x, T) over the next horizon units of time (+Inf for
 // all), with continuous discount rate delta per unit of time:
 // ∫ e^(−δt) dE[Y(t) | x, t_x, T]. BG/NBD has no closed form; it is
-// integrated numerically (see discountedPurchases).
+// integrated numerically (see discountedPurchases); over the whole future,
+// with δ > 0, it is P(alive) times aliveDiscounted over the posterior of
+// an alive customer, λ ~ Gamma(r+x, α+T), p ~ Beta(a, b+x).
 func (m BGNBD) DERT(x, tx, T, delta, horizon float64) float64 {
+	if math.IsInf(horizon, 1) && delta > 0 {
+		return m.ProbAlive(x, tx, T) * m.AliveDERT(x, T, delta)
+	}
 	return discountedPurchases(func(t float64) float64 { return m.ConditionalExpectedPurchases(t, x, tx, T) }, delta, horizon)
+}
+
+// AliveDERT returns the discounted expected residual transactions over the
+// whole future of a customer with x repeat purchases and age T who is
+// alive, at the continuous discount rate delta > 0: the lifetime DERT is
+// ProbAlive(x, t_x, T) × AliveDERT(x, T, delta), and AliveDERT does not
+// depend on t_x, so that scoring millions of customers computes it once per
+// (x, T).
+func (m BGNBD) AliveDERT(x, T, delta float64) float64 {
+	return aliveDiscounted(m.R+x, m.Alpha+T, m.A, m.B+x, delta)
 }
 
 // nearOne handles the removable singularity at a = 1 of the BG/NBD and

@@ -19,3 +19,7 @@ func ParetoGradient(m ParetoNBD, x, tx, T float64) [4]float64 {
 	m.llGrad(x, tx, T, mathext.Digamma(m.R+x), mathext.Digamma(m.R), &g)
 	return g
 }
+
+// DiscountedPurchases integrates a conditional expectation numerically, as
+// DERT did over an unbounded horizon before aliveDiscounted.
+var DiscountedPurchases = discountedPurchases

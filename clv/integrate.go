@@ -107,3 +107,41 @@ func aliveExpected(shape, rate, a, b, t float64) float64 {
 		return -math.Expm1(-shape*math.Log1p(y)) / p
 	})
 }
+
+// aliveDiscounted returns the discounted expected purchases over the whole
+// future of a customer who is alive, buys at rate λ ~ Gamma(shape, rate)
+// and drops out after a purchase with probability p ~ Beta(a, b), at the
+// continuous discount rate delta > 0. Given λ and p, the k-th purchase
+// happens only if the k−1 before it did not end the relationship, and its
+// discount factor is E[e^(−δ t_k)] = (λ/(λ+δ))^k, so the sum is the
+// geometric series Σ (1−p)^(k−1) (λ/(λ+δ))^k = λ/(δ+pλ). Its expectation
+// over λ is (1 − z^shape U(shape, shape, z))/p with z = rate·δ/p (from
+// E[1/(c+λ)] = rate^shape c^(shape−1) U(shape, shape, rate·c), DLMF
+// 13.4.4), and the expectation over p is integrated numerically. Without
+// discounting (δ → 0) it tends to (a+b−1)/(a−1), BG/NBD's limit.
+func aliveDiscounted(shape, rate, a, b, delta float64) float64 {
+	return betaExpectation(a, b, func(p float64) float64 {
+		z := rate * delta / p
+		return oneMinusZsU(shape, z) / p
+	})
+}
+
+// oneMinusZsU returns 1 − z^s U(s, s, z) for z > 0. For large z it sums
+// the asymptotic series of U (DLMF 13.7.3), in which (a−b+1)ₙ/n! = 1:
+// z^s U(s, s, z) ~ Σ (s)ₙ (−1/z)ⁿ, so that the leading 1 cancels exactly
+// instead of in floating point; elsewhere it uses U(s, s, z) =
+// e^z Γ(1−s, z).
+func oneMinusZsU(s, z float64) float64 {
+	if z > 30*(s+1) {
+		sum, term := 0.0, 1.0 // term: (s)ₙ (−1/z)ⁿ
+		for n := 0; n < 60; n++ {
+			term *= -(s + float64(n)) / z
+			sum -= term
+			if math.Abs(term) < 1e-17*math.Abs(sum) {
+				break
+			}
+		}
+		return sum
+	}
+	return -math.Expm1(s*math.Log(z) + logTricomiUss(s, z))
+}

@@ -81,9 +81,21 @@ func (m MBGNBD) conditionalExpectedPurchases(t, x, tx, T float64) float64 {
 }
 
 // DERT returns the discounted expected residual transactions over the next
-// horizon units of time (+Inf for all), integrated numerically.
+// horizon units of time (+Inf for all), integrated numerically; over the
+// whole future, with δ > 0, P(alive) times aliveDiscounted over the
+// posterior of an alive customer, λ ~ Gamma(r+x, α+T), p ~ Beta(a, b+x+1)
+// (MBG/NBD's customer may also drop out at the first purchase).
 func (m MBGNBD) DERT(x, tx, T, delta, horizon float64) float64 {
+	if math.IsInf(horizon, 1) && delta > 0 {
+		return m.ProbAlive(x, tx, T) * m.AliveDERT(x, T, delta)
+	}
 	return discountedPurchases(func(t float64) float64 { return m.ConditionalExpectedPurchases(t, x, tx, T) }, delta, horizon)
+}
+
+// AliveDERT is the lifetime DERT of a customer who is alive, as for BG/NBD
+// (see BGNBD.AliveDERT).
+func (m MBGNBD) AliveDERT(x, T, delta float64) float64 {
+	return aliveDiscounted(m.R+x, m.Alpha+T, m.A, m.B+x+1, delta)
 }
 
 func mbgnbdLL(p []float64, data []RFM, grad []float64) float64 {

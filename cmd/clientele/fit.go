@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ func newFitCmd(a *app) *cobra.Command {
 	var model, spend, unit, calEnd, holdEnd, summary, survival, format string
 	var scoreNow bool
 	var scoreOpt valuation.ScoreOptions
+	var out scoreOut
 	cmd := &cobra.Command{
 		Use:   "fit",
 		Short: "Fit a CLV model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, sBG) and store it as a model run",
@@ -53,6 +55,12 @@ accounts' open and close dates:
 			if scoreNow && (survival != "" || summary != "" || model == "sbg") {
 				return clientele.Errorf(clientele.EINVALID, "--score scores a fit on the database's customers, not a fit on a file or on accounts")
 			}
+			if err := out.check(); err != nil {
+				return err
+			}
+			if out.path != "" && !scoreNow {
+				return clientele.Errorf(clientele.EINVALID, "--out writes the scores of --score: give --score too")
+			}
 			ctx := cmd.Context()
 			return a.withDB(ctx, func(db *store.DB) error {
 				var res *valuation.Result
@@ -74,10 +82,17 @@ accounts' open and close dates:
 					}
 					fo := valuation.FitOptions{Model: model, Spend: spend, Unit: unit, CalibrationEnd: ce,
 						HoldoutEnd: he, Location: a.loc, Currency: clientele.Currency(a.currency)}
-					if scoreNow {
-						fo.Score = &scoreOpt
+					if !scoreNow {
+						res, err = valuation.Fit(ctx, db, fo)
+						break
 					}
-					res, err = valuation.Fit(ctx, db, fo)
+					fo.Score = &scoreOpt
+					run := &clientele.Run{Unit: unit, Currency: fo.Currency, CalibrationEnd: calEnd, HoldoutEnd: holdEnd}
+					err = out.run(a, run, scoreOpt.Horizon, func(each func(valuation.ScoreRow) error) error {
+						scoreOpt.Each = each
+						res, err = valuation.Fit(ctx, db, fo)
+						return err
+					})
 				}
 				if err != nil {
 					return err
@@ -103,6 +118,7 @@ accounts' open and close dates:
 	f.Float64Var(&scoreOpt.Horizon, "horizon", 52, "with --score: horizon in the time unit")
 	f.Float64Var(&scoreOpt.DiscountRate, "discount-rate", 0.15, "with --score: yearly discount rate")
 	f.Float64Var(&scoreOpt.Margin, "margin", 0, "with --score: margin as a share of spend (default: from the data)")
+	out.add(cmd)
 	return cmd
 }
 
@@ -143,6 +159,7 @@ func (a *app) printFit(res *valuation.Result, format string) error {
 func newScoreCmd(a *app) *cobra.Command {
 	var opt valuation.ScoreOptions
 	var format string
+	var out scoreOut
 	cmd := &cobra.Command{
 		Use:   "score",
 		Short: "Score every customer with a model run: P(alive), expected purchases and spend, CLV",
@@ -150,15 +167,41 @@ func newScoreCmd(a *app) *cobra.Command {
 P(alive), expected purchases over --horizon (in the run's time unit),
 expected spend per transaction (Gamma-Gamma when the run has it, else the
 customer's own mean), and CLV = DERT × expected margin per transaction, where
-DERT discounts the expected purchases at --discount-rate a year. The margin is
-each customer's margin share of spend from the data, or --margin.`,
+DERT discounts the expected purchases at --discount-rate a year. Every
+customer also gets a lifetime DERT and CLV (an unbounded horizon, as
+CLVTools' DERT). The margin is each customer's margin share of spend from
+the data (a transaction without one takes it from its lines' product unit
+costs), or --margin; a scoring where no margin is known is refused, since
+every CLV would be 0: give --margin 0.3 (an assumed share) or --margin 1
+(revenue-based). The scores are as of the run's calibration end.
+
+--out FILE writes every customer's row, with the column names of lifetimes
+and CLVTools:
+  customer_id, frequency, recency, T, monetary_value, p_alive,
+  predicted_purchases_52w, expected_spend, dert_52w, dert_lifetime,
+  clv_52w, clv_lifetime, currency
+(the horizon in the names; with a holdout period, frequency_holdout,
+duration_holdout and predicted_purchases_holdout too).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
 			}
+			if err := out.check(); err != nil {
+				return err
+			}
 			return a.withDB(cmd.Context(), func(db *store.DB) error {
-				s, err := valuation.Score(cmd.Context(), db, opt)
+				run, err := db.Run(cmd.Context(), opt.RunID)
+				if err != nil {
+					return err
+				}
+				opt.RunID = run.ID
+				var s *valuation.ScoreSummary
+				err = out.run(a, run, opt.Horizon, func(each func(valuation.ScoreRow) error) error {
+					opt.Each = each
+					s, err = valuation.Score(cmd.Context(), db, opt)
+					return err
+				})
 				if err != nil {
 					return err
 				}
@@ -166,6 +209,7 @@ each customer's margin share of spend from the data, or --margin.`,
 			})
 		},
 	}
+	out.add(cmd)
 	f := cmd.Flags()
 	f.Int64Var(&opt.RunID, "run", 0, "model run id (default: the latest)")
 	f.Float64Var(&opt.Horizon, "horizon", 52, "horizon in the run's time unit")
@@ -176,17 +220,57 @@ each customer's margin share of spend from the data, or --margin.`,
 }
 
 func (a *app) printScore(s *valuation.ScoreSummary, format string) error {
+	for _, w := range s.Warnings {
+		fmt.Fprintln(a.stderr, "warning:", w)
+	}
 	if format == "json" {
 		return writeJSON(a.stdout, s.JSON())
 	}
+	lifetime := s.Lifetime.String()
+	if s.LifetimeUnknown > 0 {
+		lifetime += fmt.Sprintf(" (%d customers not finite, left out)", s.LifetimeUnknown)
+	}
 	return writeTable(a.stdout, []string{"SCORE", "VALUE"}, [][]string{
 		{"model run", fmt.Sprint(s.RunID)},
+		{"as of", s.AsOf},
+		{"CLV basis", s.Scoring.BasisText()},
 		{"customers scored", fmt.Sprint(s.Customers)},
-		{"customer equity (Σ CLV)", s.CustomerEquity.String()},
+		{fmt.Sprintf("customer equity (Σ CLV, %g %s, %.4g %% a year)", s.Scoring.Horizon, s.Unit, s.Scoring.DiscountRate*100), s.CustomerEquity.String()},
+		{"customer equity over the lifetime", lifetime},
 		{"mean CLV", fmt.Sprintf("%.2f", s.MeanCLV)},
 		{"mean P(alive)", fmt.Sprintf("%.4f", s.MeanProbAlive)},
 		{"expected purchases", fmt.Sprintf("%.1f", s.ExpectedPurchase)},
 		{"margin share of spend", fmt.Sprintf("%.4f", s.MarginShare)},
 		{"seconds", fmt.Sprintf("%.2f", s.Seconds)},
+	})
+}
+
+// scoreOut is the --out of score and fit --score: every customer's row.
+type scoreOut struct {
+	path, format string
+	bom          bool
+}
+
+func (o *scoreOut) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.path, "out", "", "write every customer's scores to this file (- for standard output)")
+	f.StringVar(&o.format, "out-format", "csv", "format of --out: csv (with a header) or json (one object a line)")
+	f.BoolVar(&o.bom, "bom", false, "begin the --out CSV with a UTF-8 byte order mark, for Excel")
+}
+
+func (o *scoreOut) check() error { return checkChoice("out-format", o.format, "csv", "json") }
+
+// run calls score with the function that writes each customer's row to
+// --out (nil without it); the file appears only when the scoring succeeds.
+func (o *scoreOut) run(a *app, run *clientele.Run, horizon float64, score func(each func(valuation.ScoreRow) error) error) error {
+	if o.path == "" {
+		return score(nil)
+	}
+	return a.writeAtomically(o.path, func(w io.Writer) error {
+		f := newScoreFile(w, o.format, run, horizon, valuation.HoldoutLength(run), o.bom)
+		if err := score(f.write); err != nil {
+			return err
+		}
+		return f.flush()
 	})
 }

@@ -38,7 +38,7 @@ func TestFitScoreSurvivesKill(t *testing.T) {
 		fmt.Fprintf(f, "T%d,C%d,2024-%02d-%02dT10:00:00Z,%d.%02d\n", i, (i*7919)%60000, 1+i%12, 1+i%28, 1+i%300, i%100)
 	}
 	f.Close()
-	args := []string{"fit", "--score", "--calibration-end", "2024-12-31"}
+	args := []string{"fit", "--score", "--margin", "0.3", "--calibration-end", "2024-12-31"}
 	for name, db := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			if _, errOut, err := run(t, db, "import", "transactions", tx); err != nil {
@@ -117,7 +117,7 @@ func TestFitWithoutTZ(t *testing.T) {
 			if _, errOut, err := run(t, db, "import", "transactions", "../../internal/valuation/testdata/CDNOW_sample.txt"); err != nil {
 				t.Fatalf("import: %v\n%s", err, errOut)
 			}
-			cmd := exec.Command(bin, "--db", db, "fit", "--calibration-end", "1997-09-30", "--score")
+			cmd := exec.Command(bin, "--db", db, "fit", "--calibration-end", "1997-09-30", "--score", "--margin", "0.3")
 			for _, kv := range os.Environ() {
 				if !strings.HasPrefix(kv, "TZ=") && !strings.HasPrefix(kv, "CLIENTELE_TZ=") {
 					cmd.Env = append(cmd.Env, kv)
@@ -166,7 +166,7 @@ func TestRunsCLI(t *testing.T) {
 			if _, errOut, err := run(t, db, "import", "transactions", "../../internal/valuation/testdata/CDNOW_sample.txt"); err != nil {
 				t.Fatalf("import: %v\n%s", err, errOut)
 			}
-			for _, args := range [][]string{{"fit", "--calibration-end", "1997-09-30"}, {"fit", "--calibration-end", "1997-09-30", "--model", "paretonbd", "--score"}} {
+			for _, args := range [][]string{{"fit", "--calibration-end", "1997-09-30"}, {"fit", "--calibration-end", "1997-09-30", "--model", "paretonbd", "--score", "--margin", "0.3"}} {
 				if _, errOut, err := run(t, db, args...); err != nil {
 					t.Fatalf("%v: %v\n%s", args, err, errOut)
 				}

@@ -84,7 +84,7 @@ func (db *DB) ProductProfits(ctx context.Context, from, to time.Time, cur client
 // purchases minus the cost to serve.
 type CustomerProfit struct {
 	CustomerID  string
-	Margin      int64 // Σ transaction margins, minor units (returns included, negative)
+	Margin      int64 // Σ transaction margins (from the lines' product costs where not stored), minor units (returns included, negative)
 	Unknown     int64 // transactions without a margin
 	Returns     int64 // transactions with a negative amount
 	Calls       int64
@@ -112,7 +112,9 @@ func (db *DB) CustomerProfits(ctx context.Context, from, to time.Time, cur clien
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT customer_id, `+db.sumMinor("margin", "")+`, count(*) - count(margin),
 			sum(CASE WHEN amount < 0 THEN 1 ELSE 0 END)
-		FROM transactions WHERE time >= $1 AND time < $2 AND currency = $3 GROUP BY customer_id`, db.ts(from), db.ts(to), string(cur))
+		FROM (SELECT t.customer_id, t.amount, `+db.marginExpr("t", "$3")+` AS margin
+			FROM `+db.withLineCosts("t", "$3")+` WHERE t.time >= $1 AND t.time < $2 AND t.currency = $3) t
+		GROUP BY customer_id`, db.ts(from), db.ts(to), string(cur))
 	if err != nil {
 		return nil, fmt.Errorf("customer profits: %w", err)
 	}

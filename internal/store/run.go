@@ -61,7 +61,7 @@ func (w *Writer) CreateRun(ctx context.Context, r clientele.Run) (int64, error) 
 }
 
 const runSelect = `SELECT id, created_at, source, model, spend_model, unit, calibration_end, holdout_end, time_zone, currency,
-	params, std_errors, spend_params, log_likelihood, spend_log_likelihood, customers, converged, seconds FROM model_runs`
+	params, std_errors, spend_params, log_likelihood, spend_log_likelihood, customers, converged, seconds, scoring FROM model_runs`
 
 func scanRun(sc interface{ Scan(...any) error }) (*clientele.Run, error) {
 	var r clientele.Run
@@ -69,9 +69,17 @@ func scanRun(sc interface{ Scan(...any) error }) (*clientele.Run, error) {
 	var params, se, sp []byte
 	var spendLL sql.NullFloat64
 	var customers int64
+	var scoring []byte
 	if err := sc.Scan(&r.ID, timeCol{&r.CreatedAt}, &r.Source, &r.Model, &r.SpendModel, &r.Unit, dateCol{&r.CalibrationEnd}, dateCol{&r.HoldoutEnd},
-		&r.TimeZone, &cur, &params, &se, &sp, &r.LogLikelihood, &spendLL, &customers, &r.Converged, &r.Seconds); err != nil {
+		&r.TimeZone, &cur, &params, &se, &sp, &r.LogLikelihood, &spendLL, &customers, &r.Converged, &r.Seconds, &scoring); err != nil {
 		return nil, err
+	}
+	if scoring != nil {
+		var j storedScoring
+		if err := json.Unmarshal(scoring, &j); err != nil {
+			return nil, fmt.Errorf("model run %d: scoring: %w", r.ID, err)
+		}
+		r.Scoring = j.scoring()
 	}
 	r.Currency, r.Customers = clientele.Currency(cur), float64(customers)
 	if spendLL.Valid {

@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"encoding/json"
 	"iter"
+	"math"
 	"slices"
+	"time"
 
 	"clientele"
 )
@@ -23,7 +26,7 @@ func (w *Writer) ScoreSeq(ctx context.Context, runID int64, ss iter.Seq[clientel
 		return fmt.Errorf("clear scores: %w", err)
 	}
 	const batch = 50000
-	cols := []string{"run_id", "customer_id", "p_alive", "expected_purchases", "expected_spend", "dert", "clv"}
+	cols := []string{"run_id", "customer_id", "p_alive", "expected_purchases", "expected_spend", "dert", "clv", "dert_lifetime", "clv_lifetime"}
 	rows := make([][]any, 0, batch)
 	flush := func() error {
 		if len(rows) == 0 {
@@ -36,7 +39,11 @@ func (w *Writer) ScoreSeq(ctx context.Context, runID int64, ss iter.Seq[clientel
 		return nil
 	}
 	for s := range ss {
-		rows = append(rows, []any{runID, s.CustomerID, s.ProbAlive, s.ExpectedPurchases, s.ExpectedSpend, s.DERT, s.CLV})
+		var dl, cl any // NULL: not finite
+		if !math.IsNaN(s.DERTLifetime) && !math.IsInf(s.DERTLifetime, 0) {
+			dl, cl = s.DERTLifetime, s.CLVLifetime
+		}
+		rows = append(rows, []any{runID, s.CustomerID, s.ProbAlive, s.ExpectedPurchases, s.ExpectedSpend, s.DERT, s.CLV, dl, cl})
 		if len(rows) == batch {
 			if err := flush(); err != nil {
 				return err
@@ -46,10 +53,43 @@ func (w *Writer) ScoreSeq(ctx context.Context, runID int64, ss iter.Seq[clientel
 	return flush()
 }
 
+// SetScoring stores how run runID was scored.
+func (w *Writer) SetScoring(ctx context.Context, runID int64, s clientele.Scoring) error {
+	b, err := json.Marshal(scoringJSON(s))
+	if err != nil {
+		return err
+	}
+	if _, err := w.q.exec(ctx, `UPDATE model_runs SET scoring = $1 WHERE id = $2`, string(b), runID); err != nil {
+		return fmt.Errorf("store the scoring settings: %w", err)
+	}
+	return nil
+}
+
+// storedScoring is the stored JSON form of a Scoring.
+type storedScoring struct {
+	At               int64   `json:"at"` // Unix microseconds
+	Horizon          float64 `json:"horizon"`
+	DiscountRate     float64 `json:"discount_rate"`
+	Basis            string  `json:"basis"`
+	Margin           float64 `json:"margin"`
+	MarginCoverage   float64 `json:"margin_coverage"`
+	PopulationMargin float64 `json:"population_margin"`
+}
+
+func scoringJSON(s clientele.Scoring) storedScoring {
+	return storedScoring{At: s.At.UnixMicro(), Horizon: s.Horizon, DiscountRate: s.DiscountRate, Basis: s.Basis,
+		Margin: s.Margin, MarginCoverage: s.MarginCoverage, PopulationMargin: s.PopulationMargin}
+}
+
+func (j storedScoring) scoring() *clientele.Scoring {
+	return &clientele.Scoring{At: time.UnixMicro(j.At).UTC(), Horizon: j.Horizon, DiscountRate: j.DiscountRate, Basis: j.Basis,
+		Margin: j.Margin, MarginCoverage: j.MarginCoverage, PopulationMargin: j.PopulationMargin}
+}
+
 // CustomerScore returns the customer's score under run id (0: the latest
 // run that scored the customer).
 func (db *DB) CustomerScore(ctx context.Context, customerID string, runID int64) (*clientele.Score, int64, error) {
-	q := `SELECT run_id, p_alive, expected_purchases, expected_spend, dert, clv FROM scores WHERE customer_id = $1`
+	q := `SELECT run_id, p_alive, expected_purchases, expected_spend, dert, clv, dert_lifetime, clv_lifetime FROM scores WHERE customer_id = $1`
 	args := []any{customerID}
 	if runID != 0 {
 		q += ` AND run_id = $2`
@@ -58,7 +98,10 @@ func (db *DB) CustomerScore(ctx context.Context, customerID string, runID int64)
 	q += ` ORDER BY run_id DESC LIMIT 1`
 	s := clientele.Score{CustomerID: customerID}
 	var run int64
-	err := db.queryRow(ctx, q, args...).Scan(&run, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.DERT, &s.CLV)
+	var dl sql.NullFloat64
+	var cl sql.NullInt64
+	err := db.queryRow(ctx, q, args...).Scan(&run, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.DERT, &s.CLV, &dl, &cl)
+	setLifetime(&s, dl, cl)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, clientele.Errorf(clientele.ENOTFOUND, "customer %q has no score", customerID)
 	}
@@ -66,4 +109,13 @@ func (db *DB) CustomerScore(ctx context.Context, customerID string, runID int64)
 		return nil, 0, fmt.Errorf("score of %s: %w", customerID, err)
 	}
 	return &s, run, nil
+}
+
+// setLifetime sets s's lifetime values from their columns, NULL where they
+// are not finite.
+func setLifetime(s *clientele.Score, dert sql.NullFloat64, clv sql.NullInt64) {
+	s.DERTLifetime, s.CLVLifetime = math.NaN(), 0
+	if dert.Valid {
+		s.DERTLifetime, s.CLVLifetime = dert.Float64, clv.Int64
+	}
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -52,6 +53,78 @@ func TestSummaries(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("summaries (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// A transaction stored without a margin takes one from its lines: its
+// amount less the lines' quantities times their products' unit costs, when
+// every line's product has a unit cost in the transaction's currency. A
+// stored margin wins; a line of a product without a cost (0), of an unknown
+// product or of one priced in another currency leaves the margin unknown.
+// The summaries and the customer profits read the same margins.
+func TestMarginsFromProductCosts(t *testing.T) {
+	day := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	tx := func(c string, amount int64, margin *int64, lines ...clientele.Line) clientele.Transaction {
+		return clientele.Transaction{ID: "t", CustomerID: c, Time: day, Amount: amount, Margin: margin, Currency: "USD", Lines: lines}
+	}
+	ten := int64(10)
+	txs := []clientele.Transaction{
+		tx("costed", 1000, nil, clientele.Line{SKU: "shirt", Quantity: 2, UnitPrice: 300}, clientele.Line{SKU: "tie", Quantity: 1, UnitPrice: 400}),
+		tx("stored", 1000, &ten, clientele.Line{SKU: "shirt", Quantity: 2, UnitPrice: 500}),
+		tx("nocost", 1000, nil, clientele.Line{SKU: "shirt", Quantity: 1, UnitPrice: 600}, clientele.Line{SKU: "freebie", Quantity: 1, UnitPrice: 400}),
+		tx("unknown", 1000, nil, clientele.Line{SKU: "ghost", Quantity: 1, UnitPrice: 1000}),
+		tx("euro", 1000, nil, clientele.Line{SKU: "scarf", Quantity: 1, UnitPrice: 1000}),
+		tx("nolines", 1000, nil),
+	}
+	products := []clientele.Product{
+		{SKU: "shirt", Price: 300, UnitCost: 120, Currency: "USD"},
+		{SKU: "tie", Price: 400, UnitCost: 150, Currency: "USD"},
+		{SKU: "freebie", Price: 400, Currency: "USD"},
+		{SKU: "scarf", Price: 1000, UnitCost: 100, Currency: "EUR"},
+	}
+	forEachBackend(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		write(t, db, func(ctx context.Context, w *store.Writer) error {
+			if _, err := w.Products(ctx, products); err != nil {
+				return err
+			}
+			_, err := w.Transactions(ctx, txs, nil)
+			return err
+		})
+		type margin struct {
+			Known bool
+			Value int64
+		}
+		got := map[string]margin{}
+		opt := store.SummaryOptions{CalibrationEnd: day, Location: time.UTC, Currency: "USD"}
+		if err := db.Summaries(ctx, opt, func(s store.CustomerSummary) error {
+			got[s.CustomerID] = margin{s.MarginKnown == 1, s.AllMargin}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]margin{
+			"costed":  {true, 1000 - 2*120 - 150},
+			"stored":  {true, 10},
+			"nocost":  {false, 0},
+			"unknown": {false, 0},
+			"euro":    {false, 0},
+			"nolines": {false, 0},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("summary margins (-want +got):\n%s", diff)
+		}
+		profits, err := db.CustomerProfits(ctx, day.Add(-time.Hour), day.Add(time.Hour), "USD", 0, "call", nil, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromProfits := map[string]margin{}
+		for _, p := range profits {
+			fromProfits[p.CustomerID] = margin{p.Unknown == 0, p.Margin}
+		}
+		if diff := cmp.Diff(want, fromProfits); diff != "" {
+			t.Errorf("customer profit margins (-want +got):\n%s", diff)
 		}
 	})
 }

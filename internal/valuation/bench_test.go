@@ -28,6 +28,6 @@ func BenchmarkPredict1M(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		predict(bgnbd{m}, rows, 7, 52, delta)
+		predict(bgnbd{m}, rows, 7, predictOptions{horizon: 52, delta: delta})
 	}
 }

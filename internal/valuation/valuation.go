@@ -136,6 +136,10 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 		return nil, err
 	}
 	if opt.Score != nil {
+		// A scoring that cannot value anyone is refused before the fit.
+		if _, _, err := margins(rows, *opt.Score); err != nil {
+			return nil, err
+		}
 		data = make([]clv.RFM, len(rows))
 		repeaters := 0
 		for i, r := range rows {
