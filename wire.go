@@ -85,6 +85,32 @@ func (s *Score) JSON(runID int64, cur Currency) ScoreJSON {
 		ExpectedSpend: AmountJSON(s.ExpectedSpend, cur), CLV: AmountJSON(s.CLV, cur), Currency: string(cur)}
 }
 
+// RunScoreJSON is one customer's score in a page of a run's scores: the
+// quantities over the run's scoring horizon and over the lifetime (null
+// where not finite).
+type RunScoreJSON struct {
+	CustomerID        string      `json:"customer_id"`
+	ProbAlive         float64     `json:"p_alive"`
+	ExpectedPurchases float64     `json:"expected_purchases"`
+	ExpectedSpend     json.Number `json:"expected_spend"`
+	DERT              float64     `json:"dert"`
+	DERTLifetime      *float64    `json:"dert_lifetime"`
+	CLV               json.Number `json:"clv"`
+	CLVLifetime       any         `json:"clv_lifetime"`
+	Currency          string      `json:"currency"`
+}
+
+// RunJSON returns s as an item of a page of scores in cur.
+func (s *Score) RunJSON(cur Currency) RunScoreJSON {
+	j := RunScoreJSON{CustomerID: s.CustomerID, ProbAlive: s.ProbAlive, ExpectedPurchases: s.ExpectedPurchases,
+		ExpectedSpend: AmountJSON(s.ExpectedSpend, cur), DERT: s.DERT, CLV: AmountJSON(s.CLV, cur), Currency: string(cur)}
+	if !math.IsNaN(s.DERTLifetime) && !math.IsInf(s.DERTLifetime, 0) {
+		d := s.DERTLifetime
+		j.DERTLifetime, j.CLVLifetime = &d, AmountJSON(s.CLVLifetime, cur)
+	}
+	return j
+}
+
 // SegmentJSON is the JSON form of a Segment.
 type SegmentJSON struct {
 	Name       string `json:"name"`
@@ -118,6 +144,20 @@ type RunJSON struct {
 	Converged      bool               `json:"converged"`
 	Seconds        float64            `json:"seconds"`
 	Spend          *RunSpendJSON      `json:"spend,omitempty"`
+	Scoring        *ScoringJSON       `json:"scoring"` // null: never scored
+}
+
+// ScoringJSON is how a Run was scored.
+type ScoringJSON struct {
+	ScoredAt         any     `json:"scored_at"`
+	AsOf             string  `json:"as_of"`
+	Horizon          float64 `json:"horizon"`
+	DiscountRate     float64 `json:"discount_rate"`
+	Basis            string  `json:"basis"`
+	BasisText        string  `json:"basis_text"`
+	Margin           float64 `json:"margin"`
+	MarginCoverage   float64 `json:"margin_coverage"`
+	PopulationMargin float64 `json:"population_margin"`
 }
 
 // RunSpendJSON is the spend model of a Run.
@@ -134,6 +174,10 @@ func (r *Run) JSON(loc *time.Location) RunJSON {
 		LogLikelihood: r.LogLikelihood, Customers: r.Customers, Converged: r.Converged, Seconds: r.Seconds}
 	if r.SpendModel != "" {
 		j.Spend = &RunSpendJSON{Model: r.SpendModel, Params: r.SpendParams, LogLikelihood: r.SpendLogLikelihood}
+	}
+	if s := r.Scoring; s != nil {
+		j.Scoring = &ScoringJSON{ScoredAt: TimeJSON(s.At, loc), AsOf: r.CalibrationEnd, Horizon: s.Horizon, DiscountRate: s.DiscountRate,
+			Basis: s.Basis, BasisText: s.BasisText(), Margin: s.Margin, MarginCoverage: s.MarginCoverage, PopulationMargin: s.PopulationMargin}
 	}
 	return j
 }

@@ -182,8 +182,15 @@ func TestRunsCLI(t *testing.T) {
 				runs[1].Scored != 0 || runs[1].CalibrationEnd != "1997-09-30" {
 				t.Fatalf("runs list: %v %s\n%s", err, out, errOut)
 			}
-			if out, _, err := run(t, db, "runs", "show", fmt.Sprint(runs[1].RunID)); err != nil || !strings.Contains(out, "param alpha") {
+			if out, _, err := run(t, db, "runs", "show", fmt.Sprint(runs[1].RunID)); err != nil || !strings.Contains(out, "param alpha") || !strings.Contains(out, "never") {
 				t.Errorf("runs show: %v\n%s", err, out)
+			}
+			// The scored run keeps its scoring settings.
+			out, _, err = run(t, db, "runs", "show", fmt.Sprint(runs[0].RunID))
+			for _, want := range []string{"52 week", "0.15 a year", "an assumed margin of 30 % of spend", "scores as of     1997-09-30"} {
+				if err != nil || !strings.Contains(out, want) {
+					t.Errorf("runs show of a scored run: %v, want %q in\n%s", err, want, out)
+				}
 			}
 			if out, _, err := run(t, db, "runs", "delete", fmt.Sprint(runs[0].RunID)); err != nil || !strings.Contains(out, "deleted with its scores") {
 				t.Errorf("runs delete: %v\n%s", err, out)

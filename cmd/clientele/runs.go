@@ -90,6 +90,13 @@ func newRunsCmd(a *app) *cobra.Command {
 						rows = append(rows, []string{"spend " + p, fmt.Sprintf("%.6f", r.SpendParams[p])})
 					}
 				}
+				if s := r.Scoring; s != nil {
+					rows = append(rows, []string{"scored", s.At.In(a.loc).Format(time.DateTime)}, []string{"scores as of", r.CalibrationEnd},
+						[]string{"horizon", fmt.Sprintf("%g %s", s.Horizon, r.Unit)}, []string{"discount rate", fmt.Sprintf("%g a year", s.DiscountRate)},
+						[]string{"CLV basis", s.BasisText()})
+				} else {
+					rows = append(rows, []string{"scored", "never"})
+				}
 				return writeTable(a.stdout, []string{"RUN " + strconv.FormatInt(r.ID, 10), "VALUE"}, rows)
 			})
 		},

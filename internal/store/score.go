@@ -119,3 +119,22 @@ func setLifetime(s *clientele.Score, dert sql.NullFloat64, clv sql.NullInt64) {
 		s.DERTLifetime, s.CLVLifetime = dert.Float64, clv.Int64
 	}
 }
+
+// RunScores returns up to limit scores of run runID, in customer id order,
+// of the customers after cursor (a customer id; "" for the first page).
+func (db *DB) RunScores(ctx context.Context, runID int64, cursor string, limit int) ([]clientele.Score, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT customer_id, p_alive, expected_purchases, expected_spend, dert, clv, dert_lifetime, clv_lifetime
+		FROM scores WHERE run_id = $1 AND customer_id > $2 ORDER BY customer_id LIMIT $3`, runID, cursor, limit)
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Score, error) {
+		var s clientele.Score
+		var dl sql.NullFloat64
+		var cl sql.NullInt64
+		err := sc.Scan(&s.CustomerID, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.DERT, &s.CLV, &dl, &cl)
+		setLifetime(&s, dl, cl)
+		return s, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scores of model run %d: %w", runID, err)
+	}
+	return out, nil
+}
