@@ -1,6 +1,7 @@
 package clientele
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -11,7 +12,13 @@ const (
 	IdentityEmail    = "email"
 	IdentityPhone    = "phone"
 	IdentityExternal = "external"
+	// IdentityAnonymous is a tracking SDK's anonymousId: a visitor known
+	// by device before they sign in.
+	IdentityAnonymous = "anonymous"
 )
+
+// IdentityKinds lists the identity kinds.
+var IdentityKinds = []string{IdentityCard, IdentityEmail, IdentityPhone, IdentityExternal, IdentityAnonymous}
 
 // Identity maps one identifier (a card number, an e-mail address, a phone
 // number, another system's key) to one customer. Kind and Value together are
@@ -69,10 +76,8 @@ func NormalizePhone(s string) string {
 // Validate reports every invalid field of id.
 func (id *Identity) Validate() error {
 	v := invalid{item: "identity " + id.Kind + "/" + id.Value}
-	switch id.Kind {
-	case IdentityCard, IdentityEmail, IdentityPhone, IdentityExternal:
-	default:
-		v.add("kind", "%q is not one of card, email, phone, external", id.Kind)
+	if !slices.Contains(IdentityKinds, id.Kind) {
+		v.add("kind", "%q is not one of %s", id.Kind, strings.Join(IdentityKinds, ", "))
 	}
 	if id.Value == "" {
 		v.add("value", "is empty")

@@ -30,8 +30,7 @@ func (s customerSet) add(id string) bool {
 		s.long[id] = struct{}{}
 		return true
 	}
-	// The length, in the last byte, tells "C1" from "C1\x00".
-	k := [2]uint64{prefix8(id), prefix8(id[min(len(id), 8):])&^0xff | uint64(len(id))}
+	k := shortKey(id)
 	if _, ok := s.short[k]; ok {
 		return false
 	}
@@ -53,4 +52,19 @@ type CustomerMemo struct {
 // NewCustomerMemo returns an empty memo.
 func NewCustomerMemo() *CustomerMemo {
 	return &CustomerMemo{seen: newCustomerSet()}
+}
+
+// remove forgets id (a customer merged into another no longer exists).
+func (s customerSet) remove(id string) {
+	if len(id) > 15 {
+		delete(s.long, id)
+		return
+	}
+	delete(s.short, shortKey(id))
+}
+
+// shortKey packs an id of up to 15 bytes; the length, in the last byte,
+// tells "C1" from "C1\x00".
+func shortKey(id string) [2]uint64 {
+	return [2]uint64{prefix8(id), prefix8(id[min(len(id), 8):])&^0xff | uint64(len(id))}
 }

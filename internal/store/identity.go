@@ -87,7 +87,7 @@ func (w *Writer) checkOwners(ctx context.Context, ids []clientele.Identity) erro
 
 // identityField is the field of a customer or account an identity of each
 // kind comes from.
-var identityField = map[string]string{clientele.IdentityEmail: "email", clientele.IdentityPhone: "phone", clientele.IdentityCard: "id", clientele.IdentityExternal: "identity"}
+var identityField = map[string]string{clientele.IdentityEmail: "email", clientele.IdentityPhone: "phone", clientele.IdentityCard: "id", clientele.IdentityExternal: "identity", clientele.IdentityAnonymous: "anonymousId"}
 
 // CustomerByIdentity returns the id of the customer that an identity of the
 // given kind and value (normalised as clientele.NormalizeIdentity does)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"clientele"
 	"clientele/internal/store"
@@ -65,6 +67,39 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) (any, error
 	}
 	if isNew {
 		w.WriteHeader(http.StatusCreated)
+	}
+	return got.JSON(s.cfg.Location), nil
+}
+
+// patchCustomer updates some fields of a profile (a JSON merge patch, RFC
+// 7396): absent fields are kept, null clears one, attributes merge key by
+// key. PUT replaces the whole profile.
+func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request) (any, error) {
+	id := r.PathValue("id")
+	dec, err := jsonBody(w, r, '{')
+	if err != nil {
+		return nil, err
+	}
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, bodyError(err)
+	}
+	if dec.More() {
+		return nil, clientele.Errorf(clientele.EINVALID, "invalid JSON body: trailing data")
+	}
+	p, err := clientele.DecodeCustomerPatch(raw, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.db.Customer(r.Context(), id); err != nil {
+		return nil, err // PATCH changes a customer; PUT creates one
+	}
+	if err := s.db.Write(r.Context(), func(w *store.Writer) error { _, err := w.PatchCustomer(r.Context(), id, p); return err }); err != nil {
+		return nil, err
+	}
+	got, err := s.db.Customer(r.Context(), id)
+	if err != nil {
+		return nil, err
 	}
 	return got.JSON(s.cfg.Location), nil
 }
@@ -167,11 +202,9 @@ func (s *Server) customerTransactions(w http.ResponseWriter, r *http.Request) (a
 
 func (s *Server) identity(w http.ResponseWriter, r *http.Request) (any, error) {
 	kind := r.PathValue("kind")
-	switch kind {
-	case clientele.IdentityCard, clientele.IdentityEmail, clientele.IdentityPhone, clientele.IdentityExternal:
-	default:
+	if !slices.Contains(clientele.IdentityKinds, kind) {
 		return nil, &clientele.Error{Code: clientele.EINVALID, Message: "invalid identity kind",
-			Details: []clientele.FieldError{{Field: "kind", Reason: "must be card, email, phone or external"}}}
+			Details: []clientele.FieldError{{Field: "kind", Reason: "must be one of " + strings.Join(clientele.IdentityKinds, ", ")}}}
 	}
 	id, err := s.db.CustomerByIdentity(r.Context(), kind, r.PathValue("value"))
 	if err != nil {

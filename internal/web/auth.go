@@ -32,14 +32,12 @@ const (
 	touchEvery = time.Hour
 )
 
-// authenticate lets a request with a valid bearer token through, with
+// authenticate lets a request with a valid token through, with
 // its principal in the context, and answers 401 to any other.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The scheme is case-insensitive (RFC 9110 §11.1).
-		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		secret = strings.TrimSpace(secret)
-		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		secret := credentials(r)
+		if secret == "" {
 			s.writeError(w, r, clientele.Errorf(clientele.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer TOKEN (create one with `clientele token create`)"))
 			return
 		}
@@ -50,6 +48,24 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(clientele.NewContextWithPrincipal(r.Context(), who)))
 	})
+}
+
+// credentials returns the token a request carries: a bearer token, or the
+// user name of Basic authentication, where the tracking SDKs (Segment's,
+// RudderStack's) send their write key with an empty password. The scheme
+// is case-insensitive (RFC 9110 §11.1).
+func credentials(r *http.Request) string {
+	scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	secret = strings.TrimSpace(secret)
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		return secret
+	case strings.EqualFold(scheme, "Basic"):
+		if user, _, ok := r.BasicAuth(); ok {
+			return user
+		}
+	}
+	return ""
 }
 
 // verify returns the principal of the token whose secret is given.

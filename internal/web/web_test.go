@@ -73,7 +73,7 @@ var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Reques
 
 func start(t *testing.T, db *store.DB) (client, *web.Server) {
 	t.Helper()
-	srv := web.New(db, web.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := web.New(db, web.Config{}, slog.New(slog.NewTextHandler(testLog{t}, nil)))
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	tok, err := db.CreateToken(context.Background(), "test")
@@ -734,8 +734,8 @@ func TestAPIConventions(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			c, _ := start(t, b.DB)
 			status, h, body := c.raw("DELETE", "/api/v1/customers/c1", "")
-			if status != 405 || h.Get("Allow") != "GET, PUT" || !strings.Contains(string(body), `"code":"method_not_allowed"`) {
-				t.Errorf("DELETE a customer: %d Allow %q %s, want 405 with Allow: GET, PUT", status, h.Get("Allow"), body)
+			if status != 405 || h.Get("Allow") != "GET, PUT, PATCH" || !strings.Contains(string(body), `"code":"method_not_allowed"`) {
+				t.Errorf("DELETE a customer: %d Allow %q %s, want 405 with Allow: GET, PUT, PATCH", status, h.Get("Allow"), body)
 			}
 			if status, h, _ := c.raw("POST", "/api/v1/stats", "[]"); status != 405 || h.Get("Allow") != "GET" {
 				t.Errorf("POST stats: %d Allow %q", status, h.Get("Allow"))
@@ -761,3 +761,9 @@ func TestAPIConventions(t *testing.T) {
 		})
 	}
 }
+
+// testLog writes the server's log to the test's, so that a failing test
+// shows the cause of a 500.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) { l.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
