@@ -14,7 +14,7 @@ import (
 // key, a nil value deleting its key, as a JSON merge patch does (RFC 7396).
 type CustomerPatch struct {
 	Name, Email, Phone, BirthDate, City, HouseholdID *string
-	Attributes                                        map[string]any
+	Attributes                                       map[string]any
 }
 
 // Empty reports whether p changes nothing.

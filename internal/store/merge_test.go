@@ -45,7 +45,9 @@ func TestMergeCustomers(t *testing.T) {
 		if err := db.ApplyMembership(ctx, seg.ID, []clientele.MembershipChange{{CustomerID: "anon", Joined: true}}, "test", at); err != nil {
 			t.Fatal(err)
 		}
-		write(t, db, func(ctx context.Context, w *store.Writer) error { return w.MergeCustomers(ctx, "anon", "kim", "identified") })
+		write(t, db, func(ctx context.Context, w *store.Writer) error {
+			return w.MergeCustomers(ctx, "anon", "kim", "identified")
+		})
 
 		if _, err := db.Customer(ctx, "anon"); clientele.ErrorCode(err) != clientele.ENOTFOUND {
 			t.Errorf("the merged customer: %v", err)
