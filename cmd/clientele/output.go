@@ -96,6 +96,9 @@ func (a *app) writeReport(f reportFlags, r documented) error {
 	if err != nil {
 		return err
 	}
+	if warn := d.FontWarning(); warn != "" && f.plotFormat != "svg" {
+		fmt.Fprintln(a.stderr, "warning:", warn)
+	}
 	w := a.stdout
 	if f.format != "table" {
 		w = a.stderr

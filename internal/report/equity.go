@@ -202,7 +202,7 @@ func (r *EquityReport) Document() (*Document, error) {
 	}
 	d.Tables = append(d.Tables, t)
 
-	ce := plot.New()
+	ce := newPlot()
 	ce.Title.Text = "Customer equity at every scoring run (" + r.Currency + ")"
 	ce.X.Label.Text = "scoring run"
 	ce.Y.Label.Text = "customer equity"
@@ -222,7 +222,7 @@ func (r *EquityReport) Document() (*Document, error) {
 	ce.Y.Min = math.Min(0, ce.Y.Min)
 	d.Charts = append(d.Charts, Chart{Name: "equity", Title: ce.Title.Text, Width: 8 * vg.Inch, Height: 4.5 * vg.Inch, Plot: ce})
 
-	conc := plot.New()
+	conc := newPlot()
 	conc.Title.Text = fmt.Sprintf("Concentration of customer equity (run %d)", r.RunID)
 	conc.X.Label.Text = "top share of customers, by CLV"
 	conc.Y.Label.Text = "share of customer equity"
@@ -270,7 +270,7 @@ func clvHistogram(desc []float64, currency string) (*plot.Plot, error) {
 			vals = append(vals, v)
 		}
 	}
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = fmt.Sprintf("Distribution of CLV (%s; 0.5th to 99.5th percentile)", currency)
 	p.X.Label.Text = "CLV"
 	p.Y.Label.Text = "customers"

@@ -6,7 +6,6 @@ import (
 	"math"
 	"time"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -155,7 +154,7 @@ func (r *MigrationReport) Document() (*Document, error) {
 	}
 	d.Tables = append(d.Tables, bt, mt, rt)
 
-	heat := plot.New()
+	heat := newPlot()
 	heat.Title.Text = fmt.Sprintf("Brand transitions in %s between periods (blue 0 → red 1)", r.Category)
 	heat.X.Label.Text = "main brand in the next period"
 	heat.Y.Label.Text = "main brand in a period"
@@ -185,7 +184,7 @@ func (r *MigrationReport) Document() (*Document, error) {
 	side := vg.Length(len(names))*vg.Inch + 2*vg.Inch
 	d.Charts = append(d.Charts, Chart{Name: "transitions", Title: heat.Title.Text, Width: side + vg.Inch, Height: side, Plot: heat})
 
-	proj := plot.New()
+	proj := newPlot()
 	proj.Title.Text = fmt.Sprintf("Projected brand shares in %s (Markov chain)", r.Category)
 	proj.X.Label.Text = "periods from now"
 	proj.Y.Label.Text = "share of customers"

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -211,7 +210,7 @@ func (r *ProfitabilityReport) Document() (*Document, error) {
 	if len(r.Products) == 0 {
 		return d, nil
 	}
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = fmt.Sprintf("Product margin against the CLV of its buyers (%s, %s to %s)", r.Currency, r.From, r.To)
 	p.X.Label.Text = "product margin in the period"
 	p.Y.Label.Text = "buyers' mean CLV"

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -42,7 +41,7 @@ func Tracking(v *valuation.Validation, path string) error {
 	if err := checkExt(path); err != nil {
 		return err
 	}
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = fmt.Sprintf("Cumulative repeat purchases: actual vs %s (run %d)", v.Run.Model, v.Run.ID)
 	p.X.Label.Text = v.Run.Unit + "s since the first acquisition"
 	p.Y.Label.Text = "cumulative repeat purchases"
@@ -85,7 +84,7 @@ func Holdout(v *valuation.Validation, path string) error {
 	if err := checkExt(path); err != nil {
 		return err
 	}
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = fmt.Sprintf("Holdout purchases by calibration frequency (run %d)", v.Run.ID)
 	p.X.Label.Text = "repeat purchases in the calibration period"
 	p.Y.Label.Text = fmt.Sprintf("mean purchases in the holdout (%.0f %ss)", v.HoldoutLength, v.Run.Unit)
@@ -132,7 +131,7 @@ func Alive(v *valuation.Validation, path string) error {
 	if err := checkExt(path); err != nil {
 		return err
 	}
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = fmt.Sprintf("P(alive) by frequency and recency, T = %.1f %ss (run %d; blue 0 → red 1)", v.AliveGrid.T, v.Run.Unit, v.Run.ID)
 	p.X.Label.Text = "recency: " + v.Run.Unit + "s from the first to the last purchase"
 	p.Y.Label.Text = "frequency: repeat purchases"

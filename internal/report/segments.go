@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
@@ -93,7 +92,7 @@ func (r *SegmentsReport) Document() (*Document, error) {
 	if len(r.Segments) == 0 {
 		return d, nil
 	}
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = fmt.Sprintf("Segment lifetime value (%s, run %d)", r.Currency, r.RunID)
 	p.X.Label.Text = "segment lifetime value"
 	// Highest value at the top: a horizontal bar chart draws its first bar

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
@@ -169,7 +168,7 @@ func (r *SwitchingReport) Document() (*Document, error) {
 	}
 	d.Tables = append(d.Tables, bt, ct)
 
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = "Share of customer equity by brand"
 	p.Y.Label.Text = "share of the market's customer equity"
 	var before, after plotter.Values
