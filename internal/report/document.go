@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"embed"
 	"encoding/csv"
@@ -10,8 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
+	"github.com/rivo/uniseg"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
@@ -162,10 +163,28 @@ func (d *Document) WriteHTML(w io.Writer) error {
 
 // WriteTable writes rows under a header, aligned.
 func WriteTable(w io.Writer, header []string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	// Columns are aligned by display width, not by characters: Hangul and
+	// other East Asian wide characters take two terminal cells (tabwriter
+	// counted one, and Korean tables went askew).
+	all := append([][]string{header}, rows...)
+	var widths []int
+	for _, r := range all {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], uniseg.StringWidth(c))
+		}
 	}
-	return tw.Flush()
+	bw := bufio.NewWriter(w)
+	for _, r := range all {
+		for i, c := range r {
+			bw.WriteString(c)
+			if i < len(r)-1 {
+				bw.WriteString(strings.Repeat(" ", widths[i]-uniseg.StringWidth(c)+2))
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rivo/uniseg"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -97,5 +98,23 @@ func TestSaveCharts(t *testing.T) {
 	}
 	if _, ok := d.Chart("nope"); ok {
 		t.Error("chart nope found")
+	}
+}
+
+// Columns line up on a terminal whatever the script: Hangul takes two
+// cells, and the second column starts at one display column on every
+// line.
+func TestWriteTableEastAsianWidth(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, []string{"BRAND", "SHARE"}, [][]string{{"신라면", "41.2"}, {"Shin Ramyun Black", "7.5"}, {"진라면 매운맛", "22.0"}}); err != nil {
+		t.Fatal(err)
+	}
+	var cols []int
+	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+		i := strings.LastIndex(line, "  ")
+		cols = append(cols, uniseg.StringWidth(line[:i+2]))
+	}
+	if diff := cmp.Diff([]int{19, 19, 19, 19}, cols); diff != "" {
+		t.Errorf("second column's display column (-want +got):\n%s\n%s", diff, buf.String())
 	}
 }
