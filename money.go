@@ -179,3 +179,51 @@ func ParseCost(s string, scale int) (int64, error) {
 	}
 	return a, nil
 }
+
+// Text formats m for people: the amount with the currency's own decimals
+// (none for KRW or JPY, two for USD), thousands grouped, and the code:
+// "126,000 KRW", "-1,234.56 USD". Machine formats (CSV, JSON) carry the
+// plain amount and the currency apart.
+func (m Money) Text() string {
+	scale, err := m.Currency.Scale()
+	if err != nil {
+		return m.String()
+	}
+	return GroupDigits(FormatAmount(m.Minor, scale)) + " " + string(m.Currency)
+}
+
+// MoneyOf is the amount v in major units of cur, rounded to its minor unit
+// (reports compute in floating point; what they show is money).
+func MoneyOf(v float64, cur Currency) Money {
+	scale, err := cur.Scale()
+	if err != nil {
+		scale = 2
+	}
+	return Money{Minor: int64(math.Round(v * float64(pow10[scale]))), Currency: cur}
+}
+
+// GroupDigits groups the integer digits of a decimal number in threes:
+// "1234567.5" becomes "1,234,567.5".
+func GroupDigits(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	if len(whole) <= 3 {
+		return sign + s
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}

@@ -90,3 +90,24 @@ func FuzzAmountRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// One money format for people: the currency's own decimals (none for
+// KRW), thousands grouped, and the code.
+func TestMoneyText(t *testing.T) {
+	for _, tc := range []struct {
+		m    clientele.Money
+		want string
+	}{
+		{clientele.Money{126000, "KRW"}, "126,000 KRW"},
+		{clientele.Money{30800000, "KRW"}, "30,800,000 KRW"},
+		{clientele.Money{-123456, "USD"}, "-1,234.56 USD"},
+		{clientele.Money{5, "USD"}, "0.05 USD"},
+		{clientele.Money{999, "JPY"}, "999 JPY"},
+		{clientele.MoneyOf(1234.567, "USD"), "1,234.57 USD"},
+		{clientele.MoneyOf(126000.4, "KRW"), "126,000 KRW"},
+	} {
+		if got := tc.m.Text(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.m, got, tc.want)
+		}
+	}
+}

@@ -107,8 +107,8 @@ starts from a new database at DIR/clientele.db.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "Scored %d customers: customer equity %s over 52 weeks, mean CLV %.2f, mean P(alive) %.3f\n",
-					scored.Customers, scored.CustomerEquity, scored.MeanCLV, scored.MeanProbAlive)
+				fmt.Fprintf(a.stdout, "Scored %d customers: customer equity %s over 52 weeks (%s), mean CLV %s, mean P(alive) %.3f\n",
+					scored.Customers, scored.CustomerEquity.Text(), scored.Scoring.BasisText(), report.MoneyText(scored.MeanCLV, string(scored.CustomerEquity.Currency)), scored.MeanProbAlive)
 				if err := demoSegments(ctx, db, clientele.Currency(a.currency), truth.End); err != nil {
 					return err
 				}

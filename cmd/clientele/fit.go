@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clientele"
+	"clientele/internal/report"
 	"clientele/internal/store"
 	"clientele/internal/valuation"
 )
@@ -226,7 +227,7 @@ func (a *app) printScore(s *valuation.ScoreSummary, format string) error {
 	if format == "json" {
 		return writeJSON(a.stdout, s.JSON())
 	}
-	lifetime := s.Lifetime.String()
+	lifetime := s.Lifetime.Text()
 	if s.LifetimeUnknown > 0 {
 		lifetime += fmt.Sprintf(" (%d customers not finite, left out)", s.LifetimeUnknown)
 	}
@@ -235,9 +236,9 @@ func (a *app) printScore(s *valuation.ScoreSummary, format string) error {
 		{"as of", s.AsOf},
 		{"CLV basis", s.Scoring.BasisText()},
 		{"customers scored", fmt.Sprint(s.Customers)},
-		{fmt.Sprintf("customer equity (Σ CLV, %g %s, %.4g %% a year)", s.Scoring.Horizon, s.Unit, s.Scoring.DiscountRate*100), s.CustomerEquity.String()},
+		{fmt.Sprintf("customer equity (Σ CLV, %g %s, %.4g %% a year)", s.Scoring.Horizon, s.Unit, s.Scoring.DiscountRate*100), s.CustomerEquity.Text()},
 		{"customer equity over the lifetime", lifetime},
-		{"mean CLV", fmt.Sprintf("%.2f", s.MeanCLV)},
+		{"mean CLV", report.MoneyText(s.MeanCLV, string(s.CustomerEquity.Currency))},
 		{"mean P(alive)", fmt.Sprintf("%.4f", s.MeanProbAlive)},
 		{"expected purchases", fmt.Sprintf("%.1f", s.ExpectedPurchase)},
 		{"margin share of spend", fmt.Sprintf("%.4f", s.MarginShare)},

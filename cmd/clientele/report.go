@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -28,10 +30,10 @@ calibration frequency, MAE, RMSE and correlation per customer, and, with
 Figure 1), the holdout chart and the frequency/recency P(alive) heat map.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
-			if err := checkFormat(plotFormat, "png", "svg"); err != nil {
+			if err := checkChoice("plot-format", plotFormat, "png", "svg"); err != nil {
 				return err
 			}
 			return a.withDB(cmd.Context(), func(db *store.DB) error {
@@ -58,6 +60,18 @@ Figure 1), the holdout chart and the frequency/recency P(alive) heat map.`,
 						"holdout_length": v.HoldoutLength, "unit": v.Run.Unit, "actual_total": v.ActualTotal, "predicted_total": v.PredictedTotal,
 						"mae": v.MAE, "rmse": v.RMSE, "correlation": v.Corr, "by_frequency": v.ByFrequency, "tracking": v.Tracking, "plots": plots})
 				}
+				if format == "csv" {
+					// The calibration-vs-holdout table, per frequency; per
+					// customer, see score --out.
+					cw := csv.NewWriter(a.stdout)
+					cw.Write([]string{"frequency", "or_more", "customers", "actual", "predicted"})
+					for _, r := range v.ByFrequency {
+						cw.Write([]string{strconv.Itoa(r.X), strconv.FormatBool(r.OrMore), strconv.Itoa(r.Customers),
+							strconv.FormatFloat(r.Actual, 'f', -1, 64), strconv.FormatFloat(r.Predicted, 'f', -1, 64)})
+					}
+					cw.Flush()
+					return cw.Error()
+				}
 				fmt.Fprintf(a.stdout, "model run %d (%s), %d customers, holdout %.1f %ss\n", v.Run.ID, v.Run.Model, v.Customers, v.HoldoutLength, v.Run.Unit)
 				var rows [][]string
 				for _, r := range v.ByFrequency {
@@ -80,7 +94,7 @@ Figure 1), the holdout chart and the frequency/recency P(alive) heat map.`,
 		},
 	}
 	validation.Flags().Int64Var(&runID, "run", 0, "model run id (default: the latest)")
-	validation.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	validation.Flags().StringVar(&format, "format", "table", "output format: table, json or csv (the table by frequency; per customer: score --out)")
 	validation.Flags().StringVar(&out, "out", "", "directory for the plots")
 	validation.Flags().StringVar(&plotFormat, "plot-format", "png", "plot format: png or svg")
 	cmd.AddCommand(validation, newSwitchingCmd(a), newEquityReportCmd(a), newSegmentsReportCmd(a), newProfitabilityCmd(a), newMigrationCmd(a))

@@ -68,6 +68,15 @@ func TestFitScoreReport(t *testing.T) {
 			if !strings.Contains(out, "FREQUENCY") || !strings.Contains(out, "7+") {
 				t.Errorf("report:\n%s", out)
 			}
+			// As CSV and JSON, with snake_case names (JSON said OrMore).
+			out, errOut, err = run(t, db, "report", "validation", "--format", "csv")
+			if err != nil || !strings.HasPrefix(out, "frequency,or_more,customers,actual,predicted\n0,false,") || !strings.Contains(out, "\n7,true,") {
+				t.Errorf("validation as CSV: %v %s\n%s", err, errOut, out)
+			}
+			out, _, err = run(t, db, "report", "validation", "--format", "json")
+			if err != nil || !strings.Contains(out, `"or_more": true`) || strings.Contains(out, "OrMore") || !strings.Contains(out, `"predicted":`) {
+				t.Errorf("validation as JSON: %v\n%s", err, out)
+			}
 			for _, plot := range []string{"tracking", "holdout", "palive"} {
 				b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("run%d-%s.svg", fit.RunID, plot)))
 				if err != nil || !bytes.Contains(b, []byte("<svg")) {
@@ -280,7 +289,9 @@ func TestEquityReports(t *testing.T) {
 		}
 	}
 	out, _, err = run(t, db, "report", "segments", "--format", "csv")
-	if err != nil || !strings.HasPrefix(out, "SEGMENT,OWNER,LEVEL,MEMBERS,") || strings.Count(out, "\n") != 3 {
+	// Analysis-ready: snake_case names, plain numbers, currency apart.
+	if err != nil || !strings.HasPrefix(out, "segment,owner,level,members,segment_lifetime_value,share_of_ce,mean_clv,mean_p_alive,currency\n") ||
+		strings.Count(out, "\n") != 3 || strings.ContainsAny(out, "%-") || !strings.Contains(out, ",USD\n") {
 		t.Errorf("segments as CSV: %v\n%s", err, out)
 	}
 }

@@ -70,10 +70,10 @@ func newStatsCmd(a *app) *cobra.Command {
 					{"customers", strconv.FormatInt(s.Customers, 10)},
 					{"transactions", strconv.FormatInt(s.Transactions, 10)},
 					{"events", strconv.FormatInt(s.Events, 10)},
-					{"revenue", clientele.Money{Minor: s.Revenue[cur], Currency: cur}.String()},
+					{"revenue", clientele.Money{Minor: s.Revenue[cur], Currency: cur}.Text()},
 				}
 				for _, c := range others {
-					rows = append(rows, []string{"revenue", clientele.Money{Minor: s.Revenue[clientele.Currency(c)], Currency: clientele.Currency(c)}.String()})
+					rows = append(rows, []string{"revenue", clientele.Money{Minor: s.Revenue[clientele.Currency(c)], Currency: clientele.Currency(c)}.Text()})
 				}
 				rows = append(rows, []string{"first", str(ts(s.First))}, []string{"last", str(ts(s.Last))})
 				return writeTable(a.stdout, []string{"STAT", "VALUE"}, rows)

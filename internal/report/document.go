@@ -30,11 +30,13 @@ type Document struct {
 	Charts []Chart
 }
 
-// A Table is a headed grid of cells, already formatted.
+// A Table is a headed grid of cells. Currency, when set, is the currency
+// of its amounts: CSV gives it a column of its own.
 type Table struct {
-	Heading string
-	Header  []string
-	Rows    [][]string
+	Heading  string
+	Columns  []Column
+	Rows     [][]Cell
+	Currency string
 }
 
 // A Chart is a named plot; Name is its file name without the extension.
@@ -82,21 +84,49 @@ func (d *Document) WriteText(w io.Writer) error {
 		if t.Heading != "" {
 			fmt.Fprintln(w, t.Heading)
 		}
-		if err := WriteTable(w, t.Header, t.Rows); err != nil {
+		rows := make([][]string, len(t.Rows))
+		for i, r := range t.Rows {
+			rows[i] = texts(r)
+		}
+		if err := WriteTable(w, titles(t.Columns), rows); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// WriteCSV writes the first table, the report's main one, as CSV.
+// WriteCSV writes the first table, the report's main one, as CSV ready
+// for analysis: snake_case column names, plain numbers (shares as
+// fractions, no units, no thousands separators, nothing for a missing
+// value) and, for a table of amounts, the currency in a column of its own.
 func (d *Document) WriteCSV(w io.Writer) error {
 	if len(d.Tables) == 0 {
 		return nil
 	}
+	t := d.Tables[0]
+	if err := t.check(); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
-	cw.Write(d.Tables[0].Header)
-	cw.WriteAll(d.Tables[0].Rows)
+	head := make([]string, 0, len(t.Columns)+1)
+	for _, c := range t.Columns {
+		head = append(head, c.Key)
+	}
+	if t.Currency != "" {
+		head = append(head, "currency")
+	}
+	cw.Write(head)
+	for _, r := range t.Rows {
+		rec := make([]string, 0, len(r)+1)
+		for _, c := range r {
+			rec = append(rec, c.Plain)
+		}
+		if t.Currency != "" {
+			rec = append(rec, t.Currency)
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
 	return cw.Error()
 }
 

@@ -27,8 +27,9 @@ func testDocument(t *testing.T) *Document {
 		Title: "Test <report>",
 		Notes: []string{"note one"},
 		Tables: []Table{
-			{Heading: "first", Header: []string{"A", "B"}, Rows: [][]string{{"1", "<script>alert(1)</script>"}, {"x,y", "2"}}},
-			{Heading: "second", Header: []string{"C"}, Rows: [][]string{{"3"}}},
+			{Heading: "first", Columns: []Column{Col("a", "A"), Col("b_value", "B (KRW)")}, Currency: "KRW",
+				Rows: [][]Cell{{Txt("1"), Txt("<script>alert(1)</script>")}, {Txt("x,y"), Amount(1234567, "KRW")}, {Txt(""), Pct(0.125, 1)}}},
+			{Heading: "second", Columns: []Column{Col("c", "C")}, Rows: [][]Cell{{Int(3)}}},
 		},
 		Charts: []Chart{{Name: "line", Title: p.Title.Text, Width: 3 * vg.Inch, Height: 2 * vg.Inch, Plot: p}},
 	}
@@ -40,7 +41,7 @@ func TestDocumentFormats(t *testing.T) {
 	if err := d.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	want := "note one\n\nfirst\nA    B\n1    <script>alert(1)</script>\nx,y  2\n\nsecond\nC\n3\n"
+	want := "note one\n\nfirst\nA    B (KRW)\n1    <script>alert(1)</script>\nx,y  1,234,567\n-    12.5 %\n\nsecond\nC\n3\n"
 	if diff := cmp.Diff(want, text.String()); diff != "" {
 		t.Errorf("text (-want +got):\n%s", diff)
 	}
@@ -48,7 +49,9 @@ func TestDocumentFormats(t *testing.T) {
 	if err := d.WriteCSV(&csv); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff("A,B\n1,<script>alert(1)</script>\n\"x,y\",2\n", csv.String()); diff != "" {
+	// CSV for analysis: snake_case keys, plain numbers, nothing for a
+	// missing value, the currency in its own column.
+	if diff := cmp.Diff("a,b_value,currency\n1,<script>alert(1)</script>,KRW\n\"x,y\",1234567,KRW\n,0.125,KRW\n", csv.String()); diff != "" {
 		t.Errorf("csv (-want +got):\n%s", diff)
 	}
 	var html bytes.Buffer

@@ -179,24 +179,25 @@ func Equity(ctx context.Context, db *store.DB, competitors map[string]float64, l
 // customers) and "distribution" (histogram of CLV).
 func (r *EquityReport) Document() (*Document, error) {
 	d := &Document{Title: "Customer equity"}
-	d.Notes = append(d.Notes, fmt.Sprintf("run %d: customer equity %.2f %s over %d customers (mean CLV %.2f); the top 1 %% hold %.1f %%, the top 10 %% %.1f %%, the top 20 %% %.1f %%",
-		r.RunID, r.CustomerEquity, r.Currency, r.Customers, r.MeanCLV, 100*r.Top1, 100*r.Top10, 100*r.Top20))
+	d.Notes = append(d.Notes, fmt.Sprintf("run %d: customer equity %s over %s customers (mean CLV %s); the top 1 %% hold %.1f %%, the top 10 %% %.1f %%, the top 20 %% %.1f %%",
+		r.RunID, MoneyText(r.CustomerEquity, r.Currency), clientele.GroupDigits(fmt.Sprint(r.Customers)), MoneyText(r.MeanCLV, r.Currency), 100*r.Top1, 100*r.Top10, 100*r.Top20))
 	if r.NegativeCustomers > 0 {
-		d.Notes = append(d.Notes, fmt.Sprintf("%d customers have a negative CLV (together %.2f %s): they cost more than they bring",
-			r.NegativeCustomers, r.NegativeTotal, r.Currency))
+		d.Notes = append(d.Notes, fmt.Sprintf("%d customers have a negative CLV (together %s): they cost more than they bring",
+			r.NegativeCustomers, MoneyText(r.NegativeTotal, r.Currency)))
 	}
 	if len(r.Competitors) > 0 {
-		d.Notes = append(d.Notes, fmt.Sprintf("share of customer equity: %.2f %% of the market's %.2f %s", 100*r.Share, r.CustomerEquity/r.Share, r.Currency))
+		d.Notes = append(d.Notes, fmt.Sprintf("share of customer equity: %.2f %% of the market's %s", 100*r.Share, MoneyText(r.CustomerEquity/r.Share, r.Currency)))
 	}
-	t := Table{Heading: "customer equity at every scoring run", Header: []string{"RUN", "MODEL", "FITTED AT", "CUSTOMERS", "CUSTOMER EQUITY", "MEAN P(ALIVE)"}}
+	t := Table{Heading: "customer equity at every scoring run", Currency: r.Currency, Columns: []Column{Col("run_id", "RUN"), Col("model", "MODEL"),
+		Col("fitted_at", "FITTED AT"), Col("customers", "CUSTOMERS"), Col("customer_equity", "CUSTOMER EQUITY ("+r.Currency+")"), Col("mean_p_alive", "MEAN P(ALIVE)")}}
 	if len(r.Competitors) > 0 {
-		t.Header = append(t.Header, "SHARE OF CE")
+		t.Columns = append(t.Columns, Col("share_of_ce", "SHARE OF CE"))
 	}
 	for _, h := range r.History {
-		row := []string{fmt.Sprint(h.RunID), h.Model, h.At.Format(time.DateTime), fmt.Sprint(h.Customers),
-			fmt.Sprintf("%.2f %s", h.CustomerEquity, h.Currency), fmt.Sprintf("%.4f", h.MeanPAlive)}
+		row := []Cell{Int(h.RunID), Txt(h.Model), {Text: h.At.Format(time.DateTime), Plain: h.At.Format(time.RFC3339)}, Int(int64(h.Customers)),
+			Amount(h.CustomerEquity, h.Currency), Num(h.MeanPAlive, 4)}
 		if len(r.Competitors) > 0 {
-			row = append(row, fmt.Sprintf("%.2f %%", 100*h.Share))
+			row = append(row, Pct(h.Share, 2))
 		}
 		t.Rows = append(t.Rows, row)
 	}

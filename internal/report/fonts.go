@@ -148,19 +148,21 @@ func (f chartFont) missingGlyphs(texts ...string) string {
 func (d *Document) FontWarning() string { return d.fontWarning(activeFont()) }
 
 func (d *Document) fontWarning(f chartFont) string {
-	texts := []string{d.Title}
-	texts = append(texts, d.Notes...)
+	all := []string{d.Title}
+	all = append(all, d.Notes...)
 	for _, t := range d.Tables {
-		texts = append(texts, t.Heading)
-		texts = append(texts, t.Header...)
+		all = append(all, t.Heading)
+		all = append(all, titles(t.Columns)...)
 		for _, r := range t.Rows {
-			texts = append(texts, r...)
+			for _, c := range r {
+				all = append(all, c.Text)
+			}
 		}
 	}
 	for _, c := range d.Charts {
-		texts = append(texts, c.Title, c.Plot.Title.Text, c.Plot.X.Label.Text, c.Plot.Y.Label.Text)
+		all = append(all, c.Title, c.Plot.Title.Text, c.Plot.X.Label.Text, c.Plot.Y.Label.Text)
 	}
-	missing := f.missingGlyphs(texts...)
+	missing := f.missingGlyphs(all...)
 	if missing == "" && f.Problem == "" {
 		return ""
 	}

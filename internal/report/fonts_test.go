@@ -57,7 +57,7 @@ func TestChartFontWithoutHangul(t *testing.T) {
 	if a, b := inked(t, f, "A"), inked(t, f, "A 라면"); b > a+20 {
 		t.Errorf("Liberation Sans drew Hangul? %d dark pixels without, %d with", a, b)
 	}
-	d := &Document{Title: "Brand migration: 라면", Tables: []Table{{Header: []string{"BRAND"}, Rows: [][]string{{"신라면"}}}}}
+	d := &Document{Title: "Brand migration: 라면", Tables: []Table{{Columns: []Column{Col("brand", "BRAND")}, Rows: [][]Cell{{Txt("신라면")}}}}}
 	if w := d.fontWarning(f); !strings.Contains(w, `"라면신"`) || !strings.Contains(w, "fonts-noto-cjk") {
 		t.Errorf("font warning %q", w)
 	}

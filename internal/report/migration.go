@@ -127,9 +127,10 @@ func (r *MigrationReport) Document() (*Document, error) {
 	d := &Document{Title: "Brand migration: " + r.Category}
 	d.Notes = append(d.Notes, fmt.Sprintf("category %s: %d periods of %.0f days from %s to %s; scores of run %d",
 		r.Category, r.Periods, r.PeriodDays, r.From, r.To, r.RunID),
-		fmt.Sprintf("portfolio ΔCE if every customer listed and beyond moved to the highest-margin brand: %.2f %s", r.PortfolioDeltaCE, r.Currency))
+		fmt.Sprintf("portfolio ΔCE if every customer listed and beyond moved to the highest-margin brand: %s", MoneyText(r.PortfolioDeltaCE, r.Currency)))
 	h := len(r.Projection)
-	bt := Table{Heading: "brands", Header: []string{"BRAND", "OWNER", "MARGIN", "CUSTOMERS", "SHARE NOW", fmt.Sprintf("SHARE IN %d PERIODS", h), "ΔCE IF MOVED"}}
+	bt := Table{Heading: "brands", Currency: r.Currency, Columns: []Column{Col("brand", "BRAND"), Col("owner", "OWNER"), Col("margin_rate", "MARGIN"),
+		Col("customers", "CUSTOMERS"), Col("share", "SHARE NOW"), Col("share_projected", fmt.Sprintf("SHARE IN %d PERIODS", h)), Col("delta_ce", "ΔCE IF MOVED ("+r.Currency+")")}}
 	var names []string
 	for i, b := range r.Brands {
 		names = append(names, b.Brand)
@@ -137,20 +138,23 @@ func (r *MigrationReport) Document() (*Document, error) {
 		if h > 0 {
 			later = r.Projection[h-1][i]
 		}
-		bt.Rows = append(bt.Rows, []string{b.Brand, or(b.Owner, "-"), fmt.Sprintf("%.1f %%", 100*b.MarginRate), fmt.Sprint(b.Customers),
-			fmt.Sprintf("%.1f %%", 100*b.Share), fmt.Sprintf("%.1f %%", 100*later), fmt.Sprintf("%.2f", b.DeltaCE)})
+		bt.Rows = append(bt.Rows, []Cell{Txt(b.Brand), Txt(b.Owner), Pct(b.MarginRate, 1), Int(int64(b.Customers)),
+			Pct(b.Share, 1), Pct(later, 1), Amount(b.DeltaCE, r.Currency)})
 	}
-	mt := Table{Heading: "transition matrix (row: main brand in a period; column: in the next)", Header: append([]string{"FROM \\ TO"}, names...)}
+	mt := Table{Heading: "transition matrix (row: main brand in a period; column: in the next)", Columns: []Column{Col("from", "FROM \\ TO")}}
+	for _, n := range names {
+		mt.Columns = append(mt.Columns, Col(n, n))
+	}
 	for i, row := range r.TransitionMatrix {
-		cells := []string{names[i]}
+		cells := []Cell{Txt(names[i])}
 		for _, p := range row {
-			cells = append(cells, fmt.Sprintf("%.3f", p))
+			cells = append(cells, Num(p, 3))
 		}
 		mt.Rows = append(mt.Rows, cells)
 	}
-	rt := Table{Heading: "customers worth moving", Header: []string{"CUSTOMER", "FROM", "TO", "GAIN"}}
+	rt := Table{Heading: "customers worth moving", Currency: r.Currency, Columns: []Column{Col("customer_id", "CUSTOMER"), Col("from", "FROM"), Col("to", "TO"), Col("gain", "GAIN ("+r.Currency+")")}}
 	for _, m := range r.Recommendations {
-		rt.Rows = append(rt.Rows, []string{m.CustomerID, m.From, m.To, fmt.Sprintf("%.2f", m.Gain)})
+		rt.Rows = append(rt.Rows, []Cell{Txt(m.CustomerID), Txt(m.From), Txt(m.To), Amount(m.Gain, r.Currency)})
 	}
 	d.Tables = append(d.Tables, bt, mt, rt)
 

@@ -180,33 +180,36 @@ func dayAfter(ctx context.Context, db *store.DB, to time.Time, loc *time.Locatio
 // CLV, loss leaders named).
 func (r *ProfitabilityReport) Document() (*Document, error) {
 	d := &Document{Title: "Customer and product profitability"}
-	d.Notes = append(d.Notes, fmt.Sprintf("%s to %s, %s: %d customers, margin %.2f − cost to serve %.2f = profit %.2f; %d customers (%.1f %%) unprofitable",
-		r.From, r.To, r.Currency, r.Customers, r.Margin, r.CostToServe, r.Profit, r.UnprofitableCustomers,
+	d.Notes = append(d.Notes, fmt.Sprintf("%s to %s: %d customers, margin %s − cost to serve %s = profit %s; %d customers (%.1f %%) unprofitable",
+		r.From, r.To, r.Customers, MoneyText(r.Margin, r.Currency), MoneyText(r.CostToServe, r.Currency), MoneyText(r.Profit, r.Currency), r.UnprofitableCustomers,
 		100*float64(r.UnprofitableCustomers)/float64(max(r.Customers, 1))))
 	if r.RunID == 0 {
 		d.Notes = append(d.Notes, "no scoring run yet: buyers' CLV is 0 until `clientele score` has run")
 	}
-	money := func(v float64) string { return fmt.Sprintf("%.2f", v) }
-	pt := Table{Heading: "products, by their buyers' mean CLV", Header: []string{"SKU", "PRODUCT", "BRAND", "BUYERS", "REVENUE", "MARGIN", "BUYERS' MEAN CLV", ""}}
+	money := func(v float64) Cell { return Amount(v, r.Currency) }
+	cur := " (" + r.Currency + ")"
+	pt := Table{Heading: "products, by their buyers' mean CLV", Currency: r.Currency, Columns: []Column{Col("sku", "SKU"), Col("product", "PRODUCT"), Col("brand", "BRAND"),
+		Col("buyers", "BUYERS"), Col("revenue", "REVENUE"+cur), Col("margin", "MARGIN"+cur), Col("buyers_mean_clv", "BUYERS' MEAN CLV"+cur), Col("loss_leader", "LOSS LEADER")}}
 	for _, p := range r.Products {
-		flag := ""
+		flag := Cell{Text: "", Plain: "false"}
 		if p.LossLeader {
-			flag = "loss leader"
+			flag = Cell{Text: "loss leader", Plain: "true"}
 		}
-		pt.Rows = append(pt.Rows, []string{p.SKU, p.Name, p.Brand, fmt.Sprint(p.Buyers), money(p.Revenue), money(p.Margin), money(p.BuyersMeanCLV), flag})
+		pt.Rows = append(pt.Rows, []Cell{Txt(p.SKU), Txt(p.Name), Txt(p.Brand), Int(int64(p.Buyers)), money(p.Revenue), money(p.Margin), money(p.BuyersMeanCLV), flag})
 	}
-	ch := []string{"CUSTOMER", "MARGIN", "COST TO SERVE", "PROFIT", "RETURNS", "CALLS", "CONTACTS", "CLV"}
-	crows := func(cs []CustomerProfit) [][]string {
-		var rows [][]string
+	ch := []Column{Col("customer_id", "CUSTOMER"), Col("margin", "MARGIN"+cur), Col("cost_to_serve", "COST TO SERVE"+cur), Col("profit", "PROFIT"+cur),
+		Col("returns", "RETURNS"), Col("calls", "CALLS"), Col("contacts", "CONTACTS"), Col("clv", "CLV"+cur)}
+	crows := func(cs []CustomerProfit) [][]Cell {
+		var rows [][]Cell
 		for _, c := range cs {
-			rows = append(rows, []string{c.CustomerID, money(c.Margin), money(c.CostToServe), money(c.Profit), fmt.Sprint(c.Returns),
-				fmt.Sprint(c.Calls), fmt.Sprint(c.Contacts), money(c.CLV)})
+			rows = append(rows, []Cell{Txt(c.CustomerID), money(c.Margin), money(c.CostToServe), money(c.Profit), Int(int64(c.Returns)),
+				Int(int64(c.Calls)), Int(int64(c.Contacts)), money(c.CLV)})
 		}
 		return rows
 	}
 	d.Tables = append(d.Tables, pt,
-		Table{Heading: "most profitable customers", Header: ch, Rows: crows(r.MostProfitable)},
-		Table{Heading: "least profitable customers", Header: ch, Rows: crows(r.LeastProfitable)})
+		Table{Heading: "most profitable customers", Currency: r.Currency, Columns: ch, Rows: crows(r.MostProfitable)},
+		Table{Heading: "least profitable customers", Currency: r.Currency, Columns: ch, Rows: crows(r.LeastProfitable)})
 	if len(r.Products) == 0 {
 		return d, nil
 	}

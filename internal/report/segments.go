@@ -78,15 +78,17 @@ func Segments(ctx context.Context, db *store.DB, runID int64) (*SegmentsReport, 
 // value of each segment).
 func (r *SegmentsReport) Document() (*Document, error) {
 	d := &Document{Title: "Segments"}
-	d.Notes = append(d.Notes, fmt.Sprintf("scores of run %d; customer equity %.2f %s", r.RunID, r.CustomerEquity, r.Currency))
+	d.Notes = append(d.Notes, fmt.Sprintf("scores of run %d; customer equity %s", r.RunID, MoneyText(r.CustomerEquity, r.Currency)))
 	if r.Memberships > r.CustomersInSegments {
 		d.Notes = append(d.Notes, fmt.Sprintf("the segments overlap: %d customers hold %d memberships, so their shares of customer equity add up to more than 100 %%",
 			r.CustomersInSegments, r.Memberships))
 	}
-	t := Table{Header: []string{"SEGMENT", "OWNER", "LEVEL", "MEMBERS", "SEGMENT VALUE (" + r.Currency + ")", "SHARE OF CE", "MEAN CLV", "MEAN P(ALIVE)"}}
+	cur := " (" + r.Currency + ")"
+	t := Table{Currency: r.Currency, Columns: []Column{Col("segment", "SEGMENT"), Col("owner", "OWNER"), Col("level", "LEVEL"), Col("members", "MEMBERS"),
+		Col("segment_lifetime_value", "SEGMENT VALUE"+cur), Col("share_of_ce", "SHARE OF CE"), Col("mean_clv", "MEAN CLV"+cur), Col("mean_p_alive", "MEAN P(ALIVE)")}}
 	for _, s := range r.Segments {
-		t.Rows = append(t.Rows, []string{s.Segment, or(s.Owner, "-"), s.Level, fmt.Sprint(s.Members), fmt.Sprintf("%.2f", s.SegmentLifetimeValue),
-			fmt.Sprintf("%.1f %%", 100*s.ShareOfEquity), fmt.Sprintf("%.2f", s.MeanCLV), fmt.Sprintf("%.4f", s.MeanPAlive)})
+		t.Rows = append(t.Rows, []Cell{Txt(s.Segment), Txt(s.Owner), Txt(s.Level), Int(int64(s.Members)), Amount(s.SegmentLifetimeValue, r.Currency),
+			Pct(s.ShareOfEquity, 1), Amount(s.MeanCLV, r.Currency), Num(s.MeanPAlive, 4)})
 	}
 	d.Tables = append(d.Tables, t)
 	if len(r.Segments) == 0 {

@@ -135,36 +135,36 @@ func (r *SwitchingReport) Document() (*Document, error) {
 		d.Notes = append(d.Notes, fmt.Sprintf("what-if %s +%g on %s: ΔCE %.0f for spend %.0f (discounted): ROI %.4f; portfolio of %q: ΔCE %.0f, ROI %.4f",
 			w.Driver, w.Delta, w.Brand, w.DeltaCE, w.DiscountedSpend, w.ROI, w.PortfolioOwner, w.PortfolioDeltaCE, w.PortfolioROI))
 	}
-	head := []string{"BRAND", "OWNER", "MEAN CLV", "CUSTOMER EQUITY", "SHARE"}
+	cols := []Column{Col("brand", "BRAND"), Col("owner", "OWNER"), Col("mean_clv", "MEAN CLV"), Col("customer_equity", "CUSTOMER EQUITY"), Col("share", "SHARE")}
 	if r.WhatIf != nil {
-		head = append(head, "SHARE AFTER")
+		cols = append(cols, Col("share_after", "SHARE AFTER"))
 	}
-	bt := Table{Header: head}
+	bt := Table{Columns: cols}
 	for _, b := range r.Brands {
-		row := []string{b.Brand, b.Owner, fmt.Sprintf("%.2f", b.MeanCLV), fmt.Sprintf("%.0f", b.CustomerEquity), fmt.Sprintf("%.4f", b.Share)}
+		row := []Cell{Txt(b.Brand), Txt(b.Owner), Num(b.MeanCLV, 2), Num(b.CustomerEquity, 0), Pct(b.Share, 2)}
 		if r.WhatIf != nil {
-			row = append(row, fmt.Sprintf("%.4f", r.WhatIf.SharesAfter[b.Brand]))
+			row = append(row, Pct(r.WhatIf.SharesAfter[b.Brand], 2))
 		}
 		bt.Rows = append(bt.Rows, row)
 	}
-	ct := Table{Heading: "coefficients", Header: []string{"COEFFICIENT", "VALUE", "STD ERROR"}}
-	se := func(v float64) string { return fmt.Sprintf("%.4f", v) }
-	inertiaSE := "-"
+	ct := Table{Heading: "coefficients", Columns: []Column{Col("coefficient", "COEFFICIENT"), Col("value", "VALUE"), Col("std_error", "STD ERROR")}}
+	se := func(v float64) Cell { return Num(v, 4) }
+	inertiaSE := Txt("")
 	if r.Coefficients.StdErrors != nil {
 		inertiaSE = se(r.Coefficients.StdErrors.Inertia)
 	}
-	ct.Rows = append(ct.Rows, []string{"inertia", se(r.Coefficients.Inertia), inertiaSE})
+	ct.Rows = append(ct.Rows, []Cell{Txt("inertia"), se(r.Coefficients.Inertia), inertiaSE})
 	var drivers []string
 	for name := range r.Coefficients.Drivers {
 		drivers = append(drivers, name)
 	}
 	slices.Sort(drivers)
 	for _, name := range drivers {
-		e := "-"
+		e := Txt("")
 		if r.Coefficients.StdErrors != nil {
 			e = se(r.Coefficients.StdErrors.Drivers[name])
 		}
-		ct.Rows = append(ct.Rows, []string{name, se(r.Coefficients.Drivers[name]), e})
+		ct.Rows = append(ct.Rows, []Cell{Txt(name), se(r.Coefficients.Drivers[name]), e})
 	}
 	d.Tables = append(d.Tables, bt, ct)
 

@@ -29,21 +29,21 @@ type Validation struct {
 // FrequencyRow is one line of the holdout table: customers with x repeat
 // purchases in the calibration period (the last row: x and more).
 type FrequencyRow struct {
-	X         int
-	OrMore    bool
-	Customers int
-	Actual    float64 // mean holdout purchases
-	Predicted float64 // mean E[Y(holdout) | x, t_x, T]
+	X         int     `json:"frequency"`
+	OrMore    bool    `json:"or_more"` // the row counts customers with X or more
+	Customers int     `json:"customers"`
+	Actual    float64 `json:"actual"`    // mean holdout purchases
+	Predicted float64 `json:"predicted"` // mean E[Y(holdout) | x, t_x, T]
 }
 
 // TrackingPoint is the cumulative number of repeat purchases of the cohort
 // at the end of a unit of time, as it happened and as the model expects
 // (the BG/NBD paper's Figure 1).
 type TrackingPoint struct {
-	Unit      int
-	Date      time.Time
-	Actual    float64
-	Predicted float64
+	Unit      int       `json:"unit"`
+	Date      time.Time `json:"date"`
+	Actual    float64   `json:"actual"`
+	Predicted float64   `json:"predicted"`
 }
 
 // AliveGrid holds P(alive) over frequency × recency for a customer observed
