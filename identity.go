@@ -3,6 +3,9 @@ package clientele
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Identity kinds: how a customer is recognised at a till, a call centre or a
@@ -50,9 +53,50 @@ func NormalizeIdentity(kind, value string) string {
 	return value
 }
 
-// NormalizePhone keeps the digits of a phone number and a leading '+';
-// it returns "" when fewer than 5 digits remain or other letters appear.
+// phoneRegion is the region phone numbers without a country code are
+// read in (see SetPhoneRegion); "" keeps them as digits.
+var phoneRegion atomic.Value // string
+
+// SetPhoneRegion sets the region (ISO 3166 code, e.g. "KR") in which phone
+// numbers without a country code are read: with it, 010-1234-5678 and
+// +82 10-1234-5678 are one identity, +821012345678 (E.164). "" reads them
+// as digits only, as before a region is given. It is a setting of the
+// process, made once at start-up (--region, CLIENTELE_REGION).
+func SetPhoneRegion(region string) error {
+	region = strings.ToUpper(strings.TrimSpace(region))
+	if region != "" && phonenumbers.GetCountryCodeForRegion(region) == 0 {
+		return Errorf(EINVALID, "region %q: want an ISO 3166 country code such as KR, US or GB", Excerpt(region))
+	}
+	phoneRegion.Store(region)
+	return nil
+}
+
+// PhoneRegion returns the region set by SetPhoneRegion.
+func PhoneRegion() string {
+	r, _ := phoneRegion.Load().(string)
+	return r
+}
+
+// NormalizePhone returns a phone number's canonical form: E.164
+// (+821012345678) when a region is set and libphonenumber finds it a
+// valid number of its country; otherwise its digits and a leading '+'. It returns "" when fewer than 5 digits remain or other
+// letters appear.
 func NormalizePhone(s string) string {
+	digits := phoneDigits(s)
+	if digits == "" {
+		return ""
+	}
+	if region := PhoneRegion(); region != "" {
+		if n, err := phonenumbers.Parse(s, region); err == nil && phonenumbers.IsValidNumber(n) {
+			return phonenumbers.Format(n, phonenumbers.E164)
+		}
+	}
+	return digits
+}
+
+// phoneDigits keeps the digits of a phone number and a leading '+'; it
+// returns "" when fewer than 5 digits remain or other letters appear.
+func phoneDigits(s string) string {
 	var b strings.Builder
 	digits := 0
 	for i, r := range strings.TrimSpace(s) {
@@ -71,6 +115,20 @@ func NormalizePhone(s string) string {
 		return ""
 	}
 	return b.String()
+}
+
+// PhoneForms returns the forms a stored phone identity may have, the
+// canonical one first: a number stored before a region was set is kept as
+// its digits, and is found by them.
+func PhoneForms(s string) []string {
+	n, d := NormalizePhone(s), phoneDigits(s)
+	if n == "" {
+		return nil
+	}
+	if d != n && d != "" {
+		return []string{n, d}
+	}
+	return []string{n}
 }
 
 // Validate reports every invalid field of id.

@@ -122,6 +122,11 @@ func aliveExpected(shape, rate, a, b, t float64) float64 {
 func aliveDiscounted(shape, rate, a, b, delta float64) float64 {
 	return betaExpectation(a, b, func(p float64) float64 {
 		z := rate * delta / p
+		if p < 1e-300 || math.IsInf(z, 1) {
+			// The limit p → 0, a customer who never drops out: E[λ]/δ.
+			// (A fit with a → 0 puts all of Beta(a, b) there.)
+			return shape / (rate * delta)
+		}
 		return oneMinusZsU(shape, z) / p
 	})
 }

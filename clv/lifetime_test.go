@@ -51,3 +51,13 @@ func TestLifetimeDERTLimit(t *testing.T) {
 	want := m.ProbAlive(x, tx, T) * (m.A + m.B + x - 1) / (m.A - 1)
 	checkNear(t, "DERT(δ→0, ∞)", m.DERT(x, tx, T, 1e-9, math.Inf(1)), want, 1e-4)
 }
+
+// A degenerate fit (a → 0: nobody ever drops out) still has a finite
+// lifetime DERT: the discounted purchases of a Poisson buyer, E[λ]/δ.
+func TestLifetimeDERTNoDropout(t *testing.T) {
+	m := clv.BGNBD{R: 35411537, Alpha: 194844127.5, A: 1e-12, B: 1027459.5}
+	x, tx, T, delta := 10.0, 48.0, 52.0, math.Log(1.15)/52
+	got := m.DERT(x, tx, T, delta, math.Inf(1))
+	want := m.ProbAlive(x, tx, T) * (m.R + x) / (m.Alpha + T) / delta
+	checkNear(t, "DERT(a→0, ∞)", got, want, 1e-3)
+}

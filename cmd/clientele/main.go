@@ -37,6 +37,7 @@ type app struct {
 	dsn            string
 	tz             string
 	currency       string
+	region         string
 	logLevel       string
 	loc            *time.Location
 	logger         *slog.Logger
@@ -72,6 +73,7 @@ Every flag that has a CLIENTELE_* variable may be set either way; the flag wins.
 	pf.StringVar(&a.dsn, "db", env("CLIENTELE_DB", "clientele.db"), "database: an SQLite file path (or sqlite:PATH), or a postgres:// URL (CLIENTELE_DB)")
 	pf.StringVar(&a.tz, "tz", env("CLIENTELE_TZ", "Local"), "time zone for dates without one and for display, e.g. Asia/Seoul (CLIENTELE_TZ)")
 	pf.StringVar(&a.currency, "currency", env("CLIENTELE_CURRENCY", "USD"), "ISO 4217 currency of amounts that name none (CLIENTELE_CURRENCY)")
+	pf.StringVar(&a.region, "region", env("CLIENTELE_REGION", ""), "ISO 3166 region of phone numbers without a country code, e.g. KR: phones are then stored in E.164 (CLIENTELE_REGION)")
 	pf.StringVar(&a.logLevel, "log-level", env("CLIENTELE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CLIENTELE_LOG_LEVEL)")
 	root.AddCommand(newImportCmd(a), newSimulateCmd(a), newStatsCmd(a), newTokenCmd(a), newServeCmd(a), newDemoCmd(a),
 		newSummaryCmd(a), newFitCmd(a), newScoreCmd(a), newRunsCmd(a), newReportCmd(a), newUsersCmd(a), newSegmentsCmd(a), newSwitchingSurveysCmd(a))
@@ -93,6 +95,9 @@ func (a *app) setup() error {
 		return clientele.Errorf(clientele.EINVALID, "--tz %q: %w", tz, err)
 	}
 	a.loc = loc
+	if err := clientele.SetPhoneRegion(a.region); err != nil {
+		return clientele.Errorf(clientele.EINVALID, "--region: %w", err)
+	}
 	if _, err := clientele.Currency(a.currency).Scale(); err != nil {
 		return clientele.Errorf(clientele.EINVALID, "--currency: %w", err)
 	}

@@ -47,13 +47,19 @@ func isTerminal(w io.Writer) bool {
 // reportFlags are the output flags every database report shares.
 type reportFlags struct {
 	format, out, plotFormat string
+	bom                     bool
 }
 
 func (f *reportFlags) add(cmd *cobra.Command, charts string) {
 	cmd.Flags().StringVar(&f.format, "format", "table", "output format: table, csv (the main table), json or html (with the charts inline)")
 	cmd.Flags().StringVar(&f.out, "out", "", "directory to write the charts into ("+charts+")")
 	cmd.Flags().StringVar(&f.plotFormat, "plot-format", "png", "chart format for --out: png or svg")
+	cmd.Flags().BoolVar(&f.bom, "bom", false, "with --format csv, begin with a UTF-8 byte order mark, so that Excel reads Hangul right")
 }
+
+// utf8BOM is what Excel needs at the start of a CSV file to read it as
+// UTF-8 rather than in the system's code page (CP949 on Korean Windows).
+const utf8BOM = "\uFEFF"
 
 func (f *reportFlags) check() error {
 	if err := checkFormat(f.format, "table", "csv", "json", "html"); err != nil {
@@ -83,6 +89,9 @@ func (a *app) writeReport(f reportFlags, r documented) error {
 	case "json":
 		err = writeJSON(a.stdout, r)
 	case "csv":
+		if f.bom {
+			io.WriteString(a.stdout, utf8BOM)
+		}
 		err = d.WriteCSV(a.stdout)
 	case "html":
 		err = d.WriteHTML(a.stdout)

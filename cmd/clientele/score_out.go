@@ -85,7 +85,7 @@ func (s *scoreFile) write(r valuation.ScoreRow) error {
 	}
 	if s.n == 0 {
 		if s.bom {
-			s.bw.WriteString("\uFEFF")
+			s.bw.WriteString(utf8BOM)
 		}
 		if err := s.cw.Write(s.cols); err != nil {
 			return err

@@ -17,6 +17,7 @@ import (
 
 func newSummaryCmd(a *app) *cobra.Command {
 	var calEnd, holdEnd, unit, format, out string
+	var bom bool
 	cmd := &cobra.Command{
 		Use:   "summary --calibration-end DATE [--holdout-end DATE] [--unit week] [--format csv|json] [--out FILE]",
 		Short: "Write every customer's frequency, recency, T and monetary value, as the CLV libraries name them",
@@ -56,6 +57,9 @@ take no more memory than one.`,
 				w = f
 			}
 			bw := bufio.NewWriterSize(w, 1<<16)
+			if bom && format == "csv" {
+				bw.WriteString(utf8BOM)
+			}
 			holdout := !opt.HoldoutEnd.IsZero()
 			write := summaryCSV(bw, holdout)
 			if format == "json" {
@@ -76,6 +80,7 @@ take no more memory than one.`,
 	f.StringVar(&unit, "unit", "week", "time unit of recency and T: day, week, month, year")
 	f.StringVar(&format, "format", "csv", "output format: csv (with a header) or json (one object a line)")
 	f.StringVar(&out, "out", "", "write to this file instead of standard output")
+	f.BoolVar(&bom, "bom", false, "begin the CSV with a UTF-8 byte order mark, for Excel")
 	cmd.MarkFlagRequired("calibration-end")
 	return cmd
 }

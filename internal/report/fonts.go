@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/font/liberation"
+	"gonum.org/v1/plot/plotter"
 )
 
 // FontEnv names the environment variable that gives the charts' font: a
@@ -107,6 +108,7 @@ func activeFont() chartFont {
 			font.DefaultCache.Add(font.Collection{{Font: f.Font, Face: f.face}})
 		}
 		plot.DefaultFont = f.Font
+		plotter.DefaultFont = f.Font // value labels: a copy of plot's, taken at start-up
 		chartFonts.font = f
 	})
 	return chartFonts.font

@@ -92,17 +92,27 @@ var identityField = map[string]string{clientele.IdentityEmail: "email", clientel
 // CustomerByIdentity returns the id of the customer that an identity of the
 // given kind and value (normalised as clientele.NormalizeIdentity does)
 // belongs to.
+//
+// A phone number is looked up in E.164 (with the region of
+// clientele.SetPhoneRegion) and then as the digits it was stored as before
+// a region was set.
 func (db *DB) CustomerByIdentity(ctx context.Context, kind, value string) (string, error) {
-	var id string
-	err := db.queryRow(ctx, `SELECT customer_id FROM identities WHERE kind = $1 AND value = $2`,
-		kind, clientele.NormalizeIdentity(kind, value)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", clientele.Errorf(clientele.ENOTFOUND, "no customer has %s identity %q", kind, value)
+	forms := []string{clientele.NormalizeIdentity(kind, value)}
+	if kind == clientele.IdentityPhone {
+		forms = clientele.PhoneForms(value)
 	}
-	if err != nil {
-		return "", fmt.Errorf("identity %s/%s: %w", kind, value, err)
+	for _, v := range forms {
+		var id string
+		err := db.queryRow(ctx, `SELECT customer_id FROM identities WHERE kind = $1 AND value = $2`, kind, v).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("identity %s/%s: %w", kind, value, err)
+		}
+		return id, nil
 	}
-	return id, nil
+	return "", clientele.Errorf(clientele.ENOTFOUND, "no customer has %s identity %q", kind, value)
 }
 
 func (db *DB) identities(ctx context.Context, id string) ([]clientele.Identity, error) {

@@ -73,3 +73,30 @@ func TestIdentityConflicts(t *testing.T) {
 		}
 	})
 }
+
+// With a region, a phone imported in the national form is found by its
+// international one and the other way round; one stored before the region
+// was set (as digits) is still found.
+func TestPhoneIdentityRegion(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		write(t, db, func(ctx context.Context, w *store.Writer) error {
+			_, err := w.Customers(ctx, []clientele.Customer{{ID: "old", Phone: "010-9999-0000"}})
+			return err
+		})
+		old := clientele.PhoneRegion()
+		if err := clientele.SetPhoneRegion("KR"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { clientele.SetPhoneRegion(old) })
+		write(t, db, func(ctx context.Context, w *store.Writer) error {
+			_, err := w.Customers(ctx, []clientele.Customer{{ID: "kim", Phone: "010-1234-5678"}})
+			return err
+		})
+		for value, want := range map[string]string{"+821012345678": "kim", "+82 10 1234 5678": "kim", "01012345678": "kim", "010-9999-0000": "old"} {
+			if got, err := db.CustomerByIdentity(ctx, clientele.IdentityPhone, value); err != nil || got != want {
+				t.Errorf("phone %q: %q %v, want %q", value, got, err, want)
+			}
+		}
+	})
+}
