@@ -5,13 +5,9 @@ package valuation
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -435,50 +431,3 @@ func FitAccounts(ctx context.Context, db *store.DB, unit string, asOf time.Time)
 	return storeSBG(ctx, db, fit, "accounts", unit, start)
 }
 
-// readNumericCSV reads a CSV file whose columns are numbers, except those
-// the caller does not use (ids), which are returned as NaN.
-func readNumericCSV(path string) (map[string]int, [][]float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, clientele.Errorf(clientele.EINVALID, "%w", err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	head, err := r.Read()
-	if err != nil {
-		return nil, nil, clientele.Errorf(clientele.EINVALID, "%s: no header line", path)
-	}
-	cols := map[string]int{}
-	for i, h := range head {
-		cols[strings.TrimSpace(strings.TrimPrefix(h, "\\uFEFF"))] = i
-	}
-	var rows [][]float64
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, nil, clientele.Errorf(clientele.EINVALID, "%s line %d: %w", path, line, err)
-		}
-		row := make([]float64, len(head))
-		for i := range head {
-			row[i] = math.NaN()
-			if i < len(rec) {
-				if v, err := strconv.ParseFloat(strings.TrimSpace(rec[i]), 64); err == nil {
-					row[i] = v
-				}
-			}
-		}
-		for _, name := range []string{"frequency", "recency", "T", "monetary_value", "weights", "periods", "period", "active"} {
-			if i, ok := cols[name]; ok && math.IsNaN(row[i]) {
-				return nil, nil, clientele.Errorf(clientele.EINVALID, "%s line %d: %s %q is not a number", path, line, name, rec[i])
-			}
-		}
-		rows = append(rows, row)
-	}
-	if len(rows) == 0 {
-		return nil, nil, clientele.Errorf(clientele.EINVALID, "%s: no rows", path)
-	}
-	return cols, rows, nil
-}
