@@ -65,6 +65,9 @@ func TestFitScoreReport(t *testing.T) {
 			if err != nil {
 				t.Fatalf("report: %v\n%s", err, errOut)
 			}
+			if texts := checkCharts(t, dir, "run1-palive"); !strings.Contains(strings.Join(texts["run1-palive"], "|"), "P(alive)") {
+				t.Errorf("P(alive) chart without its colour bar's title: %q", texts["run1-palive"])
+			}
 			if !strings.Contains(out, "FREQUENCY") || !strings.Contains(out, "7+") {
 				t.Errorf("report:\n%s", out)
 			}
@@ -288,6 +291,11 @@ func TestEquityReports(t *testing.T) {
 			t.Errorf("chart %s: %v", name, err)
 		}
 	}
+	texts := checkCharts(t, charts, "concentration")
+	// The trend is over the scores' as-of date, a series per model.
+	if s := strings.Join(texts["equity"], "|"); !strings.Contains(s, "scores as of") || !strings.Contains(s, "bgnbd") {
+		t.Errorf("equity trend: %s", s)
+	}
 	out, _, err = run(t, db, "report", "segments", "--format", "csv")
 	// Analysis-ready: snake_case names, plain numbers, currency apart.
 	if err != nil || !strings.HasPrefix(out, "segment,owner,level,members,segment_lifetime_value,share_of_ce,mean_clv,mean_p_alive,currency\n") ||
@@ -433,6 +441,11 @@ func TestReportMigration(t *testing.T) {
 			t.Errorf("chart %s: %v", name, err)
 		}
 	}
+	svg := filepath.Join(dir, "svg")
+	if _, errOut, err := run(t, db, "report", "migration", "--category", "grocery", "--out", svg, "--plot-format", "svg"); err != nil {
+		t.Fatalf("report migration --plot-format svg: %v\n%s", err, errOut)
+	}
+	checkCharts(t, svg, "transitions", "projection")
 	if _, errOut, err := run(t, db, "report", "migration", "--category", "grocery", "--period", "8760h", "--from", "2024-01-01"); err == nil ||
 		!strings.Contains(errOut, "whole periods") {
 		t.Errorf("a window of one period: %v\n%s", err, errOut)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -78,7 +79,7 @@ join and leave is kept in the customer's history.`,
 	create.Flags().StringVar(&preset, "preset", "", "create ready-made segments: rfm")
 	create.Flags().BoolVar(&refreshNow, "refresh", true, "compute the members now")
 	create.Flags().DurationVar(&window, "window", 365*24*time.Hour, "window of activity.spend_by_category and spend_by_brand")
-	create.Flags().StringVar(&asOf, "as-of", "", "compute the members as of this day: ages, recency and the window end there (default: now)")
+	create.Flags().StringVar(&asOf, "as-of", "", "compute the members as of this day: ages, recency and the window end there (default: the day of the last transaction)")
 
 	list := &cobra.Command{
 		Use:   "list",
@@ -164,7 +165,7 @@ join and leave is kept in the customer's history.`,
 		},
 	}
 	refresh.Flags().DurationVar(&window, "window", 365*24*time.Hour, "window of activity.spend_by_category and spend_by_brand")
-	refresh.Flags().StringVar(&asOf, "as-of", "", "compute the members as of this day: ages, recency and the window end there (default: now)")
+	refresh.Flags().StringVar(&asOf, "as-of", "", "compute the members as of this day: ages, recency and the window end there (default: the day of the last transaction)")
 	cmd.AddCommand(create, list, show, del, members, refresh)
 	return cmd
 }
@@ -179,13 +180,9 @@ func or(s, def string) string {
 func (a *app) refreshSegments(cmd *cobra.Command, db *store.DB, names []string, window time.Duration, asOf string) error {
 	ctx := cmd.Context()
 	start := time.Now()
-	now := start
-	if asOf != "" {
-		day, err := a.parseDate("as-of", asOf)
-		if err != nil {
-			return err
-		}
-		now = day.AddDate(0, 0, 1) // the end of that day
+	now, how, err := a.asOf(ctx, db, asOf)
+	if err != nil {
+		return err
 	}
 	ins, err := segment.Inputs(ctx, db, clientele.Currency(a.currency), window, now)
 	if err != nil {
@@ -209,6 +206,31 @@ func (a *app) refreshSegments(cmd *cobra.Command, db *store.DB, names []string, 
 			fmt.Fprintf(a.stdout, "%s: evaluation failed for %d customers (counted as not members), e.g. %s\n", r.Segment, r.Errors, r.Example)
 		}
 	}
-	fmt.Fprintf(a.stdout, "%d customers evaluated in %.1fs (%.1fs to load their variables)\n", len(ins), time.Since(start).Seconds(), loaded.Seconds())
+	fmt.Fprintf(a.stdout, "%d customers evaluated as of %s (%s) in %.1fs (%.1fs to load their variables)\n",
+		len(ins), now.Add(-time.Nanosecond).In(a.loc).Format(time.DateOnly), how, time.Since(start).Seconds(), loaded.Seconds())
 	return nil
+}
+
+// asOf is the one rule for "as of" of segments and reports: the end of the
+// day given, or else the end of the day of the data's last transaction
+// (the wall clock only for a database without any), so that a segment over
+// historical data is not empty for want of --as-of. how says which.
+func (a *app) asOf(ctx context.Context, db *store.DB, given string) (end time.Time, how string, err error) {
+	if given != "" {
+		day, err := a.parseDate("as-of", given)
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		y, m, d := day.Date()
+		return time.Date(y, m, d+1, 0, 0, 0, 0, a.loc), "given with --as-of", nil
+	}
+	last, err := db.LastTransaction(ctx)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	if last.IsZero() {
+		return time.Now(), "now: there are no transactions", nil
+	}
+	y, m, d := last.In(a.loc).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, a.loc), "the day of the last transaction", nil
 }

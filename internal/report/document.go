@@ -14,6 +14,7 @@ import (
 
 	"github.com/rivo/uniseg"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/vg"
 
 	"clientele"
@@ -45,6 +46,10 @@ type Chart struct {
 	Title         string
 	Width, Height vg.Length
 	Plot          *plot.Plot
+	// ColorBar, when set, is drawn beside the plot with its ColorBarTitle:
+	// the scale of a heat map.
+	ColorBar      palette.ColorMap
+	ColorBarTitle string
 }
 
 // WriteTo writes the chart as format "svg", "png" or "pdf".
@@ -54,11 +59,30 @@ func (c Chart) WriteTo(w io.Writer, format string) error {
 	default:
 		return clientele.Errorf(clientele.EINVALID, "chart format %q: want svg, png or pdf", format)
 	}
+	if c.ColorBar != nil {
+		if err := writeWithColorBar(w, c.Plot, c.ColorBar, c.ColorBarTitle, c.Width, c.Height, format); err != nil {
+			return fmt.Errorf("chart %s: %w", c.Name, err)
+		}
+		return nil
+	}
 	wt, err := c.Plot.WriterTo(c.Width, c.Height, format)
 	if err != nil {
 		return fmt.Errorf("chart %s: %w", c.Name, err)
 	}
 	_, err = wt.WriteTo(w)
+	return err
+}
+
+// save writes the chart to path, in the format its extension names.
+func (c Chart) save(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = c.WriteTo(f, strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	return err
 }
 

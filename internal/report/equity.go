@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"clientele"
 	"clientele/equity"
@@ -24,7 +25,8 @@ import (
 type EquityRun struct {
 	RunID          int64     `json:"run_id"`
 	Model          string    `json:"model"`
-	At             time.Time `json:"at"`
+	At             time.Time `json:"at"`    // when the run was fitted
+	AsOf           string    `json:"as_of"` // the run's calibration end: its scores are as of it
 	Currency       string    `json:"currency"`
 	Customers      int64     `json:"customers"`
 	CustomerEquity float64   `json:"customer_equity"`
@@ -102,7 +104,7 @@ func Equity(ctx context.Context, db *store.DB, competitors map[string]float64, l
 		r.Competitors = map[string]float64{}
 	}
 	for _, e := range runs {
-		r.History = append(r.History, EquityRun{RunID: e.RunID, Model: e.Model, At: e.CreatedAt.In(loc), Currency: e.Currency,
+		r.History = append(r.History, EquityRun{RunID: e.RunID, Model: e.Model, At: e.CreatedAt.In(loc), AsOf: e.AsOf, Currency: e.Currency,
 			Customers: e.Customers, CustomerEquity: major(e.Equity, clientele.Currency(e.Currency)), MeanPAlive: e.MeanAlive})
 	}
 	latest := runs[len(runs)-1]
@@ -189,12 +191,12 @@ func (r *EquityReport) Document() (*Document, error) {
 		d.Notes = append(d.Notes, fmt.Sprintf("share of customer equity: %.2f %% of the market's %s", 100*r.Share, MoneyText(r.CustomerEquity/r.Share, r.Currency)))
 	}
 	t := Table{Heading: "customer equity at every scoring run", Currency: r.Currency, Columns: []Column{Col("run_id", "RUN"), Col("model", "MODEL"),
-		Col("fitted_at", "FITTED AT"), Col("customers", "CUSTOMERS"), Col("customer_equity", "CUSTOMER EQUITY ("+r.Currency+")"), Col("mean_p_alive", "MEAN P(ALIVE)")}}
+		Col("as_of", "AS OF"), Col("fitted_at", "FITTED AT"), Col("customers", "CUSTOMERS"), Col("customer_equity", "CUSTOMER EQUITY ("+r.Currency+")"), Col("mean_p_alive", "MEAN P(ALIVE)")}}
 	if len(r.Competitors) > 0 {
 		t.Columns = append(t.Columns, Col("share_of_ce", "SHARE OF CE"))
 	}
 	for _, h := range r.History {
-		row := []Cell{Int(h.RunID), Txt(h.Model), {Text: h.At.Format(time.DateTime), Plain: h.At.Format(time.RFC3339)}, Int(int64(h.Customers)),
+		row := []Cell{Int(h.RunID), Txt(h.Model), Txt(h.AsOf), {Text: h.At.Format(time.DateTime), Plain: h.At.Format(time.RFC3339)}, Int(int64(h.Customers)),
 			Amount(h.CustomerEquity, h.Currency), Num(h.MeanPAlive, 4)}
 		if len(r.Competitors) > 0 {
 			row = append(row, Pct(h.Share, 2))
@@ -203,30 +205,17 @@ func (r *EquityReport) Document() (*Document, error) {
 	}
 	d.Tables = append(d.Tables, t)
 
-	ce := newPlot()
-	ce.Title.Text = "Customer equity at every scoring run (" + r.Currency + ")"
-	ce.X.Label.Text = "scoring run"
-	ce.Y.Label.Text = "customer equity"
-	var pts plotter.XYs
-	var labels []string
-	for i, h := range r.History {
-		pts = append(pts, plotter.XY{X: float64(i), Y: h.CustomerEquity})
-		labels = append(labels, fmt.Sprintf("%d (%s)", h.RunID, h.At.Format(time.DateOnly)))
-	}
-	l, p, err := plotter.NewLinePoints(pts)
+	ce, err := equityTrend(r.History, r.Currency)
 	if err != nil {
 		return nil, err
 	}
-	l.Color, p.Color = actualColor, actualColor
-	ce.Add(plotter.NewGrid(), l, p)
-	ce.NominalX(labels...)
-	ce.Y.Min = math.Min(0, ce.Y.Min)
 	d.Charts = append(d.Charts, Chart{Name: "equity", Title: ce.Title.Text, Width: 8 * vg.Inch, Height: 4.5 * vg.Inch, Plot: ce})
 
 	conc := newPlot()
 	conc.Title.Text = fmt.Sprintf("Concentration of customer equity (run %d)", r.RunID)
 	conc.X.Label.Text = "top share of customers, by CLV"
 	conc.Y.Label.Text = "share of customer equity"
+	conc.X.Tick.Marker, conc.Y.Tick.Marker = percentTicks{}, percentTicks{}
 	var cp, diag plotter.XYs
 	for _, c := range r.Concentration {
 		cp = append(cp, plotter.XY{X: c.Customers, Y: c.Equity})
@@ -256,6 +245,63 @@ func (r *EquityReport) Document() (*Document, error) {
 	return d, nil
 }
 
+// equityTrend draws customer equity over the scores' as-of dates, one line
+// per model: runs of different models are not one time series, and the
+// date a run was fitted says nothing of the data it was fitted on. A model
+// scored as of one date only is a point, labelled with its value.
+func equityTrend(history []EquityRun, currency string) (*plot.Plot, error) {
+	p := newPlot()
+	p.Title.Text = "Customer equity by the date the scores are as of (" + currency + ")"
+	p.X.Label.Text = "scores as of"
+	p.Y.Label.Text = "customer equity"
+	p.X.Tick.Marker = dateTicks
+	p.Y.Tick.Marker = groupedTicks{}
+	byModel := map[string]plotter.XYs{}
+	var models []string
+	for _, h := range history {
+		d, err := time.Parse(time.DateOnly, h.AsOf)
+		if err != nil {
+			continue // a run on a file has no as-of date
+		}
+		if _, ok := byModel[h.Model]; !ok {
+			models = append(models, h.Model)
+		}
+		byModel[h.Model] = append(byModel[h.Model], plotter.XY{X: float64(d.Unix()), Y: h.CustomerEquity})
+	}
+	p.Add(plotter.NewGrid())
+	for i, m := range models {
+		pts := byModel[m]
+		slices.SortFunc(pts, func(a, b plotter.XY) int { return int(math.Copysign(1, a.X-b.X)) })
+		c := seriesColor(i)
+		l, s, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, err
+		}
+		l.Color, s.Color, s.Shape = c, c, draw.CircleGlyph{}
+		l.Width = vg.Points(1.5)
+		if len(pts) == 1 {
+			p.Add(s)
+			labels, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: []string{MoneyText(pts[0].Y, currency)}})
+			if err == nil {
+				labels.Offset = vg.Point{X: vg.Points(6), Y: vg.Points(4)}
+				p.Add(labels)
+			}
+		} else {
+			p.Add(l, s)
+		}
+		p.Legend.Add(m, l, s)
+	}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Y.Min = math.Min(0, p.Y.Min)
+	// Room above the data for the legend, a line a model, and beside it
+	// for the first and last points and their labels.
+	p.Y.Max *= 1.25 + 0.08*float64(len(models))
+	pad := math.Max((p.X.Max-p.X.Min)*0.15, 86400*20)
+	p.X.Min -= pad
+	p.X.Max += pad
+	return p, nil
+}
+
 // clvHistogram draws the distribution of CLV between its 0.5th and 99.5th
 // percentiles (a long tail would squeeze every bar into one), nil without
 // customers.
@@ -275,6 +321,7 @@ func clvHistogram(desc []float64, currency string) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("Distribution of CLV (%s; 0.5th to 99.5th percentile)", currency)
 	p.X.Label.Text = "CLV"
 	p.Y.Label.Text = "customers"
+	p.X.Tick.Marker, p.Y.Tick.Marker = groupedTicks{}, groupedTicks{}
 	h, err := plotter.NewHist(vals, 40)
 	if err != nil {
 		return nil, err

@@ -114,10 +114,12 @@ func activeFont() chartFont {
 	return chartFonts.font
 }
 
-// newPlot returns a plot in the charts' font.
+// newPlot returns a plot in the charts' font, its title clear of the data.
 func newPlot() *plot.Plot {
 	activeFont()
-	return plot.New()
+	p := plot.New()
+	deckReady(p)
+	return p
 }
 
 // missingGlyphs returns the characters of texts that f has no glyph for,

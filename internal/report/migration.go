@@ -3,13 +3,13 @@ package report
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"math"
 	"time"
 
-	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"clientele"
 	"clientele/internal/store"
@@ -56,6 +56,7 @@ type MigrationReport struct {
 	Category         string             `json:"category"`
 	From             string             `json:"from"`
 	To               string             `json:"to"`
+	AsOf             string             `json:"as_of"` // why To: given, or the day of the last transaction
 	PeriodDays       float64            `json:"period_days"`
 	Periods          int                `json:"periods"`
 	RunID            int64              `json:"run_id"`
@@ -103,7 +104,7 @@ func Migration(ctx context.Context, db *store.DB, opt MigrationOptions) (*Migrat
 		return nil, err
 	}
 	div := math.Pow10(scaleOf(opt.Currency))
-	r := &MigrationReport{Category: m.Category, From: start.Format(time.DateOnly), To: end.AddDate(0, 0, -1).Format(time.DateOnly),
+	r := &MigrationReport{Category: m.Category, From: start.Format(time.DateOnly), To: end.AddDate(0, 0, -1).Format(time.DateOnly), AsOf: asOfSource(opt.To),
 		PeriodDays: opt.Period.Hours() / 24, Periods: m.Periods, RunID: m.RunID, Currency: string(opt.Currency),
 		TransitionCounts: m.Counts, TransitionMatrix: m.Matrix, Projection: m.Projection, Recommendations: []MigrationMove{},
 		OwnerDeltaCE: map[string]float64{}, PortfolioDeltaCE: m.PortfolioDelta / div}
@@ -125,6 +126,7 @@ func Migration(ctx context.Context, db *store.DB, opt MigrationOptions) (*Migrat
 // "projection" (each brand's share over the projected periods).
 func (r *MigrationReport) Document() (*Document, error) {
 	d := &Document{Title: "Brand migration: " + r.Category}
+	d.Notes = append(d.Notes, fmt.Sprintf("as of %s (%s)", r.To, r.AsOf))
 	d.Notes = append(d.Notes, fmt.Sprintf("category %s: %d periods of %.0f days from %s to %s; scores of run %d",
 		r.Category, r.Periods, r.PeriodDays, r.From, r.To, r.RunID),
 		fmt.Sprintf("portfolio ΔCE if every customer listed and beyond moved to the highest-margin brand: %s", MoneyText(r.PortfolioDeltaCE, r.Currency)))
@@ -159,21 +161,21 @@ func (r *MigrationReport) Document() (*Document, error) {
 	d.Tables = append(d.Tables, bt, mt, rt)
 
 	heat := newPlot()
-	heat.Title.Text = fmt.Sprintf("Brand transitions in %s between periods (blue 0 → red 1)", r.Category)
+	heat.Title.Text = fmt.Sprintf("Brand transitions in %s between periods", r.Category)
 	heat.X.Label.Text = "main brand in the next period"
 	heat.Y.Label.Text = "main brand in a period"
-	pal := moreland.SmoothBlueRed()
-	pal.SetMin(0)
-	pal.SetMax(1)
+	pal := sequential()
 	hm := plotter.NewHeatMap(matrixGrid(r.TransitionMatrix), pal.Palette(100))
 	hm.Min, hm.Max = 0, 1
 	heat.Add(hm)
 	var cells plotter.XYs
 	var texts []string
+	var inks []color.Color
 	for i, row := range r.TransitionMatrix {
 		for j, p := range row {
 			cells = append(cells, plotter.XY{X: float64(j), Y: float64(i)})
-			texts = append(texts, fmt.Sprintf("%.2f", p))
+			texts = append(texts, fmt.Sprintf("%.0f %%", 100*p))
+			inks = append(inks, inkOn(p))
 		}
 	}
 	if len(cells) > 0 {
@@ -181,17 +183,24 @@ func (r *MigrationReport) Document() (*Document, error) {
 		if err != nil {
 			return nil, err
 		}
+		for i := range labels.TextStyle {
+			labels.TextStyle[i].Color = inks[i]
+			labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
+		}
 		heat.Add(labels)
 	}
 	heat.NominalX(names...)
 	heat.NominalY(names...)
 	side := vg.Length(len(names))*vg.Inch + 2*vg.Inch
-	d.Charts = append(d.Charts, Chart{Name: "transitions", Title: heat.Title.Text, Width: side + vg.Inch, Height: side, Plot: heat})
+	d.Charts = append(d.Charts, Chart{Name: "transitions", Title: heat.Title.Text, Width: side + 2*vg.Inch, Height: side, Plot: heat,
+		ColorBar: pal, ColorBarTitle: "share of the row's customers"})
 
 	proj := newPlot()
 	proj.Title.Text = fmt.Sprintf("Projected brand shares in %s (Markov chain)", r.Category)
 	proj.X.Label.Text = "periods from now"
 	proj.Y.Label.Text = "share of customers"
+	proj.Y.Tick.Marker = percentTicks{}
+	top := 0.0
 	for i, b := range r.Brands {
 		pts := plotter.XYs{{X: 0, Y: b.Share}}
 		for k, s := range r.Projection {
@@ -201,13 +210,18 @@ func (r *MigrationReport) Document() (*Document, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := plotutil.Color(i)
-		l.Color, p.Color = c, c
+		for _, pt := range pts {
+			top = max(top, pt.Y)
+		}
+		c := seriesColor(i)
+		l.Color, p.Color, l.Width = c, c, vg.Points(1.5)
 		proj.Add(l, p)
 		proj.Legend.Add(b.Brand, l, p)
 	}
 	proj.Add(plotter.NewGrid())
 	proj.Y.Min = 0
+	// Headroom above the lines for the legend, a line a brand.
+	proj.Y.Max = top * (1.1 + 0.08*float64(len(r.Brands)))
 	proj.Legend.Top = true
 	d.Charts = append(d.Charts, Chart{Name: "projection", Title: proj.Title.Text, Width: 8 * vg.Inch, Height: 4.5 * vg.Inch, Plot: proj})
 	return d, nil

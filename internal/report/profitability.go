@@ -69,6 +69,7 @@ type CustomerProfit struct {
 type ProfitabilityReport struct {
 	From                  string           `json:"from"`
 	To                    string           `json:"to"`
+	AsOf                  string           `json:"as_of"` // why To: given, or the day of the last transaction
 	Currency              string           `json:"currency"`
 	RunID                 int64            `json:"run_id"` // scores for CLV; 0 when none
 	Customers             int              `json:"customers"`
@@ -118,7 +119,7 @@ func Profitability(ctx context.Context, db *store.DB, opt ProfitabilityOptions) 
 		return nil, err
 	}
 	div := math.Pow10(scale)
-	r := &ProfitabilityReport{From: opt.From.Format(time.DateOnly), To: end.AddDate(0, 0, -1).Format(time.DateOnly), Currency: string(opt.Currency),
+	r := &ProfitabilityReport{From: opt.From.Format(time.DateOnly), To: end.AddDate(0, 0, -1).Format(time.DateOnly), AsOf: asOfSource(opt.To), Currency: string(opt.Currency),
 		RunID: runID, Customers: len(customers), Products: []ProductProfit{}}
 	for _, p := range products {
 		r.Products = append(r.Products, ProductProfit{SKU: p.SKU, Name: p.Name, Category: p.Category, Brand: p.Brand, Buyers: p.Buyers, Units: p.Units,
@@ -154,6 +155,16 @@ func Profitability(ctx context.Context, db *store.DB, opt ProfitabilityOptions) 
 	return r, nil
 }
 
+// asOfSource says where a report's last day comes from: the one rule for
+// "as of" is the day given, or else the day of the data's last
+// transaction (never the wall clock).
+func asOfSource(to time.Time) string {
+	if to.IsZero() {
+		return "the day of the last transaction"
+	}
+	return "given"
+}
+
 // dayAfter returns the start of the day after to in loc (nil: UTC) or,
 // for a zero to, after the day of the last transaction: the exclusive end
 // of a period whose last day is to.
@@ -180,6 +191,7 @@ func dayAfter(ctx context.Context, db *store.DB, to time.Time, loc *time.Locatio
 // CLV, loss leaders named).
 func (r *ProfitabilityReport) Document() (*Document, error) {
 	d := &Document{Title: "Customer and product profitability"}
+	d.Notes = append(d.Notes, fmt.Sprintf("as of %s (%s)", r.To, r.AsOf))
 	d.Notes = append(d.Notes, fmt.Sprintf("%s to %s: %d customers, margin %s − cost to serve %s = profit %s; %d customers (%.1f %%) unprofitable",
 		r.From, r.To, r.Customers, MoneyText(r.Margin, r.Currency), MoneyText(r.CostToServe, r.Currency), MoneyText(r.Profit, r.Currency), r.UnprofitableCustomers,
 		100*float64(r.UnprofitableCustomers)/float64(max(r.Customers, 1))))
@@ -217,6 +229,7 @@ func (r *ProfitabilityReport) Document() (*Document, error) {
 	p.Title.Text = fmt.Sprintf("Product margin against the CLV of its buyers (%s, %s to %s)", r.Currency, r.From, r.To)
 	p.X.Label.Text = "product margin in the period"
 	p.Y.Label.Text = "buyers' mean CLV"
+	p.X.Tick.Marker, p.Y.Tick.Marker = groupedTicks{}, groupedTicks{}
 	var gain, loss plotter.XYs
 	var lossLabels []string
 	for _, pr := range r.Products {

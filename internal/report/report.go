@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
@@ -45,6 +44,7 @@ func Tracking(v *valuation.Validation, path string) error {
 	p.Title.Text = fmt.Sprintf("Cumulative repeat purchases: actual vs %s (run %d)", v.Run.Model, v.Run.ID)
 	p.X.Label.Text = v.Run.Unit + "s since the first acquisition"
 	p.Y.Label.Text = "cumulative repeat purchases"
+	p.Y.Tick.Marker = groupedTicks{}
 	actual := make(plotter.XYs, len(v.Tracking))
 	model := make(plotter.XYs, len(v.Tracking))
 	top := 0.0
@@ -132,14 +132,12 @@ func Alive(v *valuation.Validation, path string) error {
 		return err
 	}
 	p := newPlot()
-	p.Title.Text = fmt.Sprintf("P(alive) by frequency and recency, T = %.1f %ss (run %d; blue 0 → red 1)", v.AliveGrid.T, v.Run.Unit, v.Run.ID)
+	p.Title.Text = fmt.Sprintf("P(alive) by frequency and recency, T = %.1f %ss (run %d)", v.AliveGrid.T, v.Run.Unit, v.Run.ID)
 	p.X.Label.Text = "recency: " + v.Run.Unit + "s from the first to the last purchase"
 	p.Y.Label.Text = "frequency: repeat purchases"
-	pal := moreland.SmoothBlueRed()
-	pal.SetMin(0)
-	pal.SetMax(1)
+	pal := sequential()
 	h := plotter.NewHeatMap(aliveGrid{v.AliveGrid}, pal.Palette(100))
 	h.Min, h.Max = 0, 1
 	p.Add(h)
-	return p.Save(7*vg.Inch, 6*vg.Inch, path)
+	return Chart{Name: "palive", Plot: p, Width: 8 * vg.Inch, Height: 6 * vg.Inch, ColorBar: pal, ColorBarTitle: "P(alive)"}.save(path)
 }

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"clientele"
 	"clientele/internal/store"
 )
 
@@ -33,6 +34,9 @@ type SegmentRow struct {
 // SegmentsReport values every segment with the scores of one run.
 type SegmentsReport struct {
 	RunID          int64        `json:"run_id"`
+	Model          string       `json:"model"`
+	AsOf           string       `json:"as_of"` // the run's calibration end: the scores are as of it
+	Basis          string       `json:"basis"` // what the CLVs value: margin-based or revenue-based, from the run's scoring
 	Currency       string       `json:"currency"`
 	CustomerEquity float64      `json:"customer_equity"`
 	Segments       []SegmentRow `json:"segments"`
@@ -45,8 +49,17 @@ type SegmentsReport struct {
 }
 
 // Segments values every segment with the scores of run runID (0: the
-// latest run).
+// latest run that has scores; an unscored run would value them all at 0).
 func Segments(ctx context.Context, db *store.DB, runID int64) (*SegmentsReport, error) {
+	if runID == 0 {
+		var err error
+		if runID, err = db.LatestScoredRun(ctx); err != nil {
+			return nil, err
+		}
+		if runID == 0 {
+			return nil, clientele.Errorf(clientele.ENOTFOUND, "no scores yet: run `clientele fit` and `clientele score` first")
+		}
+	}
 	run, err := db.Run(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -59,7 +72,8 @@ func Segments(ctx context.Context, db *store.DB, runID int64) (*SegmentsReport, 
 	if err != nil {
 		return nil, err
 	}
-	r := &SegmentsReport{RunID: run.ID, Currency: string(run.Currency), CustomerEquity: major(ce, run.Currency), Segments: []SegmentRow{}}
+	r := &SegmentsReport{RunID: run.ID, Model: run.Model, AsOf: run.CalibrationEnd, Currency: string(run.Currency), CustomerEquity: major(ce, run.Currency), Segments: []SegmentRow{},
+		Basis: basisOf(run)}
 	if r.Memberships, r.CustomersInSegments, err = db.SegmentCoverage(ctx); err != nil {
 		return nil, err
 	}
@@ -78,7 +92,7 @@ func Segments(ctx context.Context, db *store.DB, runID int64) (*SegmentsReport, 
 // value of each segment).
 func (r *SegmentsReport) Document() (*Document, error) {
 	d := &Document{Title: "Segments"}
-	d.Notes = append(d.Notes, fmt.Sprintf("scores of run %d; customer equity %s", r.RunID, MoneyText(r.CustomerEquity, r.Currency)))
+	d.Notes = append(d.Notes, fmt.Sprintf("as of %s: the scores of run %d (%s, %s); customer equity %s", r.AsOf, r.RunID, r.Model, r.Basis, MoneyText(r.CustomerEquity, r.Currency)))
 	if r.Memberships > r.CustomersInSegments {
 		d.Notes = append(d.Notes, fmt.Sprintf("the segments overlap: %d customers hold %d memberships, so their shares of customer equity add up to more than 100 %%",
 			r.CustomersInSegments, r.Memberships))
@@ -97,6 +111,7 @@ func (r *SegmentsReport) Document() (*Document, error) {
 	p := newPlot()
 	p.Title.Text = fmt.Sprintf("Segment lifetime value (%s, run %d)", r.Currency, r.RunID)
 	p.X.Label.Text = "segment lifetime value"
+	p.X.Tick.Marker = groupedTicks{}
 	// Highest value at the top: a horizontal bar chart draws its first bar
 	// at the bottom.
 	rows := slices.Clone(r.Segments)
@@ -126,4 +141,12 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// basisOf says what a run's CLVs value, for report headers.
+func basisOf(run *clientele.Run) string {
+	if run.Scoring == nil {
+		return "scoring settings not recorded"
+	}
+	return run.Scoring.BasisText()
 }

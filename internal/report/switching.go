@@ -171,6 +171,7 @@ func (r *SwitchingReport) Document() (*Document, error) {
 	p := newPlot()
 	p.Title.Text = "Share of customer equity by brand"
 	p.Y.Label.Text = "share of the market's customer equity"
+	p.Y.Tick.Marker = percentTicks{}
 	var before, after plotter.Values
 	var names []string
 	for _, b := range r.Brands {

@@ -12,27 +12,38 @@ type RunEquity struct {
 	RunID     int64
 	Model     string
 	CreatedAt time.Time
+	AsOf      string // the calibration end: the scores are as of it
 	Currency  string
 	Customers int64
 	Equity    int64 // Σ CLV, minor units
 	MeanAlive float64
 }
 
-// EquityByRun returns Σ CLV for every model run that scored customers, the
-// oldest first: customer equity over time.
+// EquityByRun returns Σ CLV for every model run that scored customers, in
+// run order: customer equity over time is these by their as-of date.
 func (db *DB) EquityByRun(ctx context.Context) ([]RunEquity, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT r.id, r.model, r.created_at, r.currency, count(*), `+db.sumMinor("s.clv", "")+`, CAST(avg(s.p_alive) AS DOUBLE PRECISION)
+	rows, err := db.r.QueryContext(ctx, `SELECT r.id, r.model, r.created_at, r.calibration_end, r.currency, count(*), `+db.sumMinor("s.clv", "")+`, CAST(avg(s.p_alive) AS DOUBLE PRECISION)
 		FROM scores s JOIN model_runs r ON r.id = s.run_id
-		GROUP BY r.id, r.model, r.created_at, r.currency ORDER BY r.id`)
+		GROUP BY r.id, r.model, r.created_at, r.calibration_end, r.currency ORDER BY r.id`)
 	out, err := collect(rows, err, func(sc *sql.Rows) (RunEquity, error) {
 		var e RunEquity
-		err := sc.Scan(&e.RunID, &e.Model, timeCol{&e.CreatedAt}, &e.Currency, &e.Customers, minorCol{&e.Equity}, &e.MeanAlive)
+		err := sc.Scan(&e.RunID, &e.Model, timeCol{&e.CreatedAt}, dateCol{&e.AsOf}, &e.Currency, &e.Customers, minorCol{&e.Equity}, &e.MeanAlive)
 		return e, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("equity by run: %w", err)
 	}
 	return out, nil
+}
+
+// LatestScoredRun returns the id of the latest model run that has scores,
+// 0 when none has.
+func (db *DB) LatestScoredRun(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT max(run_id) FROM scores`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("latest scored run: %w", err)
+	}
+	return id.Int64, nil
 }
 
 // RunCLVs returns the CLV (minor units) of every customer scored by run id.

@@ -430,4 +430,3 @@ func FitAccounts(ctx context.Context, db *store.DB, unit string, asOf time.Time)
 	}
 	return storeSBG(ctx, db, fit, "accounts", unit, start)
 }
-
