@@ -77,7 +77,14 @@ type ScoreJSON struct {
 	ExpectedSpend     json.Number `json:"expected_spend"`
 	CLV               json.Number `json:"clv"`
 	Currency          string      `json:"currency"`
+	// PAliveNote explains a P(alive) that would puzzle whoever reads it.
+	PAliveNote string `json:"p_alive_note,omitempty"`
 }
+
+// BGNBDAliveNote explains why BG/NBD gives P(alive) = 1 to a customer who
+// never bought again, however long ago the one purchase was.
+const BGNBDAliveNote = "BG/NBD lets a customer drop out only just after a repeat purchase, so one who never bought again has P(alive) = 1 however long ago they bought; " +
+	"a run of mbgnbd or paretonbd gives such customers a P(alive) that falls with time"
 
 // JSON returns the JSON form of s, a score of run runID in cur.
 func (s *Score) JSON(runID int64, cur Currency) ScoreJSON {

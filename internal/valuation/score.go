@@ -363,6 +363,17 @@ func scoreRows(ctx context.Context, db *store.DB, run *clientele.Run, rows []sco
 	run.ID, sum.RunID = id, id
 	run.Scoring = &scoring
 	sum.Scoring, sum.Warnings = scoring, warnings
+	if run.Model == "bgnbd" {
+		once := 0
+		for i := range rows {
+			if rows[i].x == 0 {
+				once++
+			}
+		}
+		if once > 0 {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%d customers never bought again: under BG/NBD their P(alive) is 1 however long ago they bought (it lets a customer drop out only after a repeat purchase); fit --model mbgnbd or paretonbd where that matters", once))
+		}
+	}
 	if sum.LifetimeUnknown > 0 {
 		why := "they diverge"
 		if delta == 0 {

@@ -157,6 +157,9 @@ func (s *Server) customer360(w http.ResponseWriter, r *http.Request) (any, error
 			return nil, err
 		}
 		j := sc.JSON(v.ScoreRun, cur)
+		if model, err := s.runModel(r.Context(), v.ScoreRun); err == nil && model == "bgnbd" && sc.ProbAlive == 1 {
+			j.PAliveNote = clientele.BGNBDAliveNote
+		}
 		out.Score = &j
 	}
 	out.Segments = v.Segments
@@ -169,15 +172,40 @@ func (s *Server) customer360(w http.ResponseWriter, r *http.Request) (any, error
 // runCurrency returns the currency of a model run; runs never change, so
 // the answer is kept.
 func (s *Server) runCurrency(ctx context.Context, runID int64) (clientele.Currency, error) {
-	if c, ok := s.runCurrencies.Load(runID); ok {
-		return c.(clientele.Currency), nil
-	}
-	run, err := s.db.Run(ctx, runID)
+	run, err := s.runOf(ctx, runID)
 	if err != nil {
 		return "", err
 	}
-	s.runCurrencies.Store(runID, run.Currency)
 	return run.Currency, nil
+}
+
+// runModel returns the model of a model run.
+func (s *Server) runModel(ctx context.Context, runID int64) (string, error) {
+	run, err := s.runOf(ctx, runID)
+	if err != nil {
+		return "", err
+	}
+	return run.Model, nil
+}
+
+// runOf returns the currency and model of a model run, kept: a run's
+// fit never changes (a deleted run's id is never reused).
+func (s *Server) runOf(ctx context.Context, runID int64) (runFacts, error) {
+	if c, ok := s.runs.Load(runID); ok {
+		return c.(runFacts), nil
+	}
+	run, err := s.db.Run(ctx, runID)
+	if err != nil {
+		return runFacts{}, err
+	}
+	f := runFacts{Currency: run.Currency, Model: run.Model}
+	s.runs.Store(runID, f)
+	return f, nil
+}
+
+type runFacts struct {
+	Currency clientele.Currency
+	Model    string
 }
 
 func (s *Server) customerTransactions(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -77,6 +78,38 @@ func TestRunScoresAPI(t *testing.T) {
 			for path, want := range map[string]int{"/api/v1/runs/999/scores": 404, "/api/v1/runs/x/scores": 400, "/api/v1/runs/1/scores?limit=0": 400, "/api/v1/runs": 200} {
 				if code, v := c.do("GET", path, ""); code != want {
 					t.Errorf("%s: %d %v, want %d", path, code, v, want)
+				}
+			}
+		})
+	}
+}
+
+// A one-time buyer under BG/NBD has P(alive) = 1 however long ago they
+// bought; the 360 view says why, so that an agent is not misled.
+func TestOneTimeBuyerNote(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			c, _ := start(t, b.DB)
+			for model, want := range map[string]bool{"bgnbd": true, "paretonbd": false} {
+				run, err := b.DB.CreateRun(ctx, clientele.Run{Source: "database", Model: model, Unit: "week", TimeZone: "UTC", Currency: "USD",
+					Params: map[string]float64{}, StdErrors: map[string]float64{}, Customers: 1, Converged: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = b.DB.Write(ctx, func(w *store.Writer) error {
+					if _, err := w.Customers(ctx, []clientele.Customer{{ID: "once"}}); err != nil {
+						return err
+					}
+					return w.Scores(ctx, run, []clientele.Score{{CustomerID: "once", ProbAlive: 1, CLV: 100}})
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, v := c.do("GET", "/api/v1/customers/once/360", "")
+				sc, _ := v["score"].(map[string]any)
+				if got := sc != nil && strings.Contains(fmt.Sprint(sc["p_alive_note"]), "never bought again"); got != want {
+					t.Errorf("%s: note %v, want %v (%v)", model, sc["p_alive_note"], want, sc)
 				}
 			}
 		})

@@ -42,7 +42,7 @@ type Server struct {
 	tokens  tokenCache
 	handler http.Handler
 
-	runCurrencies sync.Map // model run id → currency
+	runs sync.Map // model run id → runFacts
 }
 
 type metrics struct {

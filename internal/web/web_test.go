@@ -318,7 +318,7 @@ func TestScoreSegmentsAndEquity(t *testing.T) {
 			}
 			_, v = c.do("GET", "/api/v1/customers/c1/360", "")
 			score, _ := v["score"].(map[string]any)
-			if score == nil || score["clv"] != 123.45 || score["p_alive"] != 0.8 || score["expected_spend"] != 25.0 {
+			if score == nil || score["clv"] != 123.45 || score["p_alive"] != 0.8 || score["expected_spend"] != 25.0 || score["p_alive_note"] != nil {
 				t.Errorf("360 score: %v", v["score"])
 			}
 			if fmt.Sprint(v["segments"]) != "[vip]" {
