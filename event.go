@@ -2,6 +2,7 @@ package clientele
 
 import (
 	"encoding/json"
+	"reflect"
 	"time"
 	"unicode/utf8"
 )
@@ -42,4 +43,35 @@ func (e *Event) Validate() error {
 		}
 	}
 	return v.err("event")
+}
+
+// Differs names the fields in which e and f, the same event sent twice,
+// differ (properties compared as JSON values, not as text).
+func (e *Event) Differs(f *Event) []string {
+	var d []string
+	if e.Type != f.Type {
+		d = append(d, "type")
+	}
+	if !e.Time.Equal(f.Time) {
+		d = append(d, "time")
+	}
+	if !sameJSON(e.Properties, f.Properties) {
+		d = append(d, "properties")
+	}
+	return d
+}
+
+// sameJSON reports whether a and b hold the same JSON value; empty is {}.
+func sameJSON(a, b json.RawMessage) bool {
+	var va, vb any
+	if len(a) == 0 {
+		a = json.RawMessage("{}")
+	}
+	if len(b) == 0 {
+		b = json.RawMessage("{}")
+	}
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return string(a) == string(b)
+	}
+	return reflect.DeepEqual(va, vb)
 }

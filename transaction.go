@@ -2,6 +2,7 @@ package clientele
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -77,4 +78,26 @@ func (t *Transaction) LinesTotal() int64 {
 		s = SatAdd(s, SatMul(l.Quantity, l.UnitPrice))
 	}
 	return s
+}
+
+// Differs names the fields in which t and u, the same transaction sent
+// twice, differ: a repeated id with other content is kept as first stored,
+// and the sender should know what was not taken.
+func (t *Transaction) Differs(u *Transaction) []string {
+	var d []string
+	add := func(field string, differ bool) {
+		if differ {
+			d = append(d, field)
+		}
+	}
+	add("time", !t.Time.Equal(u.Time))
+	add("amount", t.Amount != u.Amount)
+	add("margin", (t.Margin == nil) != (u.Margin == nil) || (t.Margin != nil && *t.Margin != *u.Margin))
+	add("currency", t.Currency != u.Currency)
+	add("store", t.Store != u.Store)
+	add("channel", t.Channel != u.Channel)
+	add("payment_method", t.PaymentMethod != u.PaymentMethod)
+	add("quantity", t.Quantity != u.Quantity)
+	add("lines", !slices.Equal(t.Lines, u.Lines))
+	return d
 }

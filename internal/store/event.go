@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -67,4 +68,19 @@ func (db *DB) events(ctx context.Context, customerID string, n int) ([]clientele
 		return nil, fmt.Errorf("events of %s: %w", customerID, err)
 	}
 	return out, nil
+}
+
+// Event returns the customer's event id.
+func (db *DB) Event(ctx context.Context, customerID, id string) (*clientele.Event, error) {
+	e := clientele.Event{CustomerID: customerID, ID: id}
+	var props []byte
+	err := db.queryRow(ctx, `SELECT type, time, properties FROM events WHERE customer_id = $1 AND id = $2`, customerID, id).Scan(&e.Type, timeCol{&e.Time}, &props)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, clientele.Errorf(clientele.ENOTFOUND, "customer %q has no event %q", customerID, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("event %s of %s: %w", id, customerID, err)
+	}
+	e.Properties = json.RawMessage(props)
+	return &e, nil
 }

@@ -390,3 +390,16 @@ func (db *DB) attachLines(ctx context.Context, customerID string, txs []clientel
 	}
 	return scanLines(lrows, err, customerID, txs, idx)
 }
+
+// Transaction returns the customer's transaction id with its lines.
+func (db *DB) Transaction(ctx context.Context, customerID, id string) (*clientele.Transaction, error) {
+	rows, err := db.query(ctx, txSelect+` WHERE customer_id = $1 AND id = $2`, customerID, id)
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Transaction, error) { return scanTransaction(sc, customerID) })
+	if err != nil {
+		return nil, fmt.Errorf("transaction %s of %s: %w", id, customerID, err)
+	}
+	if len(out) == 0 {
+		return nil, clientele.Errorf(clientele.ENOTFOUND, "customer %q has no transaction %q", customerID, id)
+	}
+	return &out[0], db.attachLines(ctx, customerID, out)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"clientele"
 	"clientele/internal/store"
@@ -20,6 +21,11 @@ type itemResult struct {
 	ID     string     `json:"id,omitempty"`
 	Status string     `json:"status"` // created, duplicate or error
 	Error  *errorJSON `json:"error,omitempty"`
+	// Differs names the fields in which a duplicate differs from what is
+	// stored under its id (which is kept): "duplicate" alone hid that a
+	// corrected amount was not taken.
+	Differs []string `json:"differs,omitempty"`
+	Note    string   `json:"note,omitempty"`
 }
 
 type batchResult struct {
@@ -66,7 +72,7 @@ func readBatch(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, error
 // batch decodes each item, writes the valid ones in one transaction, and
 // reports each item's outcome by index. Invalid items do not stop the rest.
 func batch[T any](s *Server, w http.ResponseWriter, r *http.Request, kind string, decode func(json.RawMessage) (T, error), id func(*T) string,
-	write func(context.Context, *store.Writer, []T, []bool) error) (any, error) {
+	write func(context.Context, *store.Writer, []T, []bool) error, differs func(context.Context, *T) ([]string, error)) (any, error) {
 	items, err := readBatch(w, r)
 	if err != nil {
 		return nil, err
@@ -98,6 +104,14 @@ func batch[T any](s *Server, w http.ResponseWriter, r *http.Request, kind string
 			} else {
 				res.Results[i].Status = "duplicate"
 				res.Duplicates++
+				d, err := differs(r.Context(), &valid[j])
+				if err != nil {
+					return nil, err
+				}
+				if len(d) > 0 {
+					res.Results[i].Differs = d
+					res.Results[i].Note = "duplicate (differs: " + strings.Join(d, ", ") + "): the " + kind + " stored under this id is kept"
+				}
 			}
 		}
 	}
@@ -116,6 +130,13 @@ func (s *Server) postTransactions(w http.ResponseWriter, r *http.Request) (any, 
 		func(ctx context.Context, w *store.Writer, v []clientele.Transaction, c []bool) error {
 			_, err := w.Transactions(ctx, v, c)
 			return err
+		},
+		func(ctx context.Context, t *clientele.Transaction) ([]string, error) {
+			stored, err := s.db.Transaction(ctx, t.CustomerID, t.ID)
+			if err != nil {
+				return nil, err
+			}
+			return stored.Differs(t), nil
 		})
 }
 
@@ -126,5 +147,12 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) (any, error)
 		func(ctx context.Context, w *store.Writer, v []clientele.Event, c []bool) error {
 			_, err := w.Events(ctx, v, c)
 			return err
+		},
+		func(ctx context.Context, e *clientele.Event) ([]string, error) {
+			stored, err := s.db.Event(ctx, e.CustomerID, e.ID)
+			if err != nil {
+				return nil, err
+			}
+			return stored.Differs(e), nil
 		})
 }

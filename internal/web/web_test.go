@@ -170,6 +170,14 @@ func TestBatchesAndReads(t *testing.T) {
 			if err != nil || st.Transactions != 2 {
 				t.Errorf("stored %d transactions (%v), want 2", st.Transactions, err)
 			}
+			// A repeated id with other content says what differs; the same
+			// content again is a plain duplicate.
+			_, res = c.do("POST", "/api/v1/transactions", `[{"id":"t2","customer_id":"c1","time":"2024-05-02T10:00:00Z","amount":6},
+				{"id":"t2","customer_id":"c1","time":"2024-05-02T10:00:00Z","amount":5}]`)
+			r0, r1 := res["results"].([]any)[0].(map[string]any), res["results"].([]any)[1].(map[string]any)
+			if fmt.Sprint(r0["differs"]) != "[amount]" || !strings.Contains(fmt.Sprint(r0["note"]), "duplicate (differs: amount)") || r1["differs"] != nil {
+				t.Errorf("a changed duplicate: %v / %v", r0, r1)
+			}
 
 			code, res = c.do("POST", "/api/v1/events", `[{"id":"e1","customer_id":"c1","type":"web_visit","time":"2024-05-03T00:00:00Z","properties":{"page":"offers"}},
 				{"id":"e1","customer_id":"c1","type":"web_visit","time":"2024-05-03T00:00:00Z"}]`)
