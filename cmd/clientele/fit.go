@@ -66,6 +66,8 @@ accounts' open and close dates:
 			return a.withDB(ctx, func(db *store.DB) error {
 				var res *valuation.Result
 				var err error
+				done := a.busy("fitting " + model)
+				defer done()
 				switch {
 				case survival != "":
 					res, err = valuation.FitSurvivalFile(ctx, db, survival)
@@ -95,6 +97,7 @@ accounts' open and close dates:
 						return err
 					})
 				}
+				done()
 				if err != nil {
 					return err
 				}
@@ -198,11 +201,13 @@ duration_holdout and predicted_purchases_holdout too).`,
 				}
 				opt.RunID = run.ID
 				var s *valuation.ScoreSummary
+				done := a.busy(fmt.Sprintf("scoring the customers of run %d", run.ID))
 				err = out.run(a, run, opt.Horizon, func(each func(valuation.ScoreRow) error) error {
 					opt.Each = each
 					s, err = valuation.Score(cmd.Context(), db, opt)
 					return err
 				})
+				done()
 				if err != nil {
 					return err
 				}

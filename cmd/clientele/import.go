@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -175,20 +176,11 @@ func (a *app) importDir(ctx context.Context, dir string, f importFlags) error {
 		return err
 	}
 	defer db.Close()
-	// One bar over all the files: bytes of the files already done plus the
-	// current file's.
+	// One bar over all the files: ingest.Dir adds the rows and bytes of the
+	// files already done to the current file's (the bar mixed one file's
+	// rows with another's bytes, and predicted 55 hours).
 	progress, done := a.progress(dir, total)
-	if progress != nil {
-		var base, cur int64
-		var baseRows int64
-		opt.Progress = func(rows, bytes int64) {
-			if bytes < cur { // a new file has started
-				base += cur
-			}
-			cur = bytes
-			progress(baseRows+rows, base+bytes)
-		}
-	}
+	opt.Progress = progress
 	sums, err := ingest.Dir(ctx, db, dir, opt)
 	done()
 	if err != nil {
@@ -198,4 +190,43 @@ func (a *app) importDir(ctx context.Context, dir string, f importFlags) error {
 		a.printSummary(s)
 	}
 	return nil
+}
+
+// busy shows a spinner with what is being done and the time it has taken,
+// on a terminal, until the returned function is first called: fit, score and a
+// segment refresh on millions of customers take minutes, and said nothing.
+func (a *app) busy(what string) func() {
+	if !isTerminal(a.stderr) {
+		return func() {}
+	}
+	bar := progressbar.NewOptions(-1,
+		progressbar.OptionSetWriter(a.stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish())
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				bar.Add(1)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { // may be called more than once: deferred, and on success
+		once.Do(func() {
+			close(stop)
+			<-done
+			bar.Finish()
+		})
+	}
 }

@@ -74,7 +74,7 @@ func TestKorean(t *testing.T) {
 		t.Errorf("score in won from the products' costs:\n%s", out)
 	}
 
-	out, _ = kr("report", "migration", "--category", "라면", "--period", "2160h")
+	out, _ = kr("report", "migration", "--category", "라면", "--period", "90d")
 	var lines []string
 	for _, l := range strings.Split(out, "\n") {
 		if strings.HasPrefix(l, "신라면") || strings.HasPrefix(l, "진라면") || strings.HasPrefix(l, "너구리") || strings.HasPrefix(l, "BRAND") {
@@ -98,7 +98,12 @@ func TestKorean(t *testing.T) {
 		}
 	}
 
-	out, _ = kr("report", "migration", "--category", "라면", "--period", "2160h", "--format", "csv", "--bom")
+	// Periods in days, as the API's period_days; a Go duration still works.
+	if _, errOut, err := run(t, db, "report", "migration", "--category", "라면", "--period", "3x"); err == nil || !strings.Contains(errOut, "want days (182d)") {
+		t.Errorf("--period 3x: %v %s", err, errOut)
+	}
+	kr("report", "migration", "--category", "라면", "--period", "2160h")
+	out, _ = kr("report", "migration", "--category", "라면", "--period", "90d", "--format", "csv", "--bom")
 	if !strings.HasPrefix(out, "\uFEFFbrand,owner,margin_rate,") || !strings.Contains(out, "\n신라면,") || !strings.Contains(out, ",KRW\n") {
 		t.Errorf("CSV:\n%s", out)
 	}
@@ -107,13 +112,13 @@ func TestKorean(t *testing.T) {
 	// with one (CI installs fonts-nanum) it says nothing.
 	charts := t.TempDir()
 	t.Setenv("CLIENTELE_FONT", "/nonexistent/font.ttf")
-	_, errOut := kr("report", "migration", "--category", "라면", "--period", "2160h", "--out", charts)
+	_, errOut := kr("report", "migration", "--category", "라면", "--period", "90d", "--out", charts)
 	if !strings.Contains(errOut, "fonts-noto-cjk") || !strings.Contains(errOut, "CLIENTELE_FONT") {
 		t.Errorf("no warning without a Hangul font:\n%s", errOut)
 	}
 	if font := os.Getenv("CLIENTELE_TEST_CJK_FONT"); font != "" {
 		t.Setenv("CLIENTELE_FONT", font)
-		_, errOut = kr("report", "migration", "--category", "라면", "--period", "2160h", "--out", charts)
+		_, errOut = kr("report", "migration", "--category", "라면", "--period", "90d", "--out", charts)
 		if strings.Contains(errOut, "warning") {
 			t.Errorf("a warning with %s:\n%s", font, errOut)
 		}

@@ -15,7 +15,7 @@ func newMigrationCmd(a *app) *cobra.Command {
 	var opt report.MigrationOptions
 	var from, to string
 	cmd := &cobra.Command{
-		Use:   "migration --category CATEGORY [--period 4368h] [--from DATE] [--to DATE]",
+		Use:   "migration --category CATEGORY [--period 182d] [--from DATE] [--to DATE]",
 		Short: "Brand migration in a category: transition matrix, Markov projection, customers worth moving to a higher-margin brand",
 		Long: `Each customer's main brand of the category (the one with most spend) in every
 period, the brand-to-brand transition matrix between consecutive periods, its
@@ -54,7 +54,8 @@ holds whole periods only.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opt.Category, "category", "", "product category (required)")
-	fl.DurationVar(&opt.Period, "period", 26*7*24*time.Hour, "length of a period")
+	opt.Period = 182 * 24 * time.Hour
+	fl.Var(period{&opt.Period}, "period", "length of a period: days (182d), weeks (26w) or a duration")
 	fl.StringVar(&from, "from", "", "start of the window (default: two years before --to)")
 	fl.StringVar(&to, "to", "", "last day of the window (default: the day of the last transaction)")
 	fl.IntVar(&opt.Horizon, "horizon", 4, "periods to project")

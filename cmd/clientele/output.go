@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -116,4 +118,55 @@ func (a *app) writeReport(f reportFlags, r documented) error {
 		fmt.Fprintln(w, "wrote", p)
 	}
 	return nil
+}
+
+// period is a flag of a length of time in days, as the API's period_days
+// has it: "182d", "26w", or a Go duration ("4368h") as before.
+type period struct{ d *time.Duration }
+
+func (p period) String() string {
+	if p.d == nil {
+		return ""
+	}
+	days := p.d.Hours() / 24
+	if days == float64(int64(days)) {
+		return strconv.FormatInt(int64(days), 10) + "d"
+	}
+	return p.d.String()
+}
+
+func (p period) Set(s string) error {
+	d, err := parsePeriod(s)
+	if err != nil {
+		return err
+	}
+	*p.d = d
+	return nil
+}
+
+func (p period) Type() string { return "days" }
+
+// parsePeriod reads "182d", "26w" or a Go duration; it must be positive.
+func parsePeriod(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	if n, unit := strings.TrimRight(s, "dw"), strings.TrimLeft(s, "0123456789."); unit == "d" || unit == "w" {
+		v, err := strconv.ParseFloat(n, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q: want days (182d), weeks (26w) or a duration (4368h)", s)
+		}
+		if unit == "w" {
+			v *= 7
+		}
+		d = time.Duration(v * 24 * float64(time.Hour))
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("%q: want days (182d), weeks (26w) or a duration (4368h)", s)
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q: must be positive", s)
+	}
+	return d, nil
 }

@@ -110,8 +110,8 @@ func TestFitScoreReport(t *testing.T) {
 // The switching report on the worked example (Rust, Lemon & Zeithaml 2004):
 // shares of customer equity and the what-if of brand A.
 func TestReportSwitching(t *testing.T) {
-	out, errOut, err := run(t, storetest.SQLiteDSN(t), "report", "switching", "--survey", "testdata/rlz-survey.csv",
-		"--market", "testdata/rlz-market.json", "--what-if", "brand=A,driver=value,delta=0.2,spend=5000000@0;5000000@1", "--format", "json")
+	out, errOut, err := run(t, storetest.SQLiteDSN(t), "report", "switching", "--survey", "../../examples/switching/survey.csv",
+		"--market", "../../examples/switching/market.json", "--what-if", "brand=A,driver=value,delta=0.2,spend=5000000@0;5000000@1", "--format", "json")
 	if err != nil {
 		t.Fatalf("report switching: %v\n%s", err, errOut)
 	}
@@ -146,7 +146,7 @@ func TestReportSwitching(t *testing.T) {
 	// Without coefficients and without a chosen column, nothing to estimate from.
 	bare := filepath.Join(t.TempDir(), "m.json")
 	os.WriteFile(bare, []byte(`{"brands":[{"name":"A","contribution":100},{"name":"B","contribution":90},{"name":"C","contribution":80}],"discount_rate":0.1,"horizon_years":3,"market_size":1000}`), 0o644)
-	if _, errOut, err := run(t, storetest.SQLiteDSN(t), "report", "switching", "--survey", "testdata/rlz-survey.csv", "--market", bare); err == nil || !strings.Contains(errOut, "chosen") {
+	if _, errOut, err := run(t, storetest.SQLiteDSN(t), "report", "switching", "--survey", "../../examples/switching/survey.csv", "--market", bare); err == nil || !strings.Contains(errOut, "chosen") {
 		t.Errorf("no coefficients, no choices: %v %s", err, errOut)
 	}
 
@@ -159,7 +159,7 @@ func TestReportSwitching(t *testing.T) {
 			if _, errOut, err := run(t, db, "import", "switching-survey", broken); err == nil || !strings.Contains(errOut, "line 3") {
 				t.Errorf("broken survey: %v\n%s", err, errOut)
 			}
-			if out, _, err := run(t, db, "import", "survey", "testdata/rlz-survey.csv", "--name", "rlz", "--market", "testdata/rlz-market.json"); err != nil ||
+			if out, _, err := run(t, db, "import", "survey", "../../examples/switching/survey.csv", "--name", "rlz", "--market", "../../examples/switching/market.json"); err != nil ||
 				!strings.Contains(out, "survey rlz:") {
 				t.Fatalf("import survey: %v\n%s", err, out)
 			}

@@ -78,7 +78,8 @@ join and leave is kept in the customer's history.`,
 	create.Flags().StringVar(&level, "level", "customer_group", "customer_group or key_account")
 	create.Flags().StringVar(&preset, "preset", "", "create ready-made segments: rfm")
 	create.Flags().BoolVar(&refreshNow, "refresh", true, "compute the members now")
-	create.Flags().DurationVar(&window, "window", 365*24*time.Hour, "window of activity.spend_by_category and spend_by_brand")
+	window = 365 * 24 * time.Hour
+	create.Flags().Var(period{&window}, "window", "window of activity.spend_by_category and spend_by_brand: days (365d), weeks or a duration")
 	create.Flags().StringVar(&asOf, "as-of", "", "compute the members as of this day: ages, recency and the window end there (default: the day of the last transaction)")
 
 	list := &cobra.Command{
@@ -164,7 +165,8 @@ join and leave is kept in the customer's history.`,
 			})
 		},
 	}
-	refresh.Flags().DurationVar(&window, "window", 365*24*time.Hour, "window of activity.spend_by_category and spend_by_brand")
+	window = 365 * 24 * time.Hour
+	refresh.Flags().Var(period{&window}, "window", "window of activity.spend_by_category and spend_by_brand: days (365d), weeks or a duration")
 	refresh.Flags().StringVar(&asOf, "as-of", "", "compute the members as of this day: ages, recency and the window end there (default: the day of the last transaction)")
 	cmd.AddCommand(create, list, show, del, members, refresh)
 	return cmd
@@ -184,12 +186,16 @@ func (a *app) refreshSegments(cmd *cobra.Command, db *store.DB, names []string, 
 	if err != nil {
 		return err
 	}
+	done := a.busy("loading the customers' variables")
 	ins, err := segment.Inputs(ctx, db, clientele.Currency(a.currency), window, now)
+	done()
 	if err != nil {
 		return err
 	}
 	loaded := time.Since(start)
+	done = a.busy(fmt.Sprintf("evaluating %d customers", len(ins)))
 	res, err := segment.Refresh(ctx, db, ins, names, now)
+	done()
 	if err != nil {
 		return err
 	}

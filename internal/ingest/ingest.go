@@ -616,11 +616,24 @@ func Dir(ctx context.Context, db *store.DB, dir string, opt Options) ([]*Summary
 	}
 	var out []*Summary
 	err = db.Write(ctx, func(w *store.Writer) error {
+		// Progress over the whole directory: the rows and bytes of the files
+		// done before the current one's.
+		var rowsDone, bytesDone int64
 		for _, f := range files {
 			o := opt
 			o.Format = ""
 			o.RejectPath = ""
+			if opt.Progress != nil {
+				r0, b0 := rowsDone, bytesDone
+				o.Progress = func(rows, bytes int64) { opt.Progress(r0+rows, b0+bytes) }
+			}
 			s, err := FileTx(ctx, w, f.Kind, f.Path, o)
+			if s != nil {
+				rowsDone += s.Rows
+			}
+			if st, err := os.Stat(f.Path); err == nil {
+				bytesDone += st.Size()
+			}
 			if err != nil {
 				if s != nil {
 					out = append(out, s)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -374,5 +375,42 @@ func TestImportRepeatsAcrossBatches(t *testing.T) {
 				t.Errorf("%d transactions, %d customers; want %d, 1000", s.Transactions, s.Customers, n)
 			}
 		})
+	}
+}
+
+// A directory import reports progress over all its files: rows and bytes
+// never go back when the next file starts, and the bytes end at the
+// files' total (one file's rows were drawn against another's bytes).
+func TestDirProgress(t *testing.T) {
+	db := storetest.Open(t)[0].DB
+	dir := t.TempDir()
+	var total int64
+	for name, body := range map[string]string{
+		"customers.csv":    "id,name\nc1,Ann\nc2,Bo\n",
+		"transactions.csv": "id,customer_id,time,amount\nt1,c1,2024-01-01,5\nt2,c2,2024-01-02,6\nt3,c2,2024-01-03,7\n",
+		"events.ndjson":    `{"id":"e1","customer_id":"c1","type":"visit","time":"2024-01-01T00:00:00Z"}` + "\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		total += int64(len(body))
+	}
+	var mu sync.Mutex
+	var rows, bytes []int64
+	_, err := ingest.Dir(context.Background(), db, dir, ingest.Options{Progress: func(r, b int64) {
+		mu.Lock()
+		rows, bytes = append(rows, r), append(bytes, b)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(rows); i++ {
+		if rows[i] < rows[i-1] || bytes[i] < bytes[i-1] {
+			t.Fatalf("progress went back: rows %v, bytes %v", rows, bytes)
+		}
+	}
+	if len(bytes) == 0 || bytes[len(bytes)-1] != total || rows[len(rows)-1] != 6 {
+		t.Errorf("progress ends at %v rows, %v bytes; want 6 rows, %d bytes", rows, bytes, total)
 	}
 }
