@@ -405,6 +405,24 @@ type prediction struct{ alive, expected, dert, lifetime, holdout float64 }
 
 type history struct{ x, tx, T int32 }
 
+// dedupe returns the distinct keys of n items, in the order first met, and
+// for each item the index of its key among them.
+func dedupe[K comparable](n int, key func(i int) K) (distinct []K, which []int32) {
+	index := make(map[K]int32, n/4)
+	which = make([]int32, n)
+	for i := range n {
+		k := key(i)
+		j, ok := index[k]
+		if !ok {
+			j = int32(len(distinct))
+			index[k] = j
+			distinct = append(distinct, k)
+		}
+		which[i] = j
+	}
+	return distinct, which
+}
+
 type predictOptions struct {
 	horizon float64 // in the unit
 	delta   float64 // continuous discount rate per unit
@@ -416,40 +434,17 @@ type predictOptions struct {
 // diverge, and is NaN) and the expected purchases in the holdout period for
 // every distinct history in days, on all cores: values holds them and
 // which[i] is the history of rows[i].
-func predict(model purchaseModel, rows []scoreRow, unit float64, o predictOptions) (values []prediction, which []int32) {
-	index := make(map[history]int32, len(rows)/4)
-	var distinct []history
-	which = make([]int32, len(rows))
-	for i, r := range rows {
-		h := history{r.x, r.tx, r.T}
-		j, ok := index[h]
-		if !ok {
-			j = int32(len(distinct))
-			index[h] = j
-			distinct = append(distinct, h)
-		}
-		which[i] = j
-	}
+func predict(model purchaseModel, rows []scoreRow, unit float64, o predictOptions) ([]prediction, []int32) {
+	distinct, which := dedupe(len(rows), func(i int) history { r := &rows[i]; return history{r.x, r.tx, r.T} })
 	// The lifetime factor of an alive customer, per distinct (x, T).
 	type age struct{ x, T int32 }
 	fm, factored := model.(aliveFactored)
 	factored = factored && o.delta > 0
 	var factor []float64
-	ages := map[age]int32{}
 	var ageOf []int32
 	if factored {
 		var list []age
-		ageOf = make([]int32, len(distinct))
-		for j, h := range distinct {
-			k := age{h.x, h.T}
-			i, ok := ages[k]
-			if !ok {
-				i = int32(len(list))
-				ages[k] = i
-				list = append(list, k)
-			}
-			ageOf[j] = i
-		}
+		list, ageOf = dedupe(len(distinct), func(j int) age { return age{distinct[j].x, distinct[j].T} })
 		factor = make([]float64, len(list))
 		parallel.Chunks(len(list), 0, 0, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
@@ -457,7 +452,7 @@ func predict(model purchaseModel, rows []scoreRow, unit float64, o predictOption
 			}
 		})
 	}
-	values = make([]prediction, len(distinct))
+	values := make([]prediction, len(distinct))
 	parallel.Chunks(len(distinct), 0, 0, func(_, lo, hi int) {
 		for j := lo; j < hi; j++ {
 			h := distinct[j]

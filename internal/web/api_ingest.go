@@ -28,6 +28,12 @@ type itemResult struct {
 	Note    string   `json:"note,omitempty"`
 }
 
+// fail marks the item refused with err.
+func (r *itemResult) fail(err error) {
+	r.Status = "error"
+	r.Error = &errorJSON{Code: clientele.ErrorCode(err), Message: clientele.ErrorMessage(err), Details: clientele.ErrorDetails(err)}
+}
+
 type batchResult struct {
 	Created    int          `json:"created"`
 	Duplicates int          `json:"duplicates"`
@@ -84,8 +90,7 @@ func batch[T any](s *Server, w http.ResponseWriter, r *http.Request, kind string
 		v, err := decode(raw)
 		res.Results[i] = itemResult{Index: i, ID: id(&v)}
 		if err != nil {
-			res.Results[i].Status = "error"
-			res.Results[i].Error = &errorJSON{Code: clientele.ErrorCode(err), Message: clientele.ErrorMessage(err), Details: clientele.ErrorDetails(err)}
+			res.Results[i].fail(err)
 			res.Errors++
 			continue
 		}

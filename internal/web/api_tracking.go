@@ -106,8 +106,7 @@ func (s *Server) trackBatch(w http.ResponseWriter, r *http.Request) (any, error)
 		}
 		res.Results[i] = itemResult{Index: i, ID: m.MessageID}
 		if err != nil {
-			res.Results[i].Status = "error"
-			res.Results[i].Error = &errorJSON{Code: clientele.ErrorCode(err), Message: clientele.ErrorMessage(err), Details: clientele.ErrorDetails(err)}
+			res.Results[i].fail(err)
 			res.Errors++
 			continue
 		}
