@@ -73,6 +73,9 @@ func (s *Server) trackOne(typ string) apiFunc {
 			return nil, err
 		}
 		m, err := ingest.DecodeTrackingMessage(b, typ, s.cfg.Currency, s.cfg.Location, time.Now())
+		if err == nil {
+			err = precheck(&m)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -147,16 +150,11 @@ func precheck(m *ingest.TrackingMessage) error {
 	return c.Validate()
 }
 
-// applyTracking applies the messages in one transaction and fills in
-// their results at where. A write that fails (an e-mail address another
+// applyTracking applies the messages, checked by precheck, in one
+// transaction and fills in their results at where. A write that fails (an e-mail address another
 // customer holds, say) fails the batch, naming the message.
 func (s *Server) applyTracking(ctx context.Context, msgs []ingest.TrackingMessage, where []int, res *trackingResult) (any, error) {
 	if len(msgs) > 0 {
-		if len(where) == 1 && len(res.Results) == 1 {
-			if err := precheck(&msgs[0]); err != nil {
-				return nil, err
-			}
-		}
 		status := make([]string, len(msgs))
 		err := s.db.Write(ctx, func(w *store.Writer) error {
 			for i := range msgs {
