@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"clientele"
 	"clientele/internal/store"
@@ -130,6 +131,27 @@ func (r *SegmentsReport) Document() (*Document, error) {
 	bars.Color = actualColor
 	bars.LineStyle.Width = 0
 	p.Add(plotter.NewGrid(), bars)
+	// Each bar's value at its end, and room for it: the largest bar ran
+	// into the border.
+	top := 0.0
+	var ends plotter.XYs
+	var texts []string
+	for i, v := range vals {
+		top = math.Max(top, v)
+		ends = append(ends, plotter.XY{X: math.Max(v, 0), Y: float64(i)})
+		texts = append(texts, MoneyText(v, r.Currency))
+	}
+	if labels, err := plotter.NewLabels(plotter.XYLabels{XYs: ends, Labels: texts}); err == nil {
+		for i := range labels.TextStyle {
+			labels.TextStyle[i].YAlign = draw.YCenter
+		}
+		labels.Offset = vg.Point{X: vg.Points(4)}
+		p.Add(labels)
+	}
+	p.X.Min = math.Min(0, p.X.Min)
+	if top > 0 {
+		p.X.Max = top * 1.3
+	}
 	p.NominalY(names...)
 	h := vg.Length(len(names))*vg.Points(20) + 1.5*vg.Inch
 	d.Charts = append(d.Charts, Chart{Name: "segments", Title: p.Title.Text, Width: 8 * vg.Inch, Height: h, Plot: p})
