@@ -8,6 +8,9 @@ import "context"
 type Principal struct {
 	TokenID   int64
 	TokenName string
+	UserID    int64  // 0 for a service token
+	UserName  string // "" for a service token
+	Role      string
 }
 
 type principalKey struct{}

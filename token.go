@@ -6,9 +6,16 @@ import (
 )
 
 // Token is an API token's record; the secret itself is never stored.
+// A token belongs to a user and acts with the user's role; a service token
+// (an integrator's write key, say) belongs to no user and has a role of its
+// own.
 type Token struct {
 	ID        int64
 	Name      string
+	UserID    int64  // 0 for a service token
+	UserName  string // "" for a service token
+	Role      string // the user's role, or the service token's
+	Disabled  bool   // the token's user is disabled
 	CreatedAt time.Time
 	LastUsed  time.Time // zero if never used
 	Revoked   bool

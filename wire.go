@@ -28,15 +28,25 @@ func AmountJSON(minor int64, cur Currency) json.Number {
 
 // UserJSON is the JSON form of a User.
 type UserJSON struct {
-	ID        int64  `json:"id"`
-	Name      string `json:"name"`
-	Role      string `json:"role"`
-	CreatedAt any    `json:"created_at"`
+	ID          int64    `json:"id"`
+	Name        string   `json:"name"`
+	DisplayName string   `json:"display_name"`
+	Department  string   `json:"department"`
+	Role        string   `json:"role"`
+	Scopes      []string `json:"scopes"`
+	Disabled    bool     `json:"disabled"`
+	HasPassword bool     `json:"has_password"`
+	CreatedAt   any      `json:"created_at"`
 }
 
 // JSON returns the JSON form of u, its times in loc.
 func (u *User) JSON(loc *time.Location) UserJSON {
-	return UserJSON{ID: u.ID, Name: u.Name, Role: u.Role, CreatedAt: TimeJSON(u.CreatedAt, loc)}
+	scopes := u.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	return UserJSON{ID: u.ID, Name: u.Name, DisplayName: u.DisplayName, Department: u.Department, Role: u.Role, Scopes: scopes,
+		Disabled: u.Disabled, HasPassword: u.HasPassword, CreatedAt: TimeJSON(u.CreatedAt, loc)}
 }
 
 // IdentityJSON is the JSON form of an Identity, without its customer.

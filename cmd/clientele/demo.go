@@ -22,8 +22,12 @@ import (
 // managers and the segments they own, computed as of the end of the
 // simulated data.
 func demoSegments(ctx context.Context, db *store.DB, cur clientele.Currency, asOf time.Time) error {
-	for _, u := range []struct{ name, role string }{{"hana", "cco"}, {"yuna", "customer_manager"}, {"minho", "customer_manager"}} {
-		if _, err := db.CreateUser(ctx, u.name, u.role); err != nil {
+	for _, u := range []clientele.User{
+		{Name: "hana", DisplayName: "Hana Kim", Department: "customer management", Role: "cco"},
+		{Name: "yuna", DisplayName: "Yuna Park", Department: "customer management", Role: "customer_manager"},
+		{Name: "minho", DisplayName: "Minho Lee", Department: "customer management", Role: "customer_manager"},
+	} {
+		if _, err := db.CreateUser(ctx, u, ""); err != nil {
 			return err
 		}
 	}
@@ -118,7 +122,7 @@ starts from a new database at DIR/clientele.db.`,
 				} else if err := a.writeReport(reportFlags{format: "table"}, vals); err != nil {
 					return err
 				}
-				token, err := db.CreateToken(ctx, "demo")
+				token, err := db.CreateUserToken(ctx, "demo", "hana") // the Chief Customer Officer
 				if err != nil {
 					return err
 				}
@@ -128,7 +132,7 @@ Clientele demo is ready (built in %.1fs).
 
   API:      http://%s/api/v1
   OpenAPI:  http://%s/api/v1/openapi.json
-  Token:    %s
+  Token:    %s (user hana, the Chief Customer Officer)
 
 Try:
   curl -H 'Authorization: Bearer %s' http://%s/api/v1/customers/C00000001/360

@@ -33,6 +33,7 @@ func main() {
 
 // app holds the global settings and what commands share.
 type app struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	dsn            string
 	tz             string
@@ -51,7 +52,7 @@ func env(name, def string) string {
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	a := &app{stdout: stdout, stderr: stderr}
+	a := &app{stdin: os.Stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Version: version(),
 		Use:     "clientele",

@@ -68,7 +68,7 @@ func TestServe(t *testing.T) {
 	if _, errOut, err := run(t, db, "import", "transactions", master); err != nil {
 		t.Fatalf("import: %v\n%s", err, errOut)
 	}
-	token, _, err := run(t, db, "token", "create", "--name", "test")
+	token, _, err := run(t, db, "token", "create", "--name", "test", "--role", "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestVersionAndRevoke(t *testing.T) {
 	if out, _, err := run(t, db, "--version"); err != nil || !strings.HasPrefix(out, "clientele version ") || !strings.Contains(out, "go1.") {
 		t.Errorf("--version: %q, %v", out, err)
 	}
-	if _, errOut, err := run(t, db, "token", "create", "--name", "ci"); err != nil {
+	if _, errOut, err := run(t, db, "token", "create", "--name", "ci", "--role", "admin"); err != nil {
 		t.Fatalf("token create: %v\n%s", err, errOut)
 	}
 	if out, _, err := run(t, db, "token", "revoke", "1"); err != nil || !strings.Contains(out, "token 1 revoked") {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,14 +14,29 @@ import (
 
 func newTokenCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke API tokens"}
-	var name string
+	var name, user, role string
 	create := &cobra.Command{
-		Use:   "create --name NAME",
+		Use:   "create --name NAME (--user USER | --role ROLE)",
 		Short: "Create an API token and print it once (only its hash is stored)",
-		Args:  cobra.NoArgs,
+		Long: `Create an API token and print it once; only its hash is stored.
+
+With --user the token belongs to a user and acts with the user's role,
+whatever that becomes, until it is revoked or the user disabled. Without
+one it is a service token with a role of its own: --role integrator for
+a shop's or an SDK's write key.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if (user == "") == (role == "") {
+				return clientele.Errorf(clientele.EINVALID, "give --user USER (a user's token) or --role ROLE (a service token, e.g. --role integrator)")
+			}
 			return a.withDB(cmd.Context(), func(db *store.DB) error {
-				secret, err := db.CreateToken(cmd.Context(), name)
+				var secret string
+				var err error
+				if user != "" {
+					secret, err = db.CreateUserToken(cmd.Context(), name, user)
+				} else {
+					secret, err = db.CreateServiceToken(cmd.Context(), name, role)
+				}
 				if err != nil {
 					return err
 				}
@@ -30,6 +46,8 @@ func newTokenCmd(a *app) *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "what the token is for (required)")
+	create.Flags().StringVar(&user, "user", "", "the user the token belongs to")
+	create.Flags().StringVar(&role, "role", "", "a service token's role: "+strings.Join(clientele.Roles, ", "))
 	create.MarkFlagRequired("name")
 	list := &cobra.Command{
 		Use:   "list",
@@ -51,9 +69,16 @@ func newTokenCmd(a *app) *cobra.Command {
 					if t.Revoked {
 						state = "revoked"
 					}
-					rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.Name, t.CreatedAt.In(a.loc).Format(time.DateTime), used, state})
+					if t.Disabled && !t.Revoked {
+						state = "user disabled"
+					}
+					owner := t.UserName
+					if owner == "" {
+						owner = "(service)"
+					}
+					rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.Name, owner, t.Role, t.CreatedAt.In(a.loc).Format(time.DateTime), used, state})
 				}
-				return writeTable(a.stdout, []string{"ID", "NAME", "CREATED", "LAST USED", "STATE"}, rows)
+				return writeTable(a.stdout, []string{"ID", "NAME", "USER", "ROLE", "CREATED", "LAST USED", "STATE"}, rows)
 			})
 		},
 	}

@@ -67,7 +67,7 @@ func TestRefresh(t *testing.T) {
 			if _, err := ingest.Dir(ctx, b.DB, dir, ingest.Options{}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := b.DB.CreateUser(ctx, "yuna", "customer_manager"); err != nil {
+			if _, err := b.DB.CreateUser(ctx, clientele.User{Name: "yuna", Role: "customer_manager"}, ""); err != nil {
 				t.Fatal(err)
 			}
 			for _, s := range []clientele.Segment{

@@ -32,7 +32,7 @@ func TestEquityAndSegmentValues(t *testing.T) {
 		if d := eq[0].MeanAlive - 0.7; d > 1e-12 || d < -1e-12 {
 			t.Errorf("mean P(alive) %v", eq[0].MeanAlive)
 		}
-		if _, err := db.CreateUser(ctx, "kim", "customer_manager"); err != nil {
+		if _, err := db.CreateUser(ctx, clientele.User{Name: "kim", Role: "customer_manager"}, ""); err != nil {
 			t.Fatal(err)
 		}
 		s, err := db.CreateSegment(ctx, clientele.Segment{Name: "ab", Definition: "true", Owner: "kim"})

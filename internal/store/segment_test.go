@@ -13,7 +13,7 @@ import (
 func TestSegments(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		if _, err := db.CreateUser(ctx, "kim", "customer_manager"); err != nil {
+		if _, err := db.CreateUser(ctx, clientele.User{Name: "kim", Role: "customer_manager"}, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Write(ctx, func(w *store.Writer) error {

@@ -86,7 +86,8 @@ func (s *Server) verify(ctx context.Context, secret string) (*clientele.Principa
 		clear(s.tokens.entries)
 	}
 	touch := now.Sub(e.lastSeen) > touchEvery
-	e = tokenEntry{who: &clientele.Principal{TokenID: tok.ID, TokenName: tok.Name}, until: now.Add(tokenTTL), lastSeen: e.lastSeen}
+	e = tokenEntry{who: &clientele.Principal{TokenID: tok.ID, TokenName: tok.Name, UserID: tok.UserID, UserName: tok.UserName, Role: tok.Role},
+		until: now.Add(tokenTTL), lastSeen: e.lastSeen}
 	if touch {
 		e.lastSeen = now
 	}
