@@ -82,6 +82,12 @@ func TestScoreOut(t *testing.T) {
 				}
 				holdout += v["frequency_holdout"]
 				predicted += v["predicted_purchases_holdout"]
+				// Fader, Hardie & Lee (2005), "Counting your customers the
+				// easy way", p. 280: E[Y(39) | x = 2, t_x = 30.43, T = 38.86]
+				// = 1.226 (customer 00004 of the CDNOW sample).
+				if r[0] == "00004" && (v["frequency"] != 2 || math.Abs(v["predicted_purchases_holdout"]-1.226) > 0.0005) {
+					t.Errorf("customer 00004: %v, want E[Y(39)] = 1.226", r)
+				}
 			}
 			// The holdout columns are the data's and the model's: 1,882
 			// purchase days were made in the 39 weeks, and BG/NBD fitted on
