@@ -151,8 +151,9 @@ func precheck(m *ingest.TrackingMessage) error {
 }
 
 // applyTracking applies the messages, checked by precheck, in one
-// transaction and fills in their results at where. A write that fails (an e-mail address another
-// customer holds, say) fails the batch, naming the message.
+// transaction and fills in their results at where. A write that fails (an
+// e-mail address another customer holds, say) fails the batch, naming the
+// message.
 func (s *Server) applyTracking(ctx context.Context, msgs []ingest.TrackingMessage, where []int, res *trackingResult) (any, error) {
 	if len(msgs) > 0 {
 		status := make([]string, len(msgs))
