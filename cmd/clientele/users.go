@@ -134,7 +134,7 @@ A user without a password uses API tokens only (clientele token create --user).`
 	}
 	setRole := &cobra.Command{
 		Use:   "set-role NAME ROLE",
-		Short: "Give a user another role; its tokens act with it at once",
+		Short: "Give a user another role; its tokens act with it from their next use (a running server: within 30 s)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withDB(cmd.Context(), func(db *store.DB) error {

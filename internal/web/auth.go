@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -99,4 +100,22 @@ func (s *Server) verify(ctx context.Context, secret string) (*clientele.Principa
 		}
 	}
 	return e.who, nil
+}
+
+// authorize lets through a request whose principal has a role the route
+// admits, and answers 403 to any other: the one place where who may call
+// what is decided.
+func (s *Server) authorize(rt route, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := clientele.PrincipalFromContext(r.Context())
+		if p == nil || !slices.Contains(rt.allow, p.Role) {
+			role := "none"
+			if p != nil {
+				role = p.Role
+			}
+			s.writeError(w, r, clientele.Errorf(clientele.EFORBIDDEN, "role %s may not %s %s (allowed: %s)", role, rt.method, rt.pattern, strings.Join(rt.allow, ", ")))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -55,3 +55,25 @@ func BenchmarkCustomer360(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkForbidden is a request the authorisation layer refuses: token
+// verification (cached) and the policy decision, with the JSON 403, and no
+// handler — the cost the access system adds to every request.
+func BenchmarkForbidden(b *testing.B) {
+	db := storetest.Open(b)[0].DB
+	tok, err := db.CreateServiceToken(context.Background(), "bench", "brand_manager")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := web.New(db, web.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	req := httptest.NewRequest("GET", "/api/v1/customers/c1/360", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusForbidden {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}

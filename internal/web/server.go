@@ -76,12 +76,40 @@ func New(db *store.DB, cfg Config, log *slog.Logger) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// route is one entry of the route table: a method and pattern, and the
-// handler, made from an apiFunc by adapt or from a pageFunc by adaptPage.
+// route is one entry of the route table: a method and pattern, the
+// handler, made from an apiFunc by adapt or from a pageFunc by adaptPage,
+// and the roles that may call it.
 type route struct {
 	method, pattern string
 	h               http.Handler
+	allow           roles
 }
+
+// roles is the set of roles a route admits. Until the field filtering and
+// scopes of the access system exist (issue 14), a route that shows one
+// customer's personal data, or lists customers, admits only the roles that
+// may see any customer's; the others get 403.
+type roles []string
+
+var (
+	everyone = roles(clientele.Roles)
+	// staff is every person: everyone but an integrator's service token.
+	staff = roles{"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"}
+	// aggregates read reports and segments, never a customer's contact
+	// details.
+	aggregates = roles{"admin", "cco", "customer_manager", "brand_manager", "analyst"}
+	// allCustomers see any customer and list them.
+	allCustomers = roles{"admin", "cco"}
+	// serving see one customer at a time, by id or identity: the
+	// call-centre agent.
+	serving = roles{"admin", "cco", "agent"}
+	// profileWriters create and change customers' profiles.
+	profileWriters = roles{"admin", "cco", "integrator"}
+	// feeders write facts: transactions, events, tracking messages.
+	feeders = roles{"admin", "integrator"}
+	// modellers read model runs.
+	modellers = roles{"admin", "cco", "analyst"}
+)
 
 // Routes lists every route as "METHOD PATTERN", for the OpenAPI test.
 func (s *Server) Routes() []string {
@@ -92,48 +120,63 @@ func (s *Server) Routes() []string {
 	return out
 }
 
-// table is the whole route table. Every route requires a token.
+// Policies returns the roles each route admits, by "METHOD PATTERN".
+func (s *Server) Policies() map[string][]string {
+	out := map[string][]string{}
+	for _, rt := range s.table() {
+		out[rt.method+" "+rt.pattern] = rt.allow
+	}
+	return out
+}
+
+// table is the whole route table. Every route requires a token, and says
+// which roles may call it.
 func (s *Server) table() []route {
 	return []route{
-		{"GET", "/healthz", s.adapt(s.healthz)},
-		{"GET", "/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})},
-		{"GET", "/api/v1/openapi.json", s.adapt(s.openapi)},
-		{"GET", "/api/v1/stats", s.adapt(s.stats)},
-		{"GET", "/api/v1/customers", s.adapt(s.listCustomers)},
-		{"GET", "/api/v1/customers/{id}", s.adapt(s.getCustomer)},
-		{"PUT", "/api/v1/customers/{id}", s.adapt(s.putCustomer)},
-		{"GET", "/api/v1/customers/{id}/360", s.adapt(s.customer360)},
-		{"GET", "/api/v1/customers/{id}/transactions", s.adapt(s.customerTransactions)},
-		{"GET", "/api/v1/identities/{kind}/{value}", s.adapt(s.identity)},
-		{"POST", "/api/v1/transactions", s.adapt(s.postTransactions)},
-		{"POST", "/api/v1/events", s.adapt(s.postEvents)},
-		{"GET", "/api/v1/segments", s.adapt(s.listSegments)},
-		{"GET", "/api/v1/segments/{name}/members", s.adapt(s.segmentMembers)},
-		{"POST", "/v1/batch", s.adapt(s.trackBatch)},
-		{"POST", "/v1/track", s.adapt(s.trackOne("track"))},
-		{"POST", "/v1/identify", s.adapt(s.trackOne("identify"))},
-		{"POST", "/v1/alias", s.adapt(s.trackOne("alias"))},
-		{"POST", "/v1/page", s.adapt(s.trackOne("page"))},
-		{"POST", "/v1/screen", s.adapt(s.trackOne("screen"))},
-		{"POST", "/v1/group", s.adapt(s.trackOne("group"))},
-		{"PATCH", "/api/v1/customers/{id}", s.adapt(s.patchCustomer)},
-		{"GET", "/api/v1/runs", s.adapt(s.listRuns)},
-		{"GET", "/api/v1/runs/{id}", s.adapt(s.getRun)},
-		{"GET", "/api/v1/runs/{id}/scores", s.adapt(s.runScores)},
-		{"GET", "/api/v1/reports/equity", s.adapt(s.equityReport)},
-		{"GET", "/api/v1/reports/segments", s.adapt(s.segmentsReport)},
-		{"GET", "/api/v1/reports/profitability", s.adapt(s.profitabilityReport)},
-		{"GET", "/api/v1/reports/migration", s.adapt(s.migrationReport)},
-		{"GET", "/api/v1/reports/switching", s.adapt(s.switchingReport)},
-		{"GET", "/api/v1/switching-surveys", s.adapt(s.listSwitchingSurveys)},
-		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.adapt(s.reportChart)},
+		{"GET", "/healthz", s.adapt(s.healthz), everyone},
+		{"GET", "/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}), everyone},
+		{"GET", "/api/v1/openapi.json", s.adapt(s.openapi), everyone},
+		{"GET", "/api/v1/stats", s.adapt(s.stats), aggregates},
+		{"GET", "/api/v1/customers", s.adapt(s.listCustomers), allCustomers},
+		{"GET", "/api/v1/customers/{id}", s.adapt(s.getCustomer), serving},
+		{"PUT", "/api/v1/customers/{id}", s.adapt(s.putCustomer), profileWriters},
+		{"GET", "/api/v1/customers/{id}/360", s.adapt(s.customer360), serving},
+		{"GET", "/api/v1/customers/{id}/transactions", s.adapt(s.customerTransactions), serving},
+		{"GET", "/api/v1/identities/{kind}/{value}", s.adapt(s.identity), serving},
+		{"POST", "/api/v1/transactions", s.adapt(s.postTransactions), feeders},
+		{"POST", "/api/v1/events", s.adapt(s.postEvents), feeders},
+		{"GET", "/api/v1/segments", s.adapt(s.listSegments), aggregates},
+		{"GET", "/api/v1/segments/{name}/members", s.adapt(s.segmentMembers), allCustomers},
+		{"POST", "/v1/batch", s.adapt(s.trackBatch), feeders},
+		{"POST", "/v1/track", s.adapt(s.trackOne("track")), feeders},
+		{"POST", "/v1/identify", s.adapt(s.trackOne("identify")), feeders},
+		{"POST", "/v1/alias", s.adapt(s.trackOne("alias")), feeders},
+		{"POST", "/v1/page", s.adapt(s.trackOne("page")), feeders},
+		{"POST", "/v1/screen", s.adapt(s.trackOne("screen")), feeders},
+		{"POST", "/v1/group", s.adapt(s.trackOne("group")), feeders},
+		{"PATCH", "/api/v1/customers/{id}", s.adapt(s.patchCustomer), profileWriters},
+		{"GET", "/api/v1/runs", s.adapt(s.listRuns), modellers},
+		{"GET", "/api/v1/runs/{id}", s.adapt(s.getRun), modellers},
+		{"GET", "/api/v1/runs/{id}/scores", s.adapt(s.runScores), allCustomers},
+		{"GET", "/api/v1/reports/equity", s.adapt(s.equityReport), aggregates},
+		{"GET", "/api/v1/reports/segments", s.adapt(s.segmentsReport), aggregates},
+		{"GET", "/api/v1/reports/profitability", s.adapt(s.profitabilityReport), aggregates},
+		{"GET", "/api/v1/reports/migration", s.adapt(s.migrationReport), aggregates},
+		{"GET", "/api/v1/reports/switching", s.adapt(s.switchingReport), aggregates},
+		{"GET", "/api/v1/switching-surveys", s.adapt(s.listSwitchingSurveys), aggregates},
+		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.adapt(s.reportChart), aggregates},
 	}
 }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.table() {
-		mux.Handle(rt.method+" "+rt.pattern, s.instrument(rt.pattern, s.authenticate(rt.h)))
+		if len(rt.allow) == 0 {
+			// A route nobody decided about is a programming error: the
+			// server does not start rather than serve it to everyone.
+			panic("web: route " + rt.method + " " + rt.pattern + " has no policy")
+		}
+		mux.Handle(rt.method+" "+rt.pattern, s.instrument(rt.pattern, s.authenticate(s.authorize(rt, rt.h))))
 	}
 	// Anything else: a JSON 404 (or 405), after authentication, so that an
 	// anonymous caller learns nothing about which routes exist.
