@@ -17,12 +17,13 @@ const (
 	EFORBIDDEN    = "forbidden"    // who is asking is known, and may not do this
 	EMETHOD       = "method_not_allowed"
 	EUNSUPPORTED  = "unsupported_media_type"
-	EUNAVAILABLE  = "unavailable" // busy for now: retry later
+	EUNAVAILABLE  = "unavailable"       // busy for now: retry later
+	ETOOMANY      = "too_many_requests" // too many attempts (failed sign-ins): retry later
 	EINTERNAL     = "internal"
 )
 
 // Codes lists every error code, for the tables that map them.
-var Codes = []string{EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EMETHOD, EUNSUPPORTED, EUNAVAILABLE, EINTERNAL}
+var Codes = []string{EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EMETHOD, EUNSUPPORTED, EUNAVAILABLE, ETOOMANY, EINTERNAL}
 
 // Error is a domain error: a code, a message for users, for invalid input
 // the fields that failed, and the error that caused it, if any.

@@ -39,7 +39,17 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret := credentials(r)
 		if secret == "" {
-			s.writeError(w, r, clientele.Errorf(clientele.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer TOKEN (create one with `clientele token create`)"))
+			// A browser signed in with POST /api/v1/sessions.
+			if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+				who, err := s.sessionPrincipal(r, c)
+				if err != nil {
+					s.writeError(w, r, err)
+					return
+				}
+				next.ServeHTTP(w, r.WithContext(clientele.NewContextWithPrincipal(r.Context(), who)))
+				return
+			}
+			s.writeError(w, r, clientele.Errorf(clientele.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer TOKEN (create one with `clientele token create`), or sign in with POST /api/v1/sessions"))
 			return
 		}
 		who, err := s.verify(r.Context(), secret)

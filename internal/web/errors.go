@@ -18,6 +18,7 @@ var statusOf = map[string]int{
 	clientele.EMETHOD:       http.StatusMethodNotAllowed,
 	clientele.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	clientele.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	clientele.ETOOMANY:      http.StatusTooManyRequests,
 	clientele.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -40,6 +40,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics metrics
 	tokens  tokenCache
+	logins  loginThrottle
 	handler http.Handler
 
 	runs sync.Map // model run id → runFacts
@@ -69,6 +70,7 @@ func New(db *store.DB, cfg Config, log *slog.Logger) *Server {
 	s.reg.MustRegister(s.metrics.requests, s.metrics.duration, s.metrics.ingested,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.tokens.entries = map[string]tokenEntry{}
+	s.logins.failures = map[string][]time.Time{}
 	s.handler = s.routes()
 	return s
 }
@@ -84,6 +86,12 @@ type route struct {
 	h               http.Handler
 	allow           roles
 }
+
+// public admits anyone, without credentials: signing in, the one route
+// that cannot ask for them.
+var public = roles{"(anyone)"}
+
+func (rt route) public() bool { return len(rt.allow) == 1 && rt.allow[0] == public[0] }
 
 // roles is the set of roles a route admits. Until the field filtering and
 // scopes of the access system exist (issue 14), a route that shows one
@@ -165,13 +173,30 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/reports/switching", s.adapt(s.switchingReport), aggregates},
 		{"GET", "/api/v1/switching-surveys", s.adapt(s.listSwitchingSurveys), aggregates},
 		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.adapt(s.reportChart), aggregates},
+		{"POST", "/api/v1/sessions", s.adapt(s.createSession), public},
+		{"DELETE", "/api/v1/sessions", s.adapt(s.deleteSession), staff},
 	}
+}
+
+// PublicRoutes lists the routes that need no credentials.
+func (s *Server) PublicRoutes() []string {
+	var out []string
+	for _, rt := range s.table() {
+		if rt.public() {
+			out = append(out, rt.method+" "+rt.pattern)
+		}
+	}
+	return out
 }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.table() {
-		if len(rt.allow) == 0 {
+		switch {
+		case rt.public():
+			mux.Handle(rt.method+" "+rt.pattern, s.instrument(rt.pattern, rt.h))
+			continue
+		case len(rt.allow) == 0:
 			// A route nobody decided about is a programming error: the
 			// server does not start rather than serve it to everyone.
 			panic("web: route " + rt.method + " " + rt.pattern + " has no policy")

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -83,11 +84,21 @@ func start(t *testing.T, db *store.DB) (client, *web.Server) {
 	return client{t: t, url: ts.URL, token: tok}, srv
 }
 
-// Every route, and any other path, refuses a request without a valid token.
+// Every route but signing in, and any other path, refuses a request
+// without a valid token.
 func TestEveryRouteNeedsAToken(t *testing.T) {
 	db := storetest.Open(t)[0].DB
 	c, srv := start(t, db)
-	paths := append(srv.Routes(), "GET /nowhere", "DELETE /api/v1/customers/x")
+	if diff := cmp.Diff([]string{"POST /api/v1/sessions"}, srv.PublicRoutes()); diff != "" {
+		t.Errorf("routes without credentials (-want +got):\n%s", diff)
+	}
+	var paths []string
+	for _, r := range srv.Routes() {
+		if !slices.Contains(srv.PublicRoutes(), r) {
+			paths = append(paths, r)
+		}
+	}
+	paths = append(paths, "GET /nowhere", "DELETE /api/v1/customers/x")
 	for _, tok := range []string{"", "clt_wrong", "not-even-a-token"} {
 		anon := c
 		anon.token = tok
@@ -479,7 +490,7 @@ func TestSwitchingReport(t *testing.T) {
 // 500, never a status of 0 (which would panic in WriteHeader).
 func TestStatusOfEveryCode(t *testing.T) {
 	want := map[string]int{
-		"invalid": 400, "not_found": 404, "conflict": 409, "unauthorized": 401, "forbidden": 403, "method_not_allowed": 405, "unsupported_media_type": 415, "unavailable": 503, "internal": 500,
+		"invalid": 400, "not_found": 404, "conflict": 409, "unauthorized": 401, "forbidden": 403, "method_not_allowed": 405, "unsupported_media_type": 415, "unavailable": 503, "too_many_requests": 429, "internal": 500,
 		"no_such_code": 500, "": 500,
 	}
 	for _, code := range clientele.Codes {
