@@ -198,7 +198,7 @@ func applyMessage(ctx context.Context, w *store.Writer, m *ingest.TrackingMessag
 	if err != nil || !fresh {
 		return false, err
 	}
-	who, err := resolveCustomer(ctx, w, m)
+	who, register, err := resolveCustomer(ctx, w, m)
 	if err != nil {
 		return false, err
 	}
@@ -214,8 +214,15 @@ func applyMessage(ctx context.Context, w *store.Writer, m *ingest.TrackingMessag
 			return false, err
 		}
 	}
+	// One write of the profile, which creates the customer if need be,
+	// before its identity, events and transactions.
 	if _, err := w.PatchCustomer(ctx, who, m.Traits); err != nil {
 		return false, err
+	}
+	if register {
+		if _, err := w.Identities(ctx, []clientele.Identity{{Kind: clientele.IdentityAnonymous, Value: m.AnonymousID, CustomerID: who}}); err != nil {
+			return false, err
+		}
 	}
 	if e := m.Event; e != nil {
 		e.CustomerID = who
@@ -233,16 +240,16 @@ func applyMessage(ctx context.Context, w *store.Writer, m *ingest.TrackingMessag
 }
 
 // resolveCustomer returns the id of m's customer, following earlier merges,
-// and merges an anonymous visitor into the customer who identified.
-func resolveCustomer(ctx context.Context, w *store.Writer, m *ingest.TrackingMessage) (string, error) {
+// merges an anonymous visitor into the customer who identified, and reports
+// whether m's anonymousId is still to be registered to the customer.
+func resolveCustomer(ctx context.Context, w *store.Writer, m *ingest.TrackingMessage) (who string, register bool, err error) {
 	var anonOwner string
 	if m.AnonymousID != "" {
-		var err error
 		if anonOwner, err = w.IdentityOwner(ctx, clientele.IdentityAnonymous, m.AnonymousID); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
-	who := m.UserID
+	who = m.UserID
 	if who == "" {
 		who = anonOwner
 		if who == "" {
@@ -251,24 +258,16 @@ func resolveCustomer(ctx context.Context, w *store.Writer, m *ingest.TrackingMes
 	}
 	into, err := w.MergedInto(ctx, who)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if into != "" {
 		who = into
 	}
 	if anonOwner != "" && anonOwner != who {
 		if err := w.MergeCustomers(ctx, anonOwner, who, "identified anonymousId "+m.AnonymousID+" (message "+m.MessageID+")"); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
-	// The customer exists before its identity is registered.
-	if _, err := w.PatchCustomer(ctx, who, clientele.CustomerPatch{}); err != nil {
-		return "", err
-	}
-	if m.AnonymousID != "" && anonOwner != who {
-		if _, err := w.Identities(ctx, []clientele.Identity{{Kind: clientele.IdentityAnonymous, Value: m.AnonymousID, CustomerID: who}}); err != nil {
-			return "", err
-		}
-	}
-	return who, nil
+	// A merge moved the anonymous identity to who already.
+	return who, m.AnonymousID != "" && anonOwner == "", nil
 }
