@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,6 +39,25 @@ func TestUsers(t *testing.T) {
 			if _, err := db.CreateUser(ctx, clientele.User{Name: tc.name, Role: tc.role}, ""); clientele.ErrorCode(err) != tc.code {
 				t.Errorf("CreateUser(%q, %q) err = %v, want %s", tc.name, tc.role, err, tc.code)
 			}
+		}
+		// Hostile fields: NUL, invalid UTF-8, too long; nothing is stored.
+		long := strings.Repeat("x", 300)
+		for _, u := range []clientele.User{
+			{Name: "n\x00ul", Role: "analyst"},
+			{Name: "bad\xff", Role: "analyst"},
+			{Name: long, Role: "analyst"},
+			{Name: "lee", Role: "analyst", DisplayName: "Lee\x00"},
+			{Name: "lee", Role: "analyst", DisplayName: long},
+			{Name: "lee", Role: "analyst", Department: "R&D\xff"},
+			{Name: "lee", Role: "analyst", Scopes: []string{""}},
+			{Name: "lee", Role: "analyst", Scopes: []string{long}},
+		} {
+			if _, err := db.CreateUser(ctx, u, ""); clientele.ErrorCode(err) != clientele.EINVALID {
+				t.Errorf("CreateUser(%.40q) err = %v, want invalid", u.Name+"|"+u.DisplayName+"|"+u.Department, err)
+			}
+		}
+		if _, err := db.UserByName(ctx, "lee"); clientele.ErrorCode(err) != clientele.ENOTFOUND {
+			t.Errorf("a refused user was stored: %v", err)
 		}
 		if _, err := db.UserByName(ctx, "nobody"); clientele.ErrorCode(err) != clientele.ENOTFOUND {
 			t.Errorf("UserByName(nobody) err = %v, want not found", err)

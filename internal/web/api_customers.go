@@ -91,10 +91,17 @@ func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request) (any, err
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.db.Customer(r.Context(), id); err != nil {
-		return nil, err // PATCH changes a customer; PUT creates one
-	}
-	if err := s.db.Write(r.Context(), func(w *store.Writer) error { _, err := w.PatchCustomer(r.Context(), id, p); return err }); err != nil {
+	err = s.db.Write(r.Context(), func(w *store.Writer) error {
+		// PATCH changes a customer, PUT creates one: the check is in the
+		// write's transaction, so that a customer erased meanwhile is not
+		// created again.
+		created, err := w.PatchCustomer(r.Context(), id, p)
+		if err == nil && created {
+			err = clientele.Errorf(clientele.ENOTFOUND, "customer %q not found (PUT creates one)", clientele.Excerpt(id))
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	got, err := s.db.Customer(r.Context(), id)

@@ -99,3 +99,22 @@ func TestSessions(t *testing.T) {
 		})
 	}
 }
+
+// Hostile sign-ins are refused as what they are, never a 500: a NUL in the
+// name, a password of a megabyte, the wrong JSON, an unknown field.
+func TestSessionsHostileInput(t *testing.T) {
+	db := storetest.Open(t)[0].DB
+	c, _ := start(t, db)
+	c.token = ""
+	for body, want := range map[string]int{
+		`{"name": "ha\u0000na", "password": "correct horse battery"}`:        401,
+		`{"name": "hana", "password": "` + strings.Repeat("p", 1<<20) + `"}`: 401,
+		`{"name": "` + strings.Repeat("n", 10000) + `", "password": "x"}`:    401,
+		`["hana", "pw"]`: 400,
+		`{"name": "hana", "password": "pw", "remember": true}`: 400,
+	} {
+		if code, v := c.do("POST", "/api/v1/sessions", body); code != want {
+			t.Errorf("sign in with %.50s: %d %v, want %d", body, code, v, want)
+		}
+	}
+}

@@ -97,6 +97,36 @@ func TestTrackingBatch(t *testing.T) {
 			if diff := cmp.Diff([]string{"created", "duplicate", "error", "error"}, statuses(v)); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s\n%v", diff, v)
 			}
+			// Hostile messages are each refused, naming the field; the
+			// valid one beside them is applied.
+			hostile := map[string]string{
+				`{"type": "track", "messageId": "h1", "userId": "u9", "event": "Sig\u0000ned"}`:                                   "type",
+				`{"type": "track", "messageId": "` + strings.Repeat("m", 200) + `", "userId": "u9", "event": "e"}`:                "id",
+				`{"type": "track", "messageId": "h3", "userId": "u 9", "event": "e"}`:                                             "customer_id",
+				`{"type": "track", "messageId": "h4", "userId": "u9", "event": "e", "properties": ` + deep(20) + `}`:              "properties",
+				`{"type": "track", "messageId": "h5", "userId": "u9", "event": "e", "timestamp": "3024-01-01T00:00:00Z"}`:         "timestamp",
+				`{"type": "identify", "messageId": "h6", "userId": "u9", "traits": {"email": "not an address"}}`:                  "email",
+				`{"type": "track", "messageId": "h7", "userId": "u9", "event": "Order Completed", "properties": {"total": 1e30}}`: "properties.total",
+			}
+			var msgs []string
+			var fields []string
+			for m, f := range hostile {
+				msgs, fields = append(msgs, m), append(fields, f)
+			}
+			msgs = append(msgs, `{"type": "track", "messageId": "ok-1", "userId": "u9", "event": "Fine"}`)
+			_, v = track(t, c, "/v1/batch", `{"batch": [`+strings.Join(msgs, ",")+`]}`)
+			for i, r := range v["results"].([]any) {
+				m := r.(map[string]any)
+				if i == len(fields) {
+					if m["status"] != "created" {
+						t.Errorf("the valid message beside hostile ones: %v", m)
+					}
+					continue
+				}
+				if b, _ := json.Marshal(m["error"]); m["status"] != "error" || !strings.Contains(string(b), `"field":"`+fields[i]+`"`) {
+					t.Errorf("hostile message %.60s: %v, want an error naming %s", msgs[i], m, fields[i])
+				}
+			}
 		})
 	}
 }
@@ -243,6 +273,29 @@ func TestPatchCustomer(t *testing.T) {
 			if code, _ := c.do("PATCH", "/api/v1/customers/nobody", `{"city": "Seoul"}`); code != 404 {
 				t.Errorf("patch of a missing customer: %d", code)
 			}
+			if _, err := b.DB.Customer(context.Background(), "nobody"); clientele.ErrorCode(err) != clientele.ENOTFOUND {
+				t.Errorf("a refused patch created the customer: %v", err)
+			}
+			// Hostile values are refused, naming the field, and change nothing.
+			long := strings.Repeat("x", 300)
+			for body, field := range map[string]string{
+				`{"city": "Se\u0000oul"}`:          "city",
+				`{"name": "` + long + `"}`:         "name",
+				`{"attributes": ` + deep(20) + `}`: "attributes",
+				`{"birth_date": "2999-01-01"}`:     "birth_date",
+				`{"phone": "call me maybe"}`:       "phone",
+			} {
+				code, v := c.do("PATCH", "/api/v1/customers/c1", body)
+				if code != 400 || !strings.Contains(errorText(v), `"field":"`+field+`"`) {
+					t.Errorf("patch %.40s: %d %v, want 400 naming %s", body, code, v, field)
+				}
+			}
+			if got, _ := b.DB.Customer(context.Background(), "c1"); got.City != "Seoul" || got.Name != "Ann" {
+				t.Errorf("after refused patches: %+v", got)
+			}
 		})
 	}
 }
+
+// deep is a JSON object nested n levels deep.
+func deep(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) }
