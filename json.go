@@ -17,7 +17,7 @@ import (
 // TransactionJSON is the JSON form of a Transaction.
 type TransactionJSON struct {
 	ID            string      `json:"id"`
-	CustomerID    string      `json:"customer_id"`
+	CustomerID    string      `json:"customer_id" personal:"id"`
 	Time          string      `json:"time"`
 	Store         string      `json:"store,omitempty"`
 	Channel       string      `json:"channel,omitempty"`
@@ -39,24 +39,24 @@ type LineJSON struct {
 // EventJSON is the JSON form of an Event.
 type EventJSON struct {
 	ID         string          `json:"id"`
-	CustomerID string          `json:"customer_id"`
+	CustomerID string          `json:"customer_id" personal:"id"`
 	Type       string          `json:"type"`
 	Time       string          `json:"time"`
-	Properties json.RawMessage `json:"properties,omitempty"`
+	Properties json.RawMessage `json:"properties,omitempty" personal:"data"`
 }
 
 // CustomerJSON is the JSON form of a Customer.
 type CustomerJSON struct {
-	ID          string         `json:"id"`
-	Name        string         `json:"name,omitempty"`
-	Email       string         `json:"email,omitempty"`
-	Phone       string         `json:"phone,omitempty"`
-	BirthDate   string         `json:"birth_date,omitempty"`
-	City        string         `json:"city,omitempty"`
-	HouseholdID string         `json:"household_id,omitempty"`
+	ID          string         `json:"id" personal:"id"`
+	Name        string         `json:"name,omitempty" personal:"data"`
+	Email       string         `json:"email,omitempty" personal:"data"`
+	Phone       string         `json:"phone,omitempty" personal:"data"`
+	BirthDate   string         `json:"birth_date,omitempty" personal:"data"`
+	City        string         `json:"city,omitempty" personal:"data"`
+	HouseholdID string         `json:"household_id,omitempty" personal:"data"`
 	CreatedAt   string         `json:"created_at,omitempty"`
 	UpdatedAt   string         `json:"updated_at,omitempty"`
-	Attributes  map[string]any `json:"attributes,omitempty"`
+	Attributes  map[string]any `json:"attributes,omitempty" personal:"data"`
 }
 
 // ParseTime parses an RFC 3339 time; a bare date (YYYY-MM-DD) or a time

@@ -11,6 +11,18 @@ type Principal struct {
 	UserID    int64  // 0 for a service token
 	UserName  string // "" for a service token
 	Role      string
+	// Department and Scopes are the user's: the department its reads and
+	// writes are counted under, the scopes that narrow its role.
+	Department string
+	Scopes     []string
+}
+
+// Name is who p is, for the audit log: the user, or the service token.
+func (p *Principal) Name() string {
+	if p.UserName != "" {
+		return p.UserName
+	}
+	return "token:" + p.TokenName
 }
 
 type principalKey struct{}

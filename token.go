@@ -10,15 +10,18 @@ import (
 // (an integrator's write key, say) belongs to no user and has a role of its
 // own.
 type Token struct {
-	ID        int64
-	Name      string
-	UserID    int64  // 0 for a service token
-	UserName  string // "" for a service token
-	Role      string // the user's role, or the service token's
-	Disabled  bool   // the token's user is disabled
-	CreatedAt time.Time
-	LastUsed  time.Time // zero if never used
-	Revoked   bool
+	ID       int64
+	Name     string
+	UserID   int64  // 0 for a service token
+	UserName string // "" for a service token
+	Role     string // the user's role, or the service token's
+	// Department and Scopes are the user's (none for a service token).
+	Department string
+	Scopes     []string
+	Disabled   bool // the token's user is disabled
+	CreatedAt  time.Time
+	LastUsed   time.Time // zero if never used
+	Revoked    bool
 }
 
 // ValidateTokenName trims name and reports whether it may name a token.

@@ -52,19 +52,19 @@ func (u *User) JSON(loc *time.Location) UserJSON {
 // IdentityJSON is the JSON form of an Identity, without its customer.
 type IdentityJSON struct {
 	Kind  string `json:"kind"`
-	Value string `json:"value"`
+	Value string `json:"value" personal:"data"`
 }
 
 // AccountJSON is the JSON form of an Account, without its customer.
 type AccountJSON struct {
-	ID            string      `json:"id"`
+	ID            string      `json:"id" personal:"data"`
 	Kind          string      `json:"kind"`
 	Product       string      `json:"product,omitempty"`
 	Tier          string      `json:"tier,omitempty"`
-	Holder        string      `json:"holder,omitempty"`
+	Holder        string      `json:"holder,omitempty" personal:"data"`
 	OpenedOn      string      `json:"opened_on"`
 	ClosedOn      string      `json:"closed_on,omitempty"`
-	ParentID      string      `json:"parent_id,omitempty"`
+	ParentID      string      `json:"parent_id,omitempty" personal:"data"`
 	SpendingLimit json.Number `json:"spending_limit,omitempty"`
 	Currency      string      `json:"currency"`
 }
@@ -106,7 +106,7 @@ func (s *Score) JSON(runID int64, cur Currency) ScoreJSON {
 // quantities over the run's scoring horizon and over the lifetime (null
 // where not finite).
 type RunScoreJSON struct {
-	CustomerID        string      `json:"customer_id"`
+	CustomerID        string      `json:"customer_id" personal:"id"`
 	ProbAlive         float64     `json:"p_alive"`
 	ExpectedPurchases float64     `json:"expected_purchases"`
 	ExpectedSpend     json.Number `json:"expected_spend"`

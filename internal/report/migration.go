@@ -44,7 +44,7 @@ type MigrationBrand struct {
 
 // MigrationMove is a customer worth moving to a higher-margin brand.
 type MigrationMove struct {
-	CustomerID string  `json:"customer_id"`
+	CustomerID string  `json:"customer_id" personal:"id"`
 	From       string  `json:"from"`
 	To         string  `json:"to"`
 	Gain       float64 `json:"gain"`

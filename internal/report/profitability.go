@@ -52,7 +52,7 @@ type ProductProfit struct {
 // CustomerProfit is one customer's margin minus cost to serve, in major
 // units.
 type CustomerProfit struct {
-	CustomerID  string  `json:"customer_id"`
+	CustomerID  string  `json:"customer_id" personal:"id"`
 	Margin      float64 `json:"margin"`
 	CostToServe float64 `json:"cost_to_serve"`
 	Profit      float64 `json:"profit"`

@@ -47,6 +47,7 @@ type DB struct {
 	r       *sql.DB  // reads: a pool (the same pool as w on PostgreSQL)
 	where   string   // the database's location, with any password removed
 	stmts   sync.Map // query text → *sql.Stmt on r, for hot reads
+	audit   *auditLog
 }
 
 // Options tunes Open; the zero value is the default.
@@ -79,6 +80,10 @@ func Open(ctx context.Context, dsn string, opt *Options) (*DB, error) {
 		return nil, err
 	}
 	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.openAudit(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -162,7 +167,11 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 // Close closes the database.
 func (db *DB) Close() error {
 	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
-	err := db.w.Close()
+	var err error
+	if db.audit != nil {
+		err = db.audit.close(db.dialect == SQLite)
+	}
+	err = errors.Join(err, db.w.Close())
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -76,7 +77,7 @@ func (db *DB) createToken(ctx context.Context, name string, userID any, role str
 // tokenSelect reads a token with its user: a user's token acts with the
 // user's role.
 const tokenSelect = `SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at, coalesce(t.user_id, 0), coalesce(u.name, ''),
-	coalesce(u.role, t.role), u.disabled_at FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id`
+	coalesce(u.role, t.role), u.disabled_at, coalesce(u.department, ''), coalesce(u.scopes, '[]') FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id`
 
 // Authenticate returns the token whose secret is given, or an
 // EUNAUTHORIZED error when there is none, it was revoked or its user is
@@ -85,7 +86,9 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*clientele.Token
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, clientele.Errorf(clientele.EUNAUTHORIZED, "invalid token")
 	}
-	t, err := scanToken(db.r.QueryRowContext(ctx, tokenSelect+` WHERE t.hash = $1`, hashToken(secret)))
+	// Read afresh on every request (a prepared statement, one index
+	// look-up): a revoked token or a disabled user stops working at once.
+	t, err := scanToken(db.queryRow(ctx, tokenSelect+` WHERE t.hash = $1`, hashToken(secret)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, clientele.Errorf(clientele.EUNAUTHORIZED, "invalid token")
 	}
@@ -122,9 +125,16 @@ func (db *DB) Tokens(ctx context.Context) ([]clientele.Token, error) {
 func scanToken(sc scanner) (clientele.Token, error) {
 	var t clientele.Token
 	var revoked, disabled time.Time
-	err := sc.Scan(&t.ID, &t.Name, timeCol{&t.CreatedAt}, timeCol{&t.LastUsed}, timeCol{&revoked}, &t.UserID, &t.UserName, &t.Role, timeCol{&disabled})
+	var scopes []byte
+	err := sc.Scan(&t.ID, &t.Name, timeCol{&t.CreatedAt}, timeCol{&t.LastUsed}, timeCol{&revoked}, &t.UserID, &t.UserName, &t.Role, timeCol{&disabled}, &t.Department, &scopes)
+	if err != nil {
+		return t, err
+	}
 	t.Revoked, t.Disabled = !revoked.IsZero(), !disabled.IsZero()
-	return t, err
+	if err := json.Unmarshal(scopes, &t.Scopes); err != nil {
+		return t, fmt.Errorf("token %d: scopes: %w", t.ID, err)
+	}
+	return t, nil
 }
 
 // RevokeToken revokes token id.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"clientele"
 )
 
 // Writer writes customers, their facts and the catalogue within one
@@ -47,6 +49,16 @@ type rowIter interface {
 // nil; otherwise it rolls back and nothing fn wrote is kept.
 func (db *DB) Write(ctx context.Context, fn func(w *Writer) error) error {
 	w := &Writer{db: db, now: time.Now().UTC(), seen: newCustomerSet()}
+	if e := clientele.AuditFromContext(ctx); e != nil {
+		// The write's audit entry commits with it.
+		do := fn
+		fn = func(w *Writer) error {
+			if err := do(w); err != nil {
+				return err
+			}
+			return w.recordWrite(ctx, *e)
+		}
+	}
 	if db.dialect == Postgres {
 		return db.writePostgres(ctx, w, fn)
 	}

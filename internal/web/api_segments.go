@@ -31,13 +31,17 @@ func (s *Server) segmentMembers(w http.ResponseWriter, r *http.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
-	out := page[string]{Items: ids}
+	out := page[memberJSON]{Items: []memberJSON{}}
+	for _, id := range ids[:min(limit, len(ids))] {
+		out.Items = append(out.Items, memberJSON{CustomerID: id})
+	}
 	if len(ids) > limit {
-		out.Items = ids[:limit]
 		out.Next = ids[limit-1]
 	}
-	if out.Items == nil {
-		out.Items = []string{}
-	}
 	return out, nil
+}
+
+// memberJSON is a segment's member.
+type memberJSON struct {
+	CustomerID string `json:"customer_id" personal:"id"`
 }

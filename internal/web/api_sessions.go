@@ -114,16 +114,25 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) (any, err
 			return nil, clientele.Errorf(clientele.ETOOMANY, "too many failed sign-ins: try again in %d minutes", int(wait.Minutes())+1)
 		}
 	}
+	login := clientele.AuditEntry{UserName: clientele.Excerpt(in.Name), Action: clientele.AuditLogin, Route: "POST /api/v1/sessions"}
 	u, err := s.db.CheckUserPassword(r.Context(), in.Name, in.Password)
 	if err != nil {
 		if clientele.ErrorCode(err) == clientele.EUNAUTHORIZED {
 			s.logins.fail(now, keys...)
+			login.Reason = "failed: wrong name or password, or a disabled user"
+			if err := s.db.RecordReads(r.Context(), login); err != nil {
+				return nil, err
+			}
 		}
 		return nil, err
 	}
 	s.logins.succeed(keys...)
 	sess, err := s.db.CreateSession(r.Context(), u, sessionTTL)
 	if err != nil {
+		return nil, err
+	}
+	login.UserID, login.UserName, login.Role, login.Department = u.ID, u.Name, u.Role, u.Department
+	if err := s.db.RecordReads(r.Context(), login); err != nil {
 		return nil, err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.Secret, Path: "/", Expires: sess.ExpiresAt,
@@ -159,5 +168,5 @@ func (s *Server) sessionPrincipal(r *http.Request, c *http.Cookie) (*clientele.P
 			return nil, clientele.Errorf(clientele.EFORBIDDEN, "missing or wrong %s: a browser request that changes something must send the session's CSRF token", csrfHeader)
 		}
 	}
-	return &clientele.Principal{UserID: sess.User.ID, UserName: sess.User.Name, Role: sess.User.Role}, nil
+	return &clientele.Principal{UserID: sess.User.ID, UserName: sess.User.Name, Role: sess.User.Role, Department: sess.User.Department, Scopes: sess.User.Scopes}, nil
 }

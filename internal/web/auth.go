@@ -11,27 +11,19 @@ import (
 	"clientele"
 )
 
-// tokenCache remembers recently verified tokens (by hash of the secret) for a
-// short while, so that a request costs no database read for its token.
-type tokenCache struct {
-	mu      sync.Mutex
-	entries map[string]tokenEntry
+// tokenUses remembers when each token's last use was written, so that
+// it is written rarely: on SQLite every write makes each reader connection
+// drop its page cache and memory map at its next read, and a busy server
+// would pay for a bookkeeping write with a burst of cold reads. The token
+// itself is read afresh on every request (auth.go's verify): a revoked
+// token or a disabled user stops working at once.
+type tokenUses struct {
+	mu       sync.Mutex
+	lastSeen map[int64]time.Time
 }
 
-type tokenEntry struct {
-	who      *clientele.Principal
-	until    time.Time
-	lastSeen time.Time // last time use was written to the database
-}
-
-const (
-	tokenTTL = 30 * time.Second
-	// touchEvery is how often a token's last use is written. Rarely: on
-	// SQLite every write makes each reader connection drop its page cache
-	// and memory map at its next read, and a busy server would pay for
-	// a bookkeeping write with a burst of cold reads.
-	touchEvery = time.Hour
-)
+// touchEvery is how often a token's last use is written.
+const touchEvery = time.Hour
 
 // authenticate lets a request with a valid token through, with
 // its principal in the context, and answers 401 to any other.
@@ -81,35 +73,27 @@ func credentials(r *http.Request) string {
 
 // verify returns the principal of the token whose secret is given.
 func (s *Server) verify(ctx context.Context, secret string) (*clientele.Principal, error) {
-	now := time.Now()
-	s.tokens.mu.Lock()
-	e, ok := s.tokens.entries[secret]
-	s.tokens.mu.Unlock()
-	if ok && now.Before(e.until) {
-		return e.who, nil
-	}
 	tok, err := s.db.Authenticate(ctx, secret)
 	if err != nil {
 		return nil, err
 	}
+	now := time.Now()
 	s.tokens.mu.Lock()
-	if len(s.tokens.entries) > 10000 {
-		clear(s.tokens.entries)
-	}
-	touch := now.Sub(e.lastSeen) > touchEvery
-	e = tokenEntry{who: &clientele.Principal{TokenID: tok.ID, TokenName: tok.Name, UserID: tok.UserID, UserName: tok.UserName, Role: tok.Role},
-		until: now.Add(tokenTTL), lastSeen: e.lastSeen}
+	touch := now.Sub(s.tokens.lastSeen[tok.ID]) > touchEvery
 	if touch {
-		e.lastSeen = now
+		if len(s.tokens.lastSeen) > 10000 {
+			clear(s.tokens.lastSeen)
+		}
+		s.tokens.lastSeen[tok.ID] = now
 	}
-	s.tokens.entries[secret] = e
 	s.tokens.mu.Unlock()
 	if touch {
 		if err := s.db.TouchToken(ctx, tok.ID, now); err != nil {
 			s.log.Warn("record token use", "token_id", tok.ID, "err", err)
 		}
 	}
-	return e.who, nil
+	return &clientele.Principal{TokenID: tok.ID, TokenName: tok.Name, UserID: tok.UserID, UserName: tok.UserName, Role: tok.Role,
+		Department: tok.Department, Scopes: tok.Scopes}, nil
 }
 
 // authorize lets through a request whose principal has a role the route
@@ -126,6 +110,11 @@ func (s *Server) authorize(rt route, next http.Handler) http.Handler {
 			s.writeError(w, r, clientele.Errorf(clientele.EFORBIDDEN, "role %s may not %s %s (allowed: %s)", role, rt.method, rt.pattern, strings.Join(rt.allow, ", ")))
 			return
 		}
-		next.ServeHTTP(w, r)
+		scoped, err := s.checkScope(rt, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, scoped)
 	})
 }

@@ -42,6 +42,17 @@ func adaptWith[T any](s *Server, f func(http.ResponseWriter, *http.Request) (T, 
 		case err != nil:
 			fail(rw, r, err)
 		default:
+			// What the caller may see of it, recorded before it is sent
+			// (access.go).
+			if a := accessFrom(r.Context()); a != nil {
+				if err := s.record(r, a); err != nil {
+					fail(rw, r, err)
+					return
+				}
+				if seen := redact(v, a); seen != nil {
+					v = seen.(T)
+				}
+			}
 			ok(rw, r, w.status, v)
 		}
 	})

@@ -31,7 +31,7 @@ func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
 
 type page[T any] struct {
 	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
+	Next  string `json:"next,omitempty" personal:"cursor"`
 }
 
 const maxBody = 16 << 20

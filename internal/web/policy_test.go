@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,8 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"clientele"
+	"clientele/internal/store"
 	"clientele/internal/store/storetest"
 	"clientele/internal/web"
 )
@@ -24,16 +27,16 @@ var wantPolicy = map[string][]string{
 	"GET /api/v1/openapi.json":                    clientele.Roles,
 	"GET /api/v1/stats":                           {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 	"GET /api/v1/customers":                       {"admin", "cco"},
-	"GET /api/v1/customers/{id}":                  {"admin", "cco", "agent"},
+	"GET /api/v1/customers/{id}":                  {"admin", "cco", "customer_manager", "agent"},
 	"PUT /api/v1/customers/{id}":                  {"admin", "cco", "integrator"},
 	"PATCH /api/v1/customers/{id}":                {"admin", "cco", "integrator"},
-	"GET /api/v1/customers/{id}/360":              {"admin", "cco", "agent"},
-	"GET /api/v1/customers/{id}/transactions":     {"admin", "cco", "agent"},
-	"GET /api/v1/identities/{kind}/{value}":       {"admin", "cco", "agent"},
+	"GET /api/v1/customers/{id}/360":              {"admin", "cco", "customer_manager", "agent"},
+	"GET /api/v1/customers/{id}/transactions":     {"admin", "cco", "customer_manager", "agent"},
+	"GET /api/v1/identities/{kind}/{value}":       {"admin", "cco", "customer_manager", "agent", "integrator"},
 	"POST /api/v1/transactions":                   {"admin", "integrator"},
 	"POST /api/v1/events":                         {"admin", "integrator"},
 	"GET /api/v1/segments":                        {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"GET /api/v1/segments/{name}/members":         {"admin", "cco"},
+	"GET /api/v1/segments/{name}/members":         {"admin", "cco", "customer_manager", "analyst"},
 	"POST /v1/batch":                              {"admin", "integrator"},
 	"POST /v1/track":                              {"admin", "integrator"},
 	"POST /v1/identify":                           {"admin", "integrator"},
@@ -43,7 +46,7 @@ var wantPolicy = map[string][]string{
 	"POST /v1/group":                              {"admin", "integrator"},
 	"GET /api/v1/runs":                            {"admin", "cco", "analyst"},
 	"GET /api/v1/runs/{id}":                       {"admin", "cco", "analyst"},
-	"GET /api/v1/runs/{id}/scores":                {"admin", "cco"},
+	"GET /api/v1/runs/{id}/scores":                {"admin", "cco", "analyst"},
 	"GET /api/v1/reports/equity":                  {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 	"GET /api/v1/reports/segments":                {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 	"GET /api/v1/reports/profitability":           {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
@@ -53,55 +56,211 @@ var wantPolicy = map[string][]string{
 	"GET /api/v1/reports/{report}/charts/{chart}": {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 	"POST /api/v1/sessions":                       clientele.Roles, // signing in: no credentials
 	"DELETE /api/v1/sessions":                     {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
+	"GET /api/v1/audit":                           {"admin", "cco"},
 }
 
-// Every route × every role: a role the route does not admit gets a JSON
-// 403 naming the role, before the handler runs; a role it admits gets past
-// the authorisation layer (whatever the handler then answers to the probe).
+// probe is the request the route × role test sends to a route, with a
+// body where the route takes one. {id} is the fixture's customer (its run
+// for /runs), {name} its segment.
+var probe = map[string]string{
+	"PUT /api/v1/customers/{id}":   `{"name":"Seo-yeon Yoon","email":"syoon@example.net","phone":"+821012345678","city":"Gwangju"}`,
+	"PATCH /api/v1/customers/{id}": `{"city":"Busan"}`,
+	"POST /api/v1/transactions":    `[{"id":"t9","customer_id":"cust-0417","time":"2024-06-01T10:00:00Z","amount":20}]`,
+	"POST /api/v1/events":          `[{"id":"e9","customer_id":"cust-0417","type":"web_visit","time":"2024-06-01T10:00:00Z","properties":{"email":"syoon@example.net"}}]`,
+	"POST /v1/batch":               `{"batch":[{"type":"track","userId":"cust-0417","event":"Viewed","messageId":"m1","timestamp":"2024-06-01T10:00:00Z"}]}`,
+	"POST /v1/track":               `{"userId":"cust-0417","event":"Viewed","messageId":"m2","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/identify":            `{"userId":"cust-0417","traits":{"city":"Gwangju"},"messageId":"m3","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/alias":               `{"userId":"cust-0417","previousId":"anon-1","messageId":"m4","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/page":                `{"userId":"cust-0417","name":"Home","messageId":"m5","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/screen":              `{"userId":"cust-0417","name":"Home","messageId":"m6","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/group":               `{"userId":"cust-0417","groupId":"g1","messageId":"m7","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /api/v1/sessions":        `{}`,
+}
+
+// query is the probe's query string, where the route needs one.
+var query = map[string]string{
+	"GET /api/v1/reports/migration": "?category=snacks",
+	"GET /api/v1/reports/switching": "?survey=none",
+}
+
+// notOK lists the answers other than 2xx that an admitted role gets to its
+// probe: signing in with no credentials (throttled after five), signing
+// out without a session, a switching report of a survey not stored.
+var notOK = map[string][]int{
+	"POST /api/v1/sessions":         {http.StatusUnauthorized, http.StatusTooManyRequests},
+	"DELETE /api/v1/sessions":       {http.StatusBadRequest},
+	"GET /api/v1/reports/switching": {http.StatusNotFound},
+}
+
+// The fixture's customer: every string that would give the person away.
+var personal = []string{"Seo-yeon Yoon", "syoon@example.net", "+821012345678", "Gwangju", "cust-0417"}
+
+// seeShowsPersonal lists the routes whose 2xx body, for a role that sees
+// everything of the customer, holds the fixture's personal data: proof that
+// the scan of the other roles' bodies could find it.
+var seeShowsPersonal = []string{"GET /api/v1/customers/{id}", "GET /api/v1/customers/{id}/360", "GET /api/v1/identities/{kind}/{value}", "GET /api/v1/customers"}
+
+// Every route × every role, on both backends: a role the route does not
+// admit gets a JSON 403 naming the role, before the handler runs; a role it
+// admits gets its answer; and no response to a brand manager, an analyst
+// or an integrator holds the name, e-mail, phone, city or id of any
+// customer.
 func TestRoutePolicies(t *testing.T) {
-	db := storetest.Open(t)[0].DB
-	srv := web.New(db, web.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	for route := range srv.Policies() {
-		if _, ok := wantPolicy[route]; !ok {
-			t.Errorf("route %s has no expected policy in this test: decide who may call it", route)
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.DB
+			srv := web.New(db, web.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			ts := httptest.NewServer(srv)
+			t.Cleanup(ts.Close)
+			for route := range srv.Policies() {
+				if _, ok := wantPolicy[route]; !ok {
+					t.Errorf("route %s has no expected policy in this test: decide who may call it", route)
+				}
+			}
+			tokens, runID := policyFixture(t, db)
+			fill := strings.NewReplacer("{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity")
+			for _, route := range slices.Sorted(func(yield func(string) bool) {
+				for r := range wantPolicy {
+					if !yield(r) {
+						return
+					}
+				}
+			}) {
+				allowed := wantPolicy[route]
+				method, pattern, _ := strings.Cut(route, " ")
+				id := "cust-0417"
+				if strings.HasPrefix(pattern, "/api/v1/runs/") {
+					id = fmt.Sprint(runID)
+				}
+				path := fill.Replace(strings.ReplaceAll(pattern, "{id}", id)) + query[route]
+				for _, role := range clientele.Roles {
+					code, body := send(t, ts.URL, method, path, probe[route], tokens[role])
+					forbidden := code == http.StatusForbidden
+					if want := !slices.Contains(allowed, role); forbidden != want {
+						t.Errorf("%s as %s: %d %s (want forbidden: %v)", route, role, code, body, want)
+					}
+					if forbidden && (!strings.Contains(body, `"code":"forbidden"`) || !strings.Contains(body, "role "+role)) {
+						t.Errorf("%s as %s: 403 body %s", route, role, body)
+					}
+					if !forbidden {
+						want, special := notOK[route]
+						if special && !slices.Contains(want, code) || !special && (code < 200 || code > 299) {
+							t.Errorf("%s as %s: %d %s", route, role, code, body)
+						}
+					}
+					switch role {
+					case "brand_manager", "analyst", "integrator":
+						for _, p := range personal {
+							// An integrator's own write echoes no more than the id.
+							if p == "cust-0417" && role == "integrator" {
+								continue
+							}
+							if strings.Contains(body, p) {
+								t.Errorf("%s as %s: the body holds %q: %s", route, role, p, body)
+							}
+						}
+					case "admin", "cco":
+						if slices.Contains(seeShowsPersonal, route) && !strings.Contains(body, "syoon@example.net") {
+							t.Errorf("%s as %s: no personal data in %s", route, role, body)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func send(t *testing.T, base, method, path, body, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Clientele-Reason", "call 0001")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// policyFixture stores one customer with personal data, purchases and an
+// event, a segment vip holding it and owned by the customer manager, and a
+// scored run; and returns a token per role (a user's, but the
+// integrator's, which is a service token) and the run's id.
+func policyFixture(t *testing.T, db *store.DB) (map[string]string, int64) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Write(ctx, func(w *store.Writer) error {
+		if _, err := w.Customers(ctx, []clientele.Customer{{ID: "cust-0417", Name: "Seo-yeon Yoon", Email: "syoon@example.net", Phone: "+821012345678", City: "Gwangju"}}); err != nil {
+			return err
 		}
+		// Two brands of snacks, one bought before the other: the migration
+		// report has a row for the customer.
+		if _, err := w.Products(ctx, []clientele.Product{{SKU: "A", Name: "Crisps", Category: "snacks", Brand: "Crunchy", Price: 250, UnitCost: 150, Currency: "USD"},
+			{SKU: "B", Name: "Puffs", Category: "snacks", Brand: "Airy", Price: 250, UnitCost: 100, Currency: "USD"}}); err != nil {
+			return err
+		}
+		at := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+		txs := []clientele.Transaction{
+			{ID: "t0", CustomerID: "cust-0417", Time: at.AddDate(0, -8, 0), Amount: 500, Currency: "USD", Lines: []clientele.Line{{SKU: "A", Quantity: 2, UnitPrice: 250}}},
+			{ID: "t1", CustomerID: "cust-0417", Time: at, Amount: 1250, Currency: "USD", Lines: []clientele.Line{{SKU: "B", Quantity: 5, UnitPrice: 250}}},
+		}
+		if _, err := w.Transactions(ctx, txs, nil); err != nil {
+			return err
+		}
+		_, err := w.Events(ctx, []clientele.Event{{ID: "e1", CustomerID: "cust-0417", Type: "web_visit", Time: at, Properties: []byte(`{"page":"offers"}`)}}, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	tokens := map[string]string{}
 	for _, role := range clientele.Roles {
-		tok, err := db.CreateServiceToken(context.Background(), "test "+role, role)
+		if role == "integrator" {
+			tok, err := db.CreateServiceToken(ctx, "test integrator", role)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens[role] = tok
+			continue
+		}
+		name := "u-" + role
+		if _, err := db.CreateUser(ctx, clientele.User{Name: name, Role: role, Department: "customer management"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := db.CreateUserToken(ctx, "test "+role, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tokens[role] = tok
 	}
-	fill := strings.NewReplacer("{id}", "c1", "{kind}", "email", "{value}", "a@b.c", "{name}", "vip", "{report}", "equity", "{chart}", "equity")
-	for route, allowed := range wantPolicy {
-		method, pattern, _ := strings.Cut(route, " ")
-		for _, role := range clientele.Roles {
-			req, err := http.NewRequest(method, ts.URL+fill.Replace(pattern), strings.NewReader("{}"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Bearer "+tokens[role])
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			forbidden := resp.StatusCode == http.StatusForbidden
-			if want := !slices.Contains(allowed, role); forbidden != want {
-				t.Errorf("%s as %s: %d %s (want forbidden: %v)", route, role, resp.StatusCode, body, want)
-			}
-			if forbidden && (!strings.Contains(string(body), `"code":"forbidden"`) || !strings.Contains(string(body), "role "+role)) {
-				t.Errorf("%s as %s: 403 body %s", route, role, body)
-			}
-			if resp.StatusCode == http.StatusUnauthorized && !slices.Contains(srv.PublicRoutes(), route) { // signing in with {} is a 401
-				t.Errorf("%s as %s: 401 with a valid token", route, role)
-			}
-		}
+	seg, err := db.CreateSegment(ctx, clientele.Segment{Name: "vip", Definition: "true", Owner: "u-customer_manager"})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := db.ApplyMembership(ctx, seg.ID, []clientele.MembershipChange{{CustomerID: "cust-0417", Joined: true}}, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	run, err := db.CreateRun(ctx, clientele.Run{Source: "database", Model: "bgnbd", Unit: "week", CalibrationEnd: "2024-06-30", TimeZone: "UTC",
+		Currency: "USD", Params: map[string]float64{"r": 1}, StdErrors: map[string]float64{}, Customers: 1, Converged: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Write(ctx, func(w *store.Writer) error {
+		if err := w.Scores(ctx, run, []clientele.Score{{CustomerID: "cust-0417", ProbAlive: 0.8, DERT: 2, CLV: 5000, DERTLifetime: 4, CLVLifetime: 9000}}); err != nil {
+			return err
+		}
+		return w.SetScoring(ctx, run, clientele.Scoring{Horizon: 52, DiscountRate: 0.1, Basis: clientele.BasisMargin})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tokens, run
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -39,11 +40,12 @@ type Server struct {
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	metrics metrics
-	tokens  tokenCache
+	tokens  tokenUses
 	logins  loginThrottle
 	handler http.Handler
 
 	runs sync.Map // model run id → runFacts
+	keys atomic.Pointer[accessKeys]
 }
 
 type metrics struct {
@@ -69,7 +71,7 @@ func New(db *store.DB, cfg Config, log *slog.Logger) *Server {
 	}
 	s.reg.MustRegister(s.metrics.requests, s.metrics.duration, s.metrics.ingested,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.tokens.entries = map[string]tokenEntry{}
+	s.tokens.lastSeen = map[int64]time.Time{}
 	s.logins.failures = map[string][]time.Time{}
 	s.handler = s.routes()
 	return s
@@ -80,11 +82,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // route is one entry of the route table: a method and pattern, the
 // handler, made from an apiFunc by adapt or from a pageFunc by adaptPage,
-// and the roles that may call it.
+// the roles that may call it, and how its reach over customers is checked
+// (access.go).
 type route struct {
 	method, pattern string
 	h               http.Handler
 	allow           roles
+	scope           scope
 }
 
 // public admits anyone, without credentials: signing in, the one route
@@ -93,10 +97,8 @@ var public = roles{"(anyone)"}
 
 func (rt route) public() bool { return len(rt.allow) == 1 && rt.allow[0] == public[0] }
 
-// roles is the set of roles a route admits. Until the field filtering and
-// scopes of the access system exist (issue 14), a route that shows one
-// customer's personal data, or lists customers, admits only the roles that
-// may see any customer's; the others get 403.
+// roles is the set of roles a route admits; the route's scope then says
+// which customers, and how much of each, the caller sees (access.go).
 type roles []string
 
 var (
@@ -108,15 +110,25 @@ var (
 	aggregates = roles{"admin", "cco", "customer_manager", "brand_manager", "analyst"}
 	// allCustomers see any customer and list them.
 	allCustomers = roles{"admin", "cco"}
-	// serving see one customer at a time, by id or identity: the
-	// call-centre agent.
-	serving = roles{"admin", "cco", "agent"}
+	// serving see one customer at a time, by id: a customer manager those
+	// of its segments, an agent the caller it serves, with a reason.
+	serving = roles{"admin", "cco", "customer_manager", "agent"}
+	// resolvers look a customer up by an identity: serving, and an
+	// integrator, who gets the id alone.
+	resolvers = roles{"admin", "cco", "customer_manager", "agent", "integrator"}
+	// members read a segment's members: a customer manager its own
+	// segments', an analyst pseudonymised.
+	members = roles{"admin", "cco", "customer_manager", "analyst"}
+	// scorers read every customer's scores: an analyst pseudonymised.
+	scorers = roles{"admin", "cco", "analyst"}
 	// profileWriters create and change customers' profiles.
 	profileWriters = roles{"admin", "cco", "integrator"}
 	// feeders write facts: transactions, events, tracking messages.
 	feeders = roles{"admin", "integrator"}
 	// modellers read model runs.
 	modellers = roles{"admin", "cco", "analyst"}
+	// auditors read the audit log.
+	auditors = roles{"admin", "cco"}
 )
 
 // Routes lists every route as "METHOD PATTERN", for the OpenAPI test.
@@ -141,40 +153,41 @@ func (s *Server) Policies() map[string][]string {
 // which roles may call it.
 func (s *Server) table() []route {
 	return []route{
-		{"GET", "/healthz", s.adapt(s.healthz), everyone},
-		{"GET", "/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}), everyone},
-		{"GET", "/api/v1/openapi.json", s.adapt(s.openapi), everyone},
-		{"GET", "/api/v1/stats", s.adapt(s.stats), aggregates},
-		{"GET", "/api/v1/customers", s.adapt(s.listCustomers), allCustomers},
-		{"GET", "/api/v1/customers/{id}", s.adapt(s.getCustomer), serving},
-		{"PUT", "/api/v1/customers/{id}", s.adapt(s.putCustomer), profileWriters},
-		{"GET", "/api/v1/customers/{id}/360", s.adapt(s.customer360), serving},
-		{"GET", "/api/v1/customers/{id}/transactions", s.adapt(s.customerTransactions), serving},
-		{"GET", "/api/v1/identities/{kind}/{value}", s.adapt(s.identity), serving},
-		{"POST", "/api/v1/transactions", s.adapt(s.postTransactions), feeders},
-		{"POST", "/api/v1/events", s.adapt(s.postEvents), feeders},
-		{"GET", "/api/v1/segments", s.adapt(s.listSegments), aggregates},
-		{"GET", "/api/v1/segments/{name}/members", s.adapt(s.segmentMembers), allCustomers},
-		{"POST", "/v1/batch", s.adapt(s.trackBatch), feeders},
-		{"POST", "/v1/track", s.adapt(s.trackOne("track")), feeders},
-		{"POST", "/v1/identify", s.adapt(s.trackOne("identify")), feeders},
-		{"POST", "/v1/alias", s.adapt(s.trackOne("alias")), feeders},
-		{"POST", "/v1/page", s.adapt(s.trackOne("page")), feeders},
-		{"POST", "/v1/screen", s.adapt(s.trackOne("screen")), feeders},
-		{"POST", "/v1/group", s.adapt(s.trackOne("group")), feeders},
-		{"PATCH", "/api/v1/customers/{id}", s.adapt(s.patchCustomer), profileWriters},
-		{"GET", "/api/v1/runs", s.adapt(s.listRuns), modellers},
-		{"GET", "/api/v1/runs/{id}", s.adapt(s.getRun), modellers},
-		{"GET", "/api/v1/runs/{id}/scores", s.adapt(s.runScores), allCustomers},
-		{"GET", "/api/v1/reports/equity", s.adapt(s.equityReport), aggregates},
-		{"GET", "/api/v1/reports/segments", s.adapt(s.segmentsReport), aggregates},
-		{"GET", "/api/v1/reports/profitability", s.adapt(s.profitabilityReport), aggregates},
-		{"GET", "/api/v1/reports/migration", s.adapt(s.migrationReport), aggregates},
-		{"GET", "/api/v1/reports/switching", s.adapt(s.switchingReport), aggregates},
-		{"GET", "/api/v1/switching-surveys", s.adapt(s.listSwitchingSurveys), aggregates},
-		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.adapt(s.reportChart), aggregates},
-		{"POST", "/api/v1/sessions", s.adapt(s.createSession), public},
-		{"DELETE", "/api/v1/sessions", s.adapt(s.deleteSession), staff},
+		{"GET", "/healthz", s.adapt(s.healthz), everyone, aggregate},
+		{"GET", "/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}), everyone, aggregate},
+		{"GET", "/api/v1/openapi.json", s.adapt(s.openapi), everyone, aggregate},
+		{"GET", "/api/v1/stats", s.adapt(s.stats), aggregates, aggregate},
+		{"GET", "/api/v1/customers", s.adapt(s.listCustomers), allCustomers, customerList},
+		{"GET", "/api/v1/customers/{id}", s.adapt(s.getCustomer), serving, oneCustomer},
+		{"PUT", "/api/v1/customers/{id}", s.adapt(s.putCustomer), profileWriters, customerWrite},
+		{"GET", "/api/v1/customers/{id}/360", s.adapt(s.customer360), serving, oneCustomer},
+		{"GET", "/api/v1/customers/{id}/transactions", s.adapt(s.customerTransactions), serving, oneCustomer},
+		{"GET", "/api/v1/identities/{kind}/{value}", s.adapt(s.identity), resolvers, byIdentity},
+		{"POST", "/api/v1/transactions", s.adapt(s.postTransactions), feeders, factWrite},
+		{"POST", "/api/v1/events", s.adapt(s.postEvents), feeders, factWrite},
+		{"GET", "/api/v1/segments", s.adapt(s.listSegments), aggregates, aggregate},
+		{"GET", "/api/v1/segments/{name}/members", s.adapt(s.segmentMembers), members, customerList},
+		{"POST", "/v1/batch", s.adapt(s.trackBatch), feeders, factWrite},
+		{"POST", "/v1/track", s.adapt(s.trackOne("track")), feeders, factWrite},
+		{"POST", "/v1/identify", s.adapt(s.trackOne("identify")), feeders, factWrite},
+		{"POST", "/v1/alias", s.adapt(s.trackOne("alias")), feeders, factWrite},
+		{"POST", "/v1/page", s.adapt(s.trackOne("page")), feeders, factWrite},
+		{"POST", "/v1/screen", s.adapt(s.trackOne("screen")), feeders, factWrite},
+		{"POST", "/v1/group", s.adapt(s.trackOne("group")), feeders, factWrite},
+		{"PATCH", "/api/v1/customers/{id}", s.adapt(s.patchCustomer), profileWriters, customerWrite},
+		{"GET", "/api/v1/runs", s.adapt(s.listRuns), modellers, aggregate},
+		{"GET", "/api/v1/runs/{id}", s.adapt(s.getRun), modellers, aggregate},
+		{"GET", "/api/v1/runs/{id}/scores", s.adapt(s.runScores), scorers, customerList},
+		{"GET", "/api/v1/reports/equity", s.adapt(s.equityReport), aggregates, aggregate},
+		{"GET", "/api/v1/reports/segments", s.adapt(s.segmentsReport), aggregates, aggregate},
+		{"GET", "/api/v1/reports/profitability", s.adapt(s.profitabilityReport), aggregates, aggregate},
+		{"GET", "/api/v1/reports/migration", s.adapt(s.migrationReport), aggregates, aggregate},
+		{"GET", "/api/v1/reports/switching", s.adapt(s.switchingReport), aggregates, aggregate},
+		{"GET", "/api/v1/switching-surveys", s.adapt(s.listSwitchingSurveys), aggregates, aggregate},
+		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.adapt(s.reportChart), aggregates, aggregate},
+		{"POST", "/api/v1/sessions", s.adapt(s.createSession), public, signIn},
+		{"DELETE", "/api/v1/sessions", s.adapt(s.deleteSession), staff, aggregate},
+		{"GET", "/api/v1/audit", s.adapt(s.auditLog), auditors, aggregate},
 	}
 }
 

@@ -348,7 +348,7 @@ func TestScoreSegmentsAndEquity(t *testing.T) {
 				t.Errorf("segments: %d %v", code, v)
 			}
 			code, v = c.do("GET", "/api/v1/segments/vip/members", "")
-			if code != 200 || fmt.Sprint(v["items"]) != "[c1]" {
+			if code != 200 || fmt.Sprint(v["items"]) != "[map[customer_id:c1]]" {
 				t.Errorf("members: %d %v", code, v)
 			}
 			if code, _ := c.do("GET", "/api/v1/segments/nope/members", ""); code != 404 {
