@@ -19,11 +19,12 @@ const (
 	EUNSUPPORTED  = "unsupported_media_type"
 	EUNAVAILABLE  = "unavailable"       // busy for now: retry later
 	ETOOMANY      = "too_many_requests" // too many attempts (failed sign-ins): retry later
+	ESUPPRESSED   = "suppressed"        // a person erased on request: not stored again
 	EINTERNAL     = "internal"
 )
 
 // Codes lists every error code, for the tables that map them.
-var Codes = []string{EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EMETHOD, EUNSUPPORTED, EUNAVAILABLE, ETOOMANY, EINTERNAL}
+var Codes = []string{EINVALID, ENOTFOUND, ECONFLICT, EUNAUTHORIZED, EFORBIDDEN, EMETHOD, EUNSUPPORTED, EUNAVAILABLE, ETOOMANY, ESUPPRESSED, EINTERNAL}
 
 // Error is a domain error: a code, a message for users, for invalid input
 // the fields that failed, and the error that caused it, if any.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +27,7 @@ func newImportCmd(a *app) *cobra.Command {
 	var f importFlags
 	cmd := &cobra.Command{
 		Use:   "import DIR | import KIND FILE",
-		Short: "Import a directory written by `clientele simulate`, or one file of transactions, customers, products, brands, accounts or events",
+		Short: "Import a directory written by `clientele simulate`, or one file of transactions, customers, products, brands, accounts, events or consents",
 		Long: `Import data files into the database, each in one transaction: a file with a
 bad row is rejected whole (every bad row's line, column and reason is
 printed, the first 20 in full) unless --skip-invalid is given, in which case
@@ -60,7 +61,7 @@ their position in the file or their formatting.
 		c.Flags().StringVar(&f.rejectFile, "reject-file", "", "where --skip-invalid writes bad rows (default FILE.rejected; reasons in REJECT.txt)")
 	}
 	addImportFlags(cmd)
-	for _, k := range []ingest.Kind{ingest.Transactions, ingest.Customers, ingest.Products, ingest.Brands, ingest.Accounts, ingest.Events} {
+	for _, k := range []ingest.Kind{ingest.Transactions, ingest.Customers, ingest.Products, ingest.Brands, ingest.Accounts, ingest.Events, ingest.Consents} {
 		sub := &cobra.Command{
 			Use:     string(k) + " FILE",
 			Aliases: []string{strings.TrimSuffix(string(k), "s")}, // import transaction FILE
@@ -137,7 +138,10 @@ func (a *app) importFile(ctx context.Context, kind ingest.Kind, path string, f i
 	defer db.Close()
 	var done func()
 	opt.Progress, done = a.progress(path, st.Size())
-	sum, err := ingest.File(ctx, db, kind, path, opt)
+	// The import's audit entry commits with it.
+	e := a.cliEntry("clientele import", clientele.AuditWrite, "", "")
+	e.Subject = "import " + string(kind) + " " + filepath.Base(path)
+	sum, err := ingest.File(clientele.WithAudit(ctx, e), db, kind, path, opt)
 	done()
 	if err != nil {
 		return err

@@ -77,7 +77,8 @@ Every flag that has a CLIENTELE_* variable may be set either way; the flag wins.
 	pf.StringVar(&a.region, "region", env("CLIENTELE_REGION", ""), "ISO 3166 region of phone numbers without a country code, e.g. KR: phones are then stored in E.164 (CLIENTELE_REGION)")
 	pf.StringVar(&a.logLevel, "log-level", env("CLIENTELE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CLIENTELE_LOG_LEVEL)")
 	root.AddCommand(newImportCmd(a), newSimulateCmd(a), newStatsCmd(a), newTokenCmd(a), newServeCmd(a), newDemoCmd(a),
-		newSummaryCmd(a), newFitCmd(a), newScoreCmd(a), newRunsCmd(a), newReportCmd(a), newUsersCmd(a), newSegmentsCmd(a), newSwitchingSurveysCmd(a))
+		newSummaryCmd(a), newFitCmd(a), newScoreCmd(a), newRunsCmd(a), newReportCmd(a), newUsersCmd(a), newSegmentsCmd(a), newSwitchingSurveysCmd(a),
+		newCustomersCmd(a), newAuditCmd(a))
 	return root
 }
 

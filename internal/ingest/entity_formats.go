@@ -188,3 +188,29 @@ func brandParser(r io.Reader, opt *Options, cr *countingReader) (parser[clientel
 		return clientele.Brand{Name: t.get("name"), Owner: t.get("owner")}
 	}}, nil
 }
+
+// ---- consents ----
+
+// consentParser reads consent statements: customer_id, purpose, status,
+// and optionally source and at (when it was stated; required: an import
+// of old forms must not pass for today's consent).
+func consentParser(r io.Reader, opt *Options, cr *countingReader) (parser[clientele.Consent], error) {
+	if opt.Format != FormatCSV {
+		return nil, fmt.Errorf("unknown format %q for consents (want csv)", opt.Format)
+	}
+	t, err := newCSVTable(r, cr, Consents, opt.Map, "customer_id", "purpose", "status", "at")
+	if err != nil {
+		return nil, err
+	}
+	return &csvRowParser[clientele.Consent]{t: t, check: (*clientele.Consent).Validate, build: func(t *csvTable, e *rowErrs) clientele.Consent {
+		c := clientele.Consent{CustomerID: t.get("customer_id"), Purpose: t.get("purpose"), Status: t.get("status"), Source: t.get("source")}
+		if s := t.get("at"); s == "" {
+			e.add("at", "is empty")
+		} else if tm, err := parseTime(s, opt.Location); err != nil {
+			e.add("at", "%v", err)
+		} else {
+			c.At = tm
+		}
+		return c
+	}}, nil
+}

@@ -22,6 +22,7 @@ var fieldsOf = map[Kind][]string{
 	Accounts:     {"id", "customer_id", "kind", "product", "tier", "holder", "opened_on", "closed_on", "parent_id", "spending_limit", "currency"},
 	Events:       {"id", "customer_id", "type", "time", "properties"},
 	Brands:       {"name", "owner"},
+	Consents:     {"customer_id", "purpose", "status", "source", "at"},
 }
 
 // aliases are column names read as a field without a --map.

@@ -44,6 +44,7 @@ const (
 	Accounts     Kind = "accounts"
 	Events       Kind = "events"
 	Brands       Kind = "brands"
+	Consents     Kind = "consents"
 )
 
 // Formats.
@@ -220,8 +221,18 @@ func Reader(ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source
 		return run(ctx, w, kind, r, source, opt, eventParser, func(w *store.Writer, ctx context.Context, v []clientele.Event) (store.Result, error) {
 			return w.Events(ctx, v, nil)
 		})
+	case Consents:
+		return run(ctx, w, kind, r, source, opt, consentParser, func(w *store.Writer, ctx context.Context, v []clientele.Consent) (store.Result, error) {
+			for _, c := range v {
+				c.RecordedBy = "import " + source
+				if err := w.SetConsent(ctx, c); err != nil {
+					return store.Result{}, err
+				}
+			}
+			return store.Result{Written: int64(len(v))}, nil
+		})
 	}
-	return nil, clientele.Errorf(clientele.EINVALID, "import: unknown kind %q (want transactions, customers, products, brands, accounts or events)", kind)
+	return nil, clientele.Errorf(clientele.EINVALID, "import: unknown kind %q (want transactions, customers, products, brands, accounts, events or consents)", kind)
 }
 
 // An item is one parsed record (or a row error) with the line it began on.
@@ -340,6 +351,12 @@ func runPrepared[T, P any](ctx context.Context, w *store.Writer, kind Kind, r io
 		return nil, clientele.Errorf(clientele.EINVALID, "%s: %w", source, err)
 	}
 
+	// People erased on request are reported row by row, not stored again.
+	sup, err := w.Suppressor(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+
 	// Parse on one goroutine, write on this one: SQLite inserts and the
 	// parser each get a core.
 	ctx, cancel := context.WithCancel(ctx)
@@ -374,6 +391,11 @@ func runPrepared[T, P any](ctx context.Context, w *store.Writer, kind Kind, r io
 				return
 			}
 			items++
+			if len(it.errs) == 0 {
+				if col, err := suppressedRow(sup, it.v); err != nil {
+					it.errs = append(it.errs, RowError{Line: it.line, Column: col, Reason: clientele.ErrorMessage(err)})
+				}
+			}
 			if len(it.errs) == 0 {
 				valid = append(valid, it.v)
 			} else {
@@ -465,6 +487,37 @@ func runPrepared[T, P any](ctx context.Context, w *store.Writer, kind Kind, r io
 	err = w.RecordImport(ctx, store.ImportRecord{Source: source, Kind: string(kind), Format: opt.Format, Started: start, Finished: time.Now(),
 		RowsRead: sum.Rows, Imported: sum.Imported, Duplicates: sum.Duplicates, Rejected: sum.Rejected})
 	return sum, err
+}
+
+// suppressedRow returns the column and error of an item that belongs to a
+// person erased on request, or nil.
+func suppressedRow(sup *store.Suppressor, v any) (string, error) {
+	switch x := v.(type) {
+	case clientele.Customer:
+		var ids []clientele.Identity
+		if x.Email != "" {
+			ids = append(ids, clientele.Identity{Kind: clientele.IdentityEmail, Value: clientele.NormalizeIdentity(clientele.IdentityEmail, x.Email)})
+		}
+		if x.Phone != "" {
+			for _, p := range clientele.PhoneForms(x.Phone) {
+				ids = append(ids, clientele.Identity{Kind: clientele.IdentityPhone, Value: p})
+			}
+		}
+		if err := sup.Check(x.ID, ids...); err != nil {
+			return "id", err
+		}
+	case clientele.Transaction:
+		return "customer_id", sup.Check(x.CustomerID)
+	case clientele.Event:
+		return "customer_id", sup.Check(x.CustomerID)
+	case clientele.Account:
+		return "customer_id", sup.Check(x.CustomerID)
+	case clientele.Identity:
+		return "value", sup.Check(x.CustomerID, x)
+	case clientele.Consent:
+		return "customer_id", sup.Check(x.CustomerID)
+	}
+	return "", nil
 }
 
 // tick calls f every 200 ms until the returned function is called.
@@ -661,7 +714,7 @@ func DirFiles(dir string) ([]DirFile, error) {
 		return nil, clientele.Errorf(clientele.EINVALID, "import: %w", err)
 	}
 	var out []DirFile
-	for _, k := range []Kind{Brands, Customers, Products, Accounts, Transactions, Events} {
+	for _, k := range []Kind{Brands, Customers, Products, Accounts, Transactions, Events, Consents} {
 		for _, e := range entries {
 			name := e.Name()
 			base := strings.SplitN(name, ".", 2)[0]
@@ -674,7 +727,7 @@ func DirFiles(dir string) ([]DirFile, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, clientele.Errorf(clientele.EINVALID, "import: %s holds no brands, customers, products, accounts, transactions or events files", dir)
+		return nil, clientele.Errorf(clientele.EINVALID, "import: %s holds no brands, customers, products, accounts, transactions, events or consents files", dir)
 	}
 	return out, nil
 }

@@ -335,7 +335,12 @@ func (db *DB) auditQuery(ctx context.Context, q *sql.DB, src int, f clientele.Au
 		return time.UnixMicro(micros).UTC()
 	}
 	if f.CustomerID != "" {
-		where = append(where, "customer_id = "+arg(f.CustomerID))
+		// An erasure's entry names the customer by a keyed hash.
+		key, err := db.suppressionKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, "customer_id IN ("+arg(f.CustomerID)+", "+arg(erasedID(key, f.CustomerID))+")")
 	}
 	if f.UserName != "" {
 		where = append(where, "user_name = "+arg(f.UserName))

@@ -33,6 +33,13 @@ func (w *Writer) Customers(ctx context.Context, cs []clientele.Customer) (Result
 	// duplicate, so that the counts add up to the items given.
 	given := int64(len(cs))
 	cs = lastByKey(cs, func(c *clientele.Customer) string { return c.ID })
+	customerIDs := make([]string, len(cs))
+	for i := range cs {
+		customerIDs[i] = cs[i].ID
+	}
+	if err := w.checkSuppressed(ctx, customerIDs, nil); err != nil {
+		return Result{}, err
+	}
 	rows := make([][]any, len(cs))
 	var ids []clientele.Identity
 	for i := range cs {

@@ -19,6 +19,9 @@ func (w *Writer) Identities(ctx context.Context, ids []clientele.Identity) (Resu
 	if len(ids) == 0 {
 		return Result{}, nil
 	}
+	if err := w.checkSuppressed(ctx, nil, ids); err != nil {
+		return Result{}, err
+	}
 	rows := make([][]any, len(ids))
 	for i, id := range ids {
 		rows[i] = []any{id.Kind, id.Value, id.CustomerID, w.db.ts(w.now)}

@@ -47,7 +47,10 @@ func openSQLite(ctx context.Context, path string, opt *Options) (*DB, error) {
 	base := sqliteURI(path) +
 		fmt.Sprintf("?_pragma=busy_timeout(%d)", busy.Milliseconds()) + "&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(memory)&_time_format=sqlite"
-	w, err := sql.Open("sqlite", base+"&_pragma=cache_size(-65536)&_txlock=immediate")
+	// The writer overwrites deleted content with zeros (secure_delete), so
+	// that an erased customer, or an e-mail address changed, does not stay
+	// readable in the file's free space (privacy.go).
+	w, err := sql.Open("sqlite", base+"&_pragma=cache_size(-65536)&_pragma=secure_delete(1)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

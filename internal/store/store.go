@@ -48,6 +48,9 @@ type DB struct {
 	where   string   // the database's location, with any password removed
 	stmts   sync.Map // query text → *sql.Stmt on r, for hot reads
 	audit   *auditLog
+
+	supMu  sync.Mutex
+	supKey []byte // the key of the suppression list's hashes, once read
 }
 
 // Options tunes Open; the zero value is the default.

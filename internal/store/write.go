@@ -22,6 +22,9 @@ type Writer struct {
 	now  time.Time
 	seen customerSet // customers known to exist in this transaction
 
+	sup       *suppressed // the suppression list, once read (privacy.go)
+	supLoaded bool
+
 	bulk          bulkState // see bulk.go
 	pkName, pkDef string    // the primary key of transactions, dropped during a bulk load
 }
@@ -88,6 +91,15 @@ func (w *Writer) ensureCustomers(ctx context.Context, ids []string, first []time
 	}
 	if len(rows) == 0 {
 		return nil
+	}
+	if !w.supLoaded || w.sup != nil { // usually no one was ever erased: nothing to check
+		fresh := make([]string, len(rows))
+		for i, r := range rows {
+			fresh[i] = r[0].(string)
+		}
+		if err := w.checkSuppressed(ctx, fresh, nil); err != nil {
+			return err
+		}
 	}
 	_, _, err := w.q.insert(ctx, "customers", []string{"id", "created_at", "updated_at"}, rows, "ON CONFLICT (id) DO NOTHING", "")
 	if err != nil {

@@ -171,6 +171,9 @@ func (s *Server) checkScope(rt route, r *http.Request) (*http.Request, error) {
 		}
 	case customerWrite:
 		a.customerID = r.PathValue("id")
+		if err := s.mayReach(ctx, a); err != nil {
+			return nil, err
+		}
 		ctx = clientele.WithAudit(ctx, a.entry(clientele.AuditWrite))
 	case factWrite:
 		e := a.entry(clientele.AuditWrite)

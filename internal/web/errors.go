@@ -19,6 +19,7 @@ var statusOf = map[string]int{
 	clientele.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	clientele.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	clientele.ETOOMANY:      http.StatusTooManyRequests,
+	clientele.ESUPPRESSED:   http.StatusConflict,
 	clientele.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -22,59 +22,70 @@ import (
 // that neither a route added without a decision nor a policy changed by
 // mistake goes unnoticed.
 var wantPolicy = map[string][]string{
-	"GET /healthz":                                clientele.Roles,
-	"GET /metrics":                                clientele.Roles,
-	"GET /api/v1/openapi.json":                    clientele.Roles,
-	"GET /api/v1/stats":                           {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"GET /api/v1/customers":                       {"admin", "cco"},
-	"GET /api/v1/customers/{id}":                  {"admin", "cco", "customer_manager", "agent"},
-	"PUT /api/v1/customers/{id}":                  {"admin", "cco", "integrator"},
-	"PATCH /api/v1/customers/{id}":                {"admin", "cco", "integrator"},
-	"GET /api/v1/customers/{id}/360":              {"admin", "cco", "customer_manager", "agent"},
-	"GET /api/v1/customers/{id}/transactions":     {"admin", "cco", "customer_manager", "agent"},
-	"GET /api/v1/identities/{kind}/{value}":       {"admin", "cco", "customer_manager", "agent", "integrator"},
-	"POST /api/v1/transactions":                   {"admin", "integrator"},
-	"POST /api/v1/events":                         {"admin", "integrator"},
-	"GET /api/v1/segments":                        {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"GET /api/v1/segments/{name}/members":         {"admin", "cco", "customer_manager", "analyst"},
-	"POST /v1/batch":                              {"admin", "integrator"},
-	"POST /v1/track":                              {"admin", "integrator"},
-	"POST /v1/identify":                           {"admin", "integrator"},
-	"POST /v1/alias":                              {"admin", "integrator"},
-	"POST /v1/page":                               {"admin", "integrator"},
-	"POST /v1/screen":                             {"admin", "integrator"},
-	"POST /v1/group":                              {"admin", "integrator"},
-	"GET /api/v1/runs":                            {"admin", "cco", "analyst"},
-	"GET /api/v1/runs/{id}":                       {"admin", "cco", "analyst"},
-	"GET /api/v1/runs/{id}/scores":                {"admin", "cco", "analyst"},
-	"GET /api/v1/reports/equity":                  {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"GET /api/v1/reports/segments":                {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"GET /api/v1/reports/profitability":           {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"GET /api/v1/reports/migration":               {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"GET /api/v1/reports/switching":               {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"GET /api/v1/switching-surveys":               {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"GET /api/v1/reports/{report}/charts/{chart}": {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
-	"POST /api/v1/sessions":                       clientele.Roles, // signing in: no credentials
-	"DELETE /api/v1/sessions":                     {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
-	"GET /api/v1/audit":                           {"admin", "cco"},
+	"GET /healthz":                                 clientele.Roles,
+	"GET /metrics":                                 clientele.Roles,
+	"GET /api/v1/openapi.json":                     clientele.Roles,
+	"GET /api/v1/stats":                            {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /api/v1/customers":                        {"admin", "cco"},
+	"GET /api/v1/customers/{id}":                   {"admin", "cco", "customer_manager", "agent"},
+	"PUT /api/v1/customers/{id}":                   {"admin", "cco", "integrator"},
+	"PATCH /api/v1/customers/{id}":                 {"admin", "cco", "integrator"},
+	"GET /api/v1/customers/{id}/360":               {"admin", "cco", "customer_manager", "agent"},
+	"GET /api/v1/customers/{id}/transactions":      {"admin", "cco", "customer_manager", "agent"},
+	"GET /api/v1/identities/{kind}/{value}":        {"admin", "cco", "customer_manager", "agent", "integrator"},
+	"POST /api/v1/transactions":                    {"admin", "integrator"},
+	"POST /api/v1/events":                          {"admin", "integrator"},
+	"GET /api/v1/segments":                         {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /api/v1/segments/{name}/members":          {"admin", "cco", "customer_manager", "analyst"},
+	"POST /v1/batch":                               {"admin", "integrator"},
+	"POST /v1/track":                               {"admin", "integrator"},
+	"POST /v1/identify":                            {"admin", "integrator"},
+	"POST /v1/alias":                               {"admin", "integrator"},
+	"POST /v1/page":                                {"admin", "integrator"},
+	"POST /v1/screen":                              {"admin", "integrator"},
+	"POST /v1/group":                               {"admin", "integrator"},
+	"GET /api/v1/runs":                             {"admin", "cco", "analyst"},
+	"GET /api/v1/runs/{id}":                        {"admin", "cco", "analyst"},
+	"GET /api/v1/runs/{id}/scores":                 {"admin", "cco", "analyst"},
+	"GET /api/v1/reports/equity":                   {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /api/v1/reports/segments":                 {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /api/v1/reports/profitability":            {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /api/v1/reports/migration":                {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /api/v1/reports/switching":                {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /api/v1/switching-surveys":                {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /api/v1/reports/{report}/charts/{chart}":  {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"POST /api/v1/sessions":                        clientele.Roles, // signing in: no credentials
+	"DELETE /api/v1/sessions":                      {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
+	"GET /api/v1/audit":                            {"admin", "cco"},
+	"DELETE /api/v1/customers/{id}":                {"admin", "cco"},
+	"GET /api/v1/customers/{id}/export":            {"admin", "cco"},
+	"GET /api/v1/customers/{id}/consent":           {"admin", "cco", "customer_manager", "agent", "integrator"},
+	"PUT /api/v1/customers/{id}/consent/{purpose}": {"admin", "cco", "agent", "integrator"},
 }
 
 // probe is the request the route × role test sends to a route, with a
 // body where the route takes one. {id} is the fixture's customer (its run
 // for /runs), {name} its segment.
 var probe = map[string]string{
-	"PUT /api/v1/customers/{id}":   `{"name":"Seo-yeon Yoon","email":"syoon@example.net","phone":"+821012345678","city":"Gwangju"}`,
-	"PATCH /api/v1/customers/{id}": `{"city":"Busan"}`,
-	"POST /api/v1/transactions":    `[{"id":"t9","customer_id":"cust-0417","time":"2024-06-01T10:00:00Z","amount":20}]`,
-	"POST /api/v1/events":          `[{"id":"e9","customer_id":"cust-0417","type":"web_visit","time":"2024-06-01T10:00:00Z","properties":{"email":"syoon@example.net"}}]`,
-	"POST /v1/batch":               `{"batch":[{"type":"track","userId":"cust-0417","event":"Viewed","messageId":"m1","timestamp":"2024-06-01T10:00:00Z"}]}`,
-	"POST /v1/track":               `{"userId":"cust-0417","event":"Viewed","messageId":"m2","timestamp":"2024-06-01T10:00:00Z"}`,
-	"POST /v1/identify":            `{"userId":"cust-0417","traits":{"city":"Gwangju"},"messageId":"m3","timestamp":"2024-06-01T10:00:00Z"}`,
-	"POST /v1/alias":               `{"userId":"cust-0417","previousId":"anon-1","messageId":"m4","timestamp":"2024-06-01T10:00:00Z"}`,
-	"POST /v1/page":                `{"userId":"cust-0417","name":"Home","messageId":"m5","timestamp":"2024-06-01T10:00:00Z"}`,
-	"POST /v1/screen":              `{"userId":"cust-0417","name":"Home","messageId":"m6","timestamp":"2024-06-01T10:00:00Z"}`,
-	"POST /v1/group":               `{"userId":"cust-0417","groupId":"g1","messageId":"m7","timestamp":"2024-06-01T10:00:00Z"}`,
-	"POST /api/v1/sessions":        `{}`,
+	"PUT /api/v1/customers/{id}":                   `{"name":"Seo-yeon Yoon","email":"syoon@example.net","phone":"+821012345678","city":"Gwangju"}`,
+	"PATCH /api/v1/customers/{id}":                 `{"city":"Busan"}`,
+	"POST /api/v1/transactions":                    `[{"id":"t9","customer_id":"cust-0417","time":"2024-06-01T10:00:00Z","amount":20}]`,
+	"POST /api/v1/events":                          `[{"id":"e9","customer_id":"cust-0417","type":"web_visit","time":"2024-06-01T10:00:00Z","properties":{"email":"syoon@example.net"}}]`,
+	"POST /v1/batch":                               `{"batch":[{"type":"track","userId":"cust-0417","event":"Viewed","messageId":"m1","timestamp":"2024-06-01T10:00:00Z"}]}`,
+	"POST /v1/track":                               `{"userId":"cust-0417","event":"Viewed","messageId":"m2","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/identify":                            `{"userId":"cust-0417","traits":{"city":"Gwangju"},"messageId":"m3","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/alias":                               `{"userId":"cust-0417","previousId":"anon-1","messageId":"m4","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/page":                                `{"userId":"cust-0417","name":"Home","messageId":"m5","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/screen":                              `{"userId":"cust-0417","name":"Home","messageId":"m6","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /v1/group":                               `{"userId":"cust-0417","groupId":"g1","messageId":"m7","timestamp":"2024-06-01T10:00:00Z"}`,
+	"POST /api/v1/sessions":                        `{}`,
+	"PUT /api/v1/customers/{id}/consent/{purpose}": `{"status":"granted","source":"web form"}`,
+}
+
+// customerOf is the customer a route's probe names, where it is not the
+// fixture's: each role erases a customer of its own.
+var customerOf = map[string]string{
+	"DELETE /api/v1/customers/{id}": "gone-{role}",
 }
 
 // query is the probe's query string, where the route needs one.
@@ -98,7 +109,8 @@ var personal = []string{"Seo-yeon Yoon", "syoon@example.net", "+821012345678", "
 // seeShowsPersonal lists the routes whose 2xx body, for a role that sees
 // everything of the customer, holds the fixture's personal data: proof that
 // the scan of the other roles' bodies could find it.
-var seeShowsPersonal = []string{"GET /api/v1/customers/{id}", "GET /api/v1/customers/{id}/360", "GET /api/v1/identities/{kind}/{value}", "GET /api/v1/customers"}
+var seeShowsPersonal = []string{"GET /api/v1/customers/{id}", "GET /api/v1/customers/{id}/360", "GET /api/v1/identities/{kind}/{value}", "GET /api/v1/customers",
+	"GET /api/v1/customers/{id}/export"}
 
 // Every route × every role, on both backends: a role the route does not
 // admit gets a JSON 403 naming the role, before the handler runs; a role it
@@ -118,7 +130,7 @@ func TestRoutePolicies(t *testing.T) {
 				}
 			}
 			tokens, runID := policyFixture(t, db)
-			fill := strings.NewReplacer("{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity")
+			fill := strings.NewReplacer("{purpose}", "email_marketing", "{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity")
 			for _, route := range slices.Sorted(func(yield func(string) bool) {
 				for r := range wantPolicy {
 					if !yield(r) {
@@ -132,8 +144,12 @@ func TestRoutePolicies(t *testing.T) {
 				if strings.HasPrefix(pattern, "/api/v1/runs/") {
 					id = fmt.Sprint(runID)
 				}
-				path := fill.Replace(strings.ReplaceAll(pattern, "{id}", id)) + query[route]
 				for _, role := range clientele.Roles {
+					id := id
+					if c, ok := customerOf[route]; ok {
+						id = strings.ReplaceAll(c, "{role}", role)
+					}
+					path := fill.Replace(strings.ReplaceAll(pattern, "{id}", id)) + query[route]
 					code, body := send(t, ts.URL, method, path, probe[route], tokens[role])
 					forbidden := code == http.StatusForbidden
 					if want := !slices.Contains(allowed, role); forbidden != want {
@@ -200,6 +216,11 @@ func policyFixture(t *testing.T, db *store.DB) (map[string]string, int64) {
 	err := db.Write(ctx, func(w *store.Writer) error {
 		if _, err := w.Customers(ctx, []clientele.Customer{{ID: "cust-0417", Name: "Seo-yeon Yoon", Email: "syoon@example.net", Phone: "+821012345678", City: "Gwangju"}}); err != nil {
 			return err
+		}
+		for _, role := range clientele.Roles {
+			if _, err := w.Customers(ctx, []clientele.Customer{{ID: "gone-" + role}}); err != nil {
+				return err
+			}
 		}
 		// Two brands of snacks, one bought before the other: the migration
 		// report has a row for the customer.

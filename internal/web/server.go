@@ -129,6 +129,14 @@ var (
 	modellers = roles{"admin", "cco", "analyst"}
 	// auditors read the audit log.
 	auditors = roles{"admin", "cco"}
+	// erasers erase a customer on request, and export what is held.
+	erasers = roles{"admin", "cco"}
+	// consentReaders read a customer's consent: serving, and the
+	// integrator's systems that send.
+	consentReaders = roles{"admin", "cco", "customer_manager", "agent", "integrator"}
+	// consentWriters record consent: an agent as the customer states it,
+	// an integrator from a preference centre.
+	consentWriters = roles{"admin", "cco", "agent", "integrator"}
 )
 
 // Routes lists every route as "METHOD PATTERN", for the OpenAPI test.
@@ -188,6 +196,10 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/sessions", s.adapt(s.createSession), public, signIn},
 		{"DELETE", "/api/v1/sessions", s.adapt(s.deleteSession), staff, aggregate},
 		{"GET", "/api/v1/audit", s.adapt(s.auditLog), auditors, aggregate},
+		{"DELETE", "/api/v1/customers/{id}", s.adapt(s.eraseCustomer), erasers, customerErase},
+		{"GET", "/api/v1/customers/{id}/export", s.adapt(s.exportCustomer), erasers, customerExport},
+		{"GET", "/api/v1/customers/{id}/consent", s.adapt(s.customerConsent), consentReaders, oneCustomer},
+		{"PUT", "/api/v1/customers/{id}/consent/{purpose}", s.adapt(s.putConsent), consentWriters, customerWrite},
 	}
 }
 
