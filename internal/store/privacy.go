@@ -40,6 +40,7 @@ var customerTables = []customerTable{
 	{table: "customer_merges", column: "into_id"},
 	{table: "consents", column: "customer_id"},
 	{table: "consent_history", column: "customer_id"},
+	{table: "info_items", column: "customer_id"},
 }
 
 // CustomerTables lists "table.column" for every table that holds a

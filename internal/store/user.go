@@ -122,6 +122,16 @@ func (db *DB) SetRole(ctx context.Context, name, role string) error {
 	return db.updateUser(ctx, name, `role = $2`, role)
 }
 
+// SetDepartment moves user name to another department: what it stores
+// and retrieves from now on counts there.
+func (db *DB) SetDepartment(ctx context.Context, name, department string) error {
+	u := clientele.User{Name: name, Role: "admin", Department: department}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	return db.updateUser(ctx, name, `department = $2`, u.Department)
+}
+
 // CheckUserPassword returns user name when pw is its password and it is
 // enabled; otherwise an EUNAUTHORIZED error that does not say which of the
 // name or the password was wrong. A missing user costs a hash as well, so

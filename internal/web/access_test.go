@@ -26,7 +26,7 @@ func accessServer(t *testing.T, db *store.DB) (string, map[string]string, int64)
 	srv := web.New(db, web.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	tokens, run := policyFixture(t, db)
+	tokens, run, _ := policyFixture(t, db)
 	return ts.URL, tokens, run
 }
 

@@ -86,8 +86,17 @@ func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
 		}
 		rep.Survey = name
 		return rep, nil
+	case "sharing":
+		from, to := p.date("from"), p.date("to")
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		if !to.IsZero() {
+			to = to.AddDate(0, 0, 1) // through the day given
+		}
+		return report.Sharing(ctx, s.db, from, to)
 	}
-	return nil, clientele.Errorf(clientele.ENOTFOUND, "no report %q: equity, segments, profitability, migration or switching", name)
+	return nil, clientele.Errorf(clientele.ENOTFOUND, "no report %q: equity, segments, profitability, migration, switching or sharing", name)
 }
 
 func (s *Server) switchingReport(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -116,6 +125,10 @@ func (s *Server) segmentsReport(w http.ResponseWriter, r *http.Request) (any, er
 
 func (s *Server) profitabilityReport(w http.ResponseWriter, r *http.Request) (any, error) {
 	return s.buildReport(r, "profitability")
+}
+
+func (s *Server) sharingReport(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.buildReport(r, "sharing")
 }
 
 func (s *Server) migrationReport(w http.ResponseWriter, r *http.Request) (any, error) {

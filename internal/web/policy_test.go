@@ -61,6 +61,12 @@ var wantPolicy = map[string][]string{
 	"GET /api/v1/customers/{id}/export":            {"admin", "cco"},
 	"GET /api/v1/customers/{id}/consent":           {"admin", "cco", "customer_manager", "agent", "integrator"},
 	"PUT /api/v1/customers/{id}/consent/{purpose}": {"admin", "cco", "agent", "integrator"},
+	"GET /api/v1/customers/{id}/items":             {"admin", "cco", "customer_manager", "agent"},
+	"POST /api/v1/customers/{id}/items":            {"admin", "cco", "customer_manager", "agent"},
+	"GET /api/v1/segments/{name}/items":            {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
+	"POST /api/v1/segments/{name}/items":           {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
+	"PUT /api/v1/items/{id}/rating":                {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
+	"GET /api/v1/reports/sharing":                  {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 }
 
 // probe is the request the route × role test sends to a route, with a
@@ -80,6 +86,9 @@ var probe = map[string]string{
 	"POST /v1/group":                               `{"userId":"cust-0417","groupId":"g1","messageId":"m7","timestamp":"2024-06-01T10:00:00Z"}`,
 	"POST /api/v1/sessions":                        `{}`,
 	"PUT /api/v1/customers/{id}/consent/{purpose}": `{"status":"granted","source":"web form"}`,
+	"POST /api/v1/customers/{id}/items":            `{"kind":"call_note","text":"Asked about the annual fee; prefers e-mail","tags":["fees"]}`,
+	"POST /api/v1/segments/{name}/items":           `{"kind":"insight","text":"Members shop on weekday mornings","tags":["timing"]}`,
+	"PUT /api/v1/items/{id}/rating":                `{"rating":4}`,
 }
 
 // customerOf is the customer a route's probe names, where it is not the
@@ -129,7 +138,7 @@ func TestRoutePolicies(t *testing.T) {
 					t.Errorf("route %s has no expected policy in this test: decide who may call it", route)
 				}
 			}
-			tokens, runID := policyFixture(t, db)
+			tokens, runID, itemID := policyFixture(t, db)
 			fill := strings.NewReplacer("{purpose}", "email_marketing", "{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity")
 			for _, route := range slices.Sorted(func(yield func(string) bool) {
 				for r := range wantPolicy {
@@ -141,8 +150,11 @@ func TestRoutePolicies(t *testing.T) {
 				allowed := wantPolicy[route]
 				method, pattern, _ := strings.Cut(route, " ")
 				id := "cust-0417"
-				if strings.HasPrefix(pattern, "/api/v1/runs/") {
+				switch {
+				case strings.HasPrefix(pattern, "/api/v1/runs/"):
 					id = fmt.Sprint(runID)
+				case strings.HasPrefix(pattern, "/api/v1/items/"):
+					id = fmt.Sprint(itemID)
 				}
 				for _, role := range clientele.Roles {
 					id := id
@@ -209,8 +221,9 @@ func send(t *testing.T, base, method, path, body, token string) (int, string) {
 // policyFixture stores one customer with personal data, purchases and an
 // event, a segment vip holding it and owned by the customer manager, and a
 // scored run; and returns a token per role (a user's, but the
-// integrator's, which is a service token) and the run's id.
-func policyFixture(t *testing.T, db *store.DB) (map[string]string, int64) {
+// integrator's, which is a service token), the run's id and the id of an
+// information item on the segment.
+func policyFixture(t *testing.T, db *store.DB) (map[string]string, int64, int64) {
 	t.Helper()
 	ctx := context.Background()
 	err := db.Write(ctx, func(w *store.Writer) error {
@@ -283,5 +296,20 @@ func policyFixture(t *testing.T, db *store.DB) (map[string]string, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tokens, run
+	cm, err := db.UserByName(ctx, "u-customer_manager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var item *clientele.InfoItem
+	err = db.Write(ctx, func(w *store.Writer) error {
+		if _, err := w.CreateItem(ctx, clientele.InfoItem{CustomerID: "cust-0417", AuthorID: cm.ID, Department: "customer management", Kind: "call_note", Text: "Moving to Gwangju next month"}); err != nil {
+			return err
+		}
+		item, err = w.CreateItem(ctx, clientele.InfoItem{Segment: "vip", AuthorID: cm.ID, Department: "customer management", Kind: "insight", Text: "VIPs answer surveys"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tokens, run, item.ID
 }

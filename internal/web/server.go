@@ -200,6 +200,12 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/customers/{id}/export", s.adapt(s.exportCustomer), erasers, customerExport},
 		{"GET", "/api/v1/customers/{id}/consent", s.adapt(s.customerConsent), consentReaders, oneCustomer},
 		{"PUT", "/api/v1/customers/{id}/consent/{purpose}", s.adapt(s.putConsent), consentWriters, customerWrite},
+		{"GET", "/api/v1/customers/{id}/items", s.adapt(s.customerItems), serving, oneCustomer},
+		{"POST", "/api/v1/customers/{id}/items", s.adapt(s.createCustomerItem), serving, customerWrite},
+		{"GET", "/api/v1/segments/{name}/items", s.adapt(s.segmentItems), staff, aggregate},
+		{"POST", "/api/v1/segments/{name}/items", s.adapt(s.createSegmentItem), staff, aggregate},
+		{"PUT", "/api/v1/items/{id}/rating", s.adapt(s.rateItem), staff, aggregate},
+		{"GET", "/api/v1/reports/sharing", s.adapt(s.sharingReport), aggregates, aggregate},
 	}
 }
 
