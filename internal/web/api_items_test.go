@@ -141,4 +141,3 @@ func TestInformationSharing(t *testing.T) {
 		})
 	}
 }
-
