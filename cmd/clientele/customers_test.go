@@ -92,3 +92,60 @@ func TestCustomersPrivacyCLI(t *testing.T) {
 		})
 	}
 }
+
+// Information sharing from the command line: notes stored, listed and
+// rated as named users; the sharing report counts them by department.
+func TestNotesCLI(t *testing.T) {
+	for name, db := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			customers := filepath.Join(dir, "customers.csv")
+			os.WriteFile(customers, []byte("id,name\nc-1,Bora Seo\n"), 0o644)
+			steps := [][]string{
+				{"import", "customers", customers},
+				{"users", "add", "--name", "jiwoo", "--role", "agent", "--department", "customer service"},
+				{"users", "add", "--name", "yuna", "--role", "customer_manager", "--department", "customer management"},
+				{"users", "add", "--name", "dahye", "--role", "analyst"},
+				{"users", "set-department", "dahye", "market research"},
+				{"segments", "create", "--name", "all", "--expr", "true", "--owner", "yuna"},
+				{"notes", "add", "--customer", "c-1", "--as", "jiwoo", "--kind", "call_note", "--tags", "fees,card", "Asked about the annual fee"},
+				{"notes", "add", "--segment", "all", "--as", "dahye", "--kind", "research", "Survey: fees matter more than rewards"},
+				{"notes", "list", "--customer", "c-1", "--as", "yuna"},
+				{"notes", "list", "--segment", "all", "--as", "jiwoo"},
+				{"notes", "rate", "2", "5", "--as", "jiwoo"},
+				{"notes", "rate", "2", "3", "--as", "jiwoo"},
+			}
+			for _, args := range steps {
+				if out, errOut, err := run(t, db, args...); err != nil {
+					t.Fatalf("%v: %v\n%s%s", args, err, out, errOut)
+				}
+			}
+			if _, errOut, err := run(t, db, "notes", "add", "--segment", "all", "text"); err == nil || !strings.Contains(errOut, "--as USER") {
+				t.Errorf("a note without an author: %v %s", err, errOut)
+			}
+			out, _, err := run(t, db, "notes", "list", "--segment", "all", "--as", "yuna", "--format", "json")
+			var items []map[string]any
+			if err != nil || json.Unmarshal([]byte(out), &items) != nil || len(items) != 1 {
+				t.Fatalf("list: %v %s", err, out)
+			}
+			if it := items[0]; it["mean_rating"] != 3.0 || it["ratings"] != 1.0 || it["reads"] != 1.0 || it["department"] != "market research" {
+				t.Errorf("the research item after a changed rating and one colleague's read: %v", it)
+			}
+			out, _, err = run(t, db, "report", "sharing", "--format", "json")
+			var rep struct {
+				Stored, Retrieved int
+				Departments       []struct {
+					Name              string
+					Stored, Retrieved int
+				}
+			}
+			if err != nil || json.Unmarshal([]byte(out), &rep) != nil {
+				t.Fatalf("report sharing: %v %s", err, out)
+			}
+			// yuna read the call note and then the research item (json list).
+			if rep.Stored != 2 || rep.Retrieved != 3 || len(rep.Departments) != 3 {
+				t.Errorf("report: %+v", rep)
+			}
+		})
+	}
+}

@@ -72,7 +72,7 @@ starts from a new database at DIR/clientele.db.`,
 				return err
 			}
 			dbPath := filepath.Join(dir, "clientele.db")
-			for _, suffix := range []string{"", "-wal", "-shm"} {
+			for _, suffix := range []string{"", "-wal", "-shm", ".audit", ".audit-wal", ".audit-shm"} {
 				if err := os.Remove(dbPath + suffix); err != nil && !os.IsNotExist(err) {
 					return fmt.Errorf("demo: remove the old database: %w", err)
 				}
@@ -116,6 +116,9 @@ starts from a new database at DIR/clientele.db.`,
 				if err := demoSegments(ctx, db, clientele.Currency(a.currency), truth.End); err != nil {
 					return err
 				}
+				if err := demoSharing(ctx, db, seed); err != nil {
+					return err
+				}
 				fmt.Fprintln(a.stdout, "Segments with their customer managers:")
 				if vals, err := report.Segments(ctx, db, scored.RunID); err != nil {
 					return err
@@ -139,10 +142,11 @@ Try:
   curl -H 'Authorization: Bearer %s' http://%s/api/v1/reports/segments
   curl -H 'Authorization: Bearer %s' 'http://%s/api/v1/reports/migration?category=grocery'
   curl -H 'Authorization: Bearer %s' -o concentration.svg http://%s/api/v1/reports/equity/charts/concentration
+  curl -H 'Authorization: Bearer %s' http://%s/api/v1/reports/sharing
 
 Database: %s  (use it later with: clientele --db %s serve)
 Press Ctrl-C to stop.
-`, time.Since(start).Seconds(), bound, bound, token, token, bound, token, bound, token, bound, token, bound, dbPath, dbPath)
+`, time.Since(start).Seconds(), bound, bound, token, token, bound, token, bound, token, bound, token, bound, token, bound, dbPath, dbPath)
 				})
 			})
 		},

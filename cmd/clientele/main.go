@@ -78,7 +78,7 @@ Every flag that has a CLIENTELE_* variable may be set either way; the flag wins.
 	pf.StringVar(&a.logLevel, "log-level", env("CLIENTELE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CLIENTELE_LOG_LEVEL)")
 	root.AddCommand(newImportCmd(a), newSimulateCmd(a), newStatsCmd(a), newTokenCmd(a), newServeCmd(a), newDemoCmd(a),
 		newSummaryCmd(a), newFitCmd(a), newScoreCmd(a), newRunsCmd(a), newReportCmd(a), newUsersCmd(a), newSegmentsCmd(a), newSwitchingSurveysCmd(a),
-		newCustomersCmd(a), newAuditCmd(a))
+		newCustomersCmd(a), newAuditCmd(a), newNotesCmd(a))
 	return root
 }
 

@@ -126,6 +126,39 @@ func TestDemo(t *testing.T) {
 			t.Errorf("segment %s: owner %q with members and value, want %q (segments: %v)", name, got[name], owner, got)
 		}
 	}
+	// The demo's colleagues have shared information: every department the
+	// article names stored or retrieved some, and departments read each
+	// other's.
+	code, body = get(t, "http://"+addr+"/api/v1/reports/sharing", m[1])
+	var sharing struct {
+		Stored      int `json:"stored"`
+		Retrieved   int `json:"retrieved"`
+		Departments []struct {
+			Name              string `json:"name"`
+			Stored, Retrieved int
+		} `json:"departments"`
+		Flow struct {
+			Counts [][]int `json:"counts"`
+		} `json:"flow"`
+		Authors []struct {
+			MeanRating float64 `json:"mean_rating"`
+		} `json:"authors"`
+	}
+	if err := json.Unmarshal([]byte(body), &sharing); code != 200 || err != nil {
+		t.Fatalf("sharing report: %d %v %.300s", code, err, body)
+	}
+	across := 0
+	for i, row := range sharing.Flow.Counts {
+		for j, n := range row {
+			if i != j {
+				across += n
+			}
+		}
+	}
+	if sharing.Stored < 100 || sharing.Retrieved < 100 || len(sharing.Departments) < 7 || across < 50 || len(sharing.Authors) == 0 || sharing.Authors[0].MeanRating == 0 {
+		t.Errorf("the demo's sharing: %d stored, %d retrieved, %d departments, %d reads across departments: %.500s",
+			sharing.Stored, sharing.Retrieved, len(sharing.Departments), across, body)
+	}
 }
 
 // --version says what binary this is; revoking a token says so.

@@ -17,7 +17,7 @@ import (
 )
 
 func newUsersCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "users", Short: "Users: who may see and do what (add, list, disable, enable, passwd, set-role)"}
+	cmd := &cobra.Command{Use: "users", Short: "Users: who may see and do what (add, list, disable, enable, passwd, set-role, set-department)"}
 	var u clientele.User
 	var scopes string
 	var withPassword bool
@@ -134,7 +134,7 @@ A user without a password uses API tokens only (clientele token create --user).`
 	}
 	setRole := &cobra.Command{
 		Use:   "set-role NAME ROLE",
-		Short: "Give a user another role; its tokens act with it from their next use (a running server: within 30 s)",
+		Short: "Give a user another role; its tokens and sessions act with it from their next request",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withDB(cmd.Context(), func(db *store.DB) error {
@@ -146,8 +146,22 @@ A user without a password uses API tokens only (clientele token create --user).`
 			})
 		},
 	}
-	cmd.AddCommand(add, list, setState("disable", "Disable a user: its tokens and password stop working", true),
-		setState("enable", "Enable a disabled user again", false), passwd, setRole)
+	setDept := &cobra.Command{
+		Use:   "set-department NAME DEPARTMENT",
+		Short: "Move a user to another department (what it stores and retrieves counts there from now on)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				if err := db.SetDepartment(cmd.Context(), args[0], args[1]); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "user %s is now in %s\n", args[0], args[1])
+				return nil
+			})
+		},
+	}
+	cmd.AddCommand(add, list, setState("disable", "Disable a user: its tokens and password stop working at once", true),
+		setState("enable", "Enable a disabled user again", false), passwd, setRole, setDept)
 	return cmd
 }
 

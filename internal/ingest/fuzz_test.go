@@ -94,6 +94,12 @@ func FuzzEventsCSV(f *testing.F) {
 		"customer_id,type,time,properties\nc1,moved,2024-01-01,\"{\"\"city\"\":\"\"Bath\"\"}\"\nc1,moved,2024-01-01,[1]\n")
 }
 
+func FuzzConsentsCSV(f *testing.F) {
+	fuzzParser(f, FormatCSV, consentParser, (*clientele.Consent).Validate,
+		"customer_id,purpose,status,source,at\nc1,email_marketing,granted,web form,2024-03-01\nc1,sms_marketing,withdrawn,,2024-03-02T10:00:00Z\n",
+		"customer_id,purpose,status,at\nc1,email,yes,2024-03-01\n,profiling,denied,\nc2,third_party_sharing,denied,13/13/2024\n")
+}
+
 func FuzzSwitchingSurvey(f *testing.F) {
 	f.Add([]byte("respondent_id,brand,value,brand_image,last,frequency,chosen\n1,A,4,3,1,2,0\n1,B,3,4,0,2,1\n2,A,3,3,0,4,1\n2,B,4,3,1,4,0\n"))
 	f.Add([]byte("respondent_id,brand,value,last,frequency\n1,A,x,1,2\n"))

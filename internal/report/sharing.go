@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"math"
 	"slices"
 	"time"
 
@@ -367,6 +368,9 @@ func (r *SharingReport) Document() (*Document, error) {
 	heat.Add(labels)
 	heat.NominalX(r.Flow.Departments...)
 	heat.NominalY(r.Flow.Departments...)
+	// Department names are long: slanted, they do not run into each other.
+	heat.X.Tick.Label.Rotation = math.Pi / 6
+	heat.X.Tick.Label.XAlign, heat.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	side := vg.Length(n)*vg.Inch + 2*vg.Inch
 	d.Charts = append(d.Charts, Chart{Name: "flow", Title: heat.Title.Text, Width: side + 2*vg.Inch, Height: side, Plot: heat,
 		ColorBar: pal, ColorBarTitle: "share of the reader department's retrievals"})
