@@ -192,4 +192,3 @@ func demoSharing(ctx context.Context, db *store.DB, seed uint64) error {
 		return nil
 	})
 }
-
