@@ -64,7 +64,7 @@ var auditSchema = []string{
     subject     TEXT NOT NULL DEFAULT '',
     route       TEXT NOT NULL,
     reason      TEXT NOT NULL DEFAULT '')`,
-	`CREATE INDEX IF NOT EXISTS audit_log_customer ON audit_log (customer_id, id) WHERE customer_id <> ''`,
+	`CREATE INDEX IF NOT EXISTS audit_log_customer ON audit_log (customer_id, id)`,
 	`CREATE INDEX IF NOT EXISTS audit_log_user ON audit_log (user_name, id)`,
 	`CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END`,

@@ -18,7 +18,7 @@ CREATE TABLE audit_log (
     route       TEXT NOT NULL,
     reason      TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX audit_log_customer ON audit_log (customer_id, id) WHERE customer_id <> '';
+CREATE INDEX audit_log_customer ON audit_log (customer_id, id);
 CREATE INDEX audit_log_user ON audit_log (user_name, id);
 
 -- +goose StatementBegin

@@ -15,8 +15,8 @@ CREATE TABLE info_items (
     tags        TEXT NOT NULL DEFAULT '[]',
     created_at  INTEGER NOT NULL
 );
-CREATE INDEX info_items_customer ON info_items (customer_id, id) WHERE customer_id <> '';
-CREATE INDEX info_items_segment ON info_items (segment, id) WHERE segment <> '';
+CREATE INDEX info_items_customer ON info_items (customer_id, id);
+CREATE INDEX info_items_segment ON info_items (segment, id);
 CREATE INDEX info_items_created ON info_items (created_at);
 
 CREATE TABLE info_reads (
