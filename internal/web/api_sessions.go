@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"clientele"
+	"clientele/internal/store"
 )
 
 // Browser sessions: POST /api/v1/sessions signs a user in with a name and
@@ -104,41 +105,52 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) (any, err
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
+	u, sess, err := s.signIn(w, r, in.Name, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	w.WriteHeader(http.StatusCreated)
+	return sessionJSON{User: u.JSON(s.cfg.Location), CSRFToken: sess.CSRF, ExpiresAt: clientele.TimeJSON(sess.ExpiresAt, s.cfg.Location)}, nil
+}
+
+// signIn checks a name and password, throttled per user and address, and
+// on success creates a session and sets its cookie: the one sign-in of the
+// API and the login form. Every attempt is in the audit log.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password string) (*clientele.User, *store.Session, error) {
 	now := time.Now()
 	// The name is hashed: a key of a megabyte, repeated, would fill memory.
-	name := sha256.Sum256([]byte(in.Name))
-	keys := []string{"user:" + string(name[:]), "addr:" + clientAddress(r)}
+	h := sha256.Sum256([]byte(name))
+	keys := []string{"user:" + string(h[:]), "addr:" + clientAddress(r)}
 	for _, k := range keys {
 		if wait := s.logins.blocked(k, now); wait > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			return nil, clientele.Errorf(clientele.ETOOMANY, "too many failed sign-ins: try again in %d minutes", int(wait.Minutes())+1)
+			return nil, nil, clientele.Errorf(clientele.ETOOMANY, "too many failed sign-ins: try again in %d minutes", int(wait.Minutes())+1)
 		}
 	}
-	login := clientele.AuditEntry{UserName: clientele.Excerpt(in.Name), Action: clientele.AuditLogin, Route: "POST /api/v1/sessions"}
-	u, err := s.db.CheckUserPassword(r.Context(), in.Name, in.Password)
+	login := clientele.AuditEntry{UserName: clientele.Excerpt(name), Action: clientele.AuditLogin, Route: r.Method + " " + r.URL.Path}
+	u, err := s.db.CheckUserPassword(r.Context(), name, password)
 	if err != nil {
 		if clientele.ErrorCode(err) == clientele.EUNAUTHORIZED {
 			s.logins.fail(now, keys...)
 			login.Reason = "failed: wrong name or password, or a disabled user"
 			if err := s.db.RecordReads(r.Context(), login); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	s.logins.succeed(keys...)
 	sess, err := s.db.CreateSession(r.Context(), u, sessionTTL)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	login.UserID, login.UserName, login.Role, login.Department = u.ID, u.Name, u.Role, u.Department
 	if err := s.db.RecordReads(r.Context(), login); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.Secret, Path: "/", Expires: sess.ExpiresAt,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
-	w.WriteHeader(http.StatusCreated)
-	return sessionJSON{User: u.JSON(s.cfg.Location), CSRFToken: sess.CSRF, ExpiresAt: clientele.TimeJSON(sess.ExpiresAt, s.cfg.Location)}, nil
+	return u, sess, nil
 }
 
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -156,17 +168,21 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) (any, err
 // sessionPrincipal authenticates a request by its session cookie, read
 // afresh (no cache: signing out or disabling a user acts at once), and
 // checks the CSRF token of a state-changing request.
-func (s *Server) sessionPrincipal(r *http.Request, c *http.Cookie) (*clientele.Principal, error) {
+func (s *Server) sessionPrincipal(r *http.Request, c *http.Cookie) (*clientele.Principal, string, error) {
 	sess, err := s.db.SessionBySecret(r.Context(), c.Value)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 	default:
-		if got := r.Header.Get(csrfHeader); subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
-			return nil, clientele.Errorf(clientele.EFORBIDDEN, "missing or wrong %s: a browser request that changes something must send the session's CSRF token", csrfHeader)
+		got := r.Header.Get(csrfHeader)
+		if got == "" && isForm(r) {
+			got = r.PostFormValue(csrfField) // a page's form
+		}
+		if subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
+			return nil, "", clientele.Errorf(clientele.EFORBIDDEN, "missing or wrong %s: a browser request that changes something must send the session's CSRF token", csrfHeader)
 		}
 	}
-	return &clientele.Principal{UserID: sess.User.ID, UserName: sess.User.Name, Role: sess.User.Role, Department: sess.User.Department, Scopes: sess.User.Scopes}, nil
+	return &clientele.Principal{UserID: sess.User.ID, UserName: sess.User.Name, Role: sess.User.Role, Department: sess.User.Department, Scopes: sess.User.Scopes}, sess.CSRF, nil
 }

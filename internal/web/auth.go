@@ -33,12 +33,21 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if secret == "" {
 			// A browser signed in with POST /api/v1/sessions.
 			if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-				who, err := s.sessionPrincipal(r, c)
+				who, csrf, err := s.sessionPrincipal(r, c)
 				if err != nil {
+					if clientele.ErrorCode(err) == clientele.EUNAUTHORIZED && wantsPage(r) {
+						http.Redirect(w, r, "/login", http.StatusSeeOther) // the session expired
+						return
+					}
 					s.writeError(w, r, err)
 					return
 				}
-				next.ServeHTTP(w, r.WithContext(clientele.NewContextWithPrincipal(r.Context(), who)))
+				ctx := context.WithValue(clientele.NewContextWithPrincipal(r.Context(), who), csrfKey{}, csrf)
+				next.ServeHTTP(w, r.WithContext(ctx))
+				return
+			}
+			if wantsPage(r) {
+				http.Redirect(w, r, "/login", http.StatusSeeOther)
 				return
 			}
 			s.writeError(w, r, clientele.Errorf(clientele.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer TOKEN (create one with `clientele token create`), or sign in with POST /api/v1/sessions"))
@@ -121,3 +130,14 @@ func (s *Server) authorize(rt route, next http.Handler) http.Handler {
 
 // allows reports whether route rt admits role.
 func allows(rt route, role string) bool { return slices.Contains(rt.allow, role) }
+
+// wantsPage reports whether r is a browser's navigation to a page (GET,
+// accepting HTML): without credentials it is sent to the login form, not
+// given a JSON 401.
+func wantsPage(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// csrfKey carries the CSRF token of a request's session, for the forms of
+// the pages it is shown.
+type csrfKey struct{}

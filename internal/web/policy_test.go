@@ -67,6 +67,10 @@ var wantPolicy = map[string][]string{
 	"POST /api/v1/segments/{name}/items":           {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
 	"PUT /api/v1/items/{id}/rating":                {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
 	"GET /api/v1/reports/sharing":                  {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /login":                                   clientele.Roles, // the login form: no credentials
+	"POST /login":                                  clientele.Roles,
+	"GET /{$}":                                     {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
+	"POST /logout":                                 {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
 }
 
 // probe is the request the route × role test sends to a route, with a
@@ -110,6 +114,8 @@ var notOK = map[string][]int{
 	"POST /api/v1/sessions":         {http.StatusUnauthorized, http.StatusTooManyRequests},
 	"DELETE /api/v1/sessions":       {http.StatusBadRequest},
 	"GET /api/v1/reports/switching": {http.StatusNotFound},
+	"POST /login":                   {http.StatusUnsupportedMediaType}, // the probe is JSON, not a form
+	"POST /logout":                  {http.StatusSeeOther},
 }
 
 // The fixture's customer: every string that would give the person away.
@@ -139,7 +145,7 @@ func TestRoutePolicies(t *testing.T) {
 				}
 			}
 			tokens, runID, itemID := policyFixture(t, db)
-			fill := strings.NewReplacer("{purpose}", "email_marketing", "{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity")
+			fill := strings.NewReplacer("{$}", "", "{purpose}", "email_marketing", "{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity")
 			for _, route := range slices.Sorted(func(yield func(string) bool) {
 				for r := range wantPolicy {
 					if !yield(r) {
@@ -209,7 +215,7 @@ func send(t *testing.T, base, method, path, body, token string) (int, string) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

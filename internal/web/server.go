@@ -139,13 +139,27 @@ var (
 	consentWriters = roles{"admin", "cco", "agent", "integrator"}
 )
 
-// Routes lists every route as "METHOD PATTERN", for the OpenAPI test.
+// Routes lists every route of the API (not the pages) as "METHOD
+// PATTERN", for the OpenAPI test.
 func (s *Server) Routes() []string {
 	var out []string
 	for _, rt := range s.table() {
-		out = append(out, rt.method+" "+rt.pattern)
+		if !rt.isPage() {
+			out = append(out, rt.method+" "+rt.pattern)
+		}
 	}
 	return out
+}
+
+// isPage reports whether rt serves a page for a browser rather than the
+// API.
+func (rt route) isPage() bool {
+	for _, api := range []string{"/api/", "/v1/", "/healthz", "/metrics"} {
+		if strings.HasPrefix(rt.pattern, api) {
+			return false
+		}
+	}
+	return true
 }
 
 // Policies returns the roles each route admits, by "METHOD PATTERN".
@@ -194,6 +208,10 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/switching-surveys", s.adapt(s.listSwitchingSurveys), aggregates, aggregate},
 		{"GET", "/api/v1/reports/{report}/charts/{chart}", s.adapt(s.reportChart), aggregates, aggregate},
 		{"POST", "/api/v1/sessions", s.adapt(s.createSession), public, signIn},
+		{"GET", "/login", s.adaptPage(s.loginPage), public, aggregate},
+		{"POST", "/login", s.adaptPage(s.loginSubmit), public, signIn},
+		{"GET", "/{$}", s.adaptPage(s.home), staff, aggregate},
+		{"POST", "/logout", s.adaptPage(s.logout), staff, aggregate},
 		{"DELETE", "/api/v1/sessions", s.adapt(s.deleteSession), staff, aggregate},
 		{"GET", "/api/v1/audit", s.adapt(s.auditLog), auditors, aggregate},
 		{"DELETE", "/api/v1/customers/{id}", s.adapt(s.eraseCustomer), erasers, customerErase},

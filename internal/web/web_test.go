@@ -84,12 +84,12 @@ func start(t *testing.T, db *store.DB) (client, *web.Server) {
 	return client{t: t, url: ts.URL, token: tok}, srv
 }
 
-// Every route but signing in, and any other path, refuses a request
-// without a valid token.
+// Every route but signing in (the API's and the login form's), and any
+// other path, refuses a request without a valid token.
 func TestEveryRouteNeedsAToken(t *testing.T) {
 	db := storetest.Open(t)[0].DB
 	c, srv := start(t, db)
-	if diff := cmp.Diff([]string{"POST /api/v1/sessions"}, srv.PublicRoutes()); diff != "" {
+	if diff := cmp.Diff([]string{"POST /api/v1/sessions", "GET /login", "POST /login"}, srv.PublicRoutes()); diff != "" {
 		t.Errorf("routes without credentials (-want +got):\n%s", diff)
 	}
 	var paths []string

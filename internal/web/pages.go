@@ -1,0 +1,105 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"mime"
+	"net/http"
+
+	"clientele"
+)
+
+// The login form and the page it opens, for the dashboard to come (issue
+// 15): server-rendered, no script. The form signs in through signIn, as
+// POST /api/v1/sessions does; it carries a token of its own, also set as a
+// cookie, so that another site cannot sign a browser in under its own
+// account (login CSRF).
+
+const (
+	loginCookie = "clientele_login"
+	loginField  = "login_token"
+	csrfField   = "csrf_token"
+	maxForm     = 64 << 10
+)
+
+// isForm reports whether r's body is an HTML form.
+func isForm(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/x-www-form-urlencoded"
+}
+
+type loginView struct {
+	Token   string
+	Name    string
+	Problem string
+}
+
+// loginPage shows the login form.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) (*view, error) {
+	return s.loginForm(w, r, loginView{})
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, v loginView) (*view, error) {
+	b := make([]byte, 24)
+	rand.Read(b)
+	v.Token = base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: v.Token, Path: "/login", MaxAge: 1800, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	w.Header().Set("Cache-Control", "no-store")
+	return &view{Template: "login.html", Title: "Sign in", Data: v}, nil
+}
+
+// loginSubmit signs in with the form's name and password and opens the
+// home page; a wrong password shows the form again, with the reason.
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) (*view, error) {
+	if !isForm(r) {
+		return nil, clientele.Errorf(clientele.EUNSUPPORTED, "send the login form as application/x-www-form-urlencoded")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		return nil, clientele.Errorf(clientele.EINVALID, "the login form could not be read: %v", err)
+	}
+	c, err := r.Cookie(loginCookie)
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue(loginField))) != 1 || c.Value == "" {
+		return nil, clientele.Errorf(clientele.EINVALID, "the login form has expired or did not come from this site: open /login again")
+	}
+	name := r.PostFormValue("name")
+	if _, _, err := s.signIn(w, r, name, r.PostFormValue("password")); err != nil {
+		switch clientele.ErrorCode(err) {
+		case clientele.EUNAUTHORIZED:
+			w.WriteHeader(http.StatusUnauthorized)
+		case clientele.ETOOMANY:
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			return nil, err
+		}
+		return s.loginForm(w, r, loginView{Name: clientele.Excerpt(name), Problem: clientele.ErrorMessage(err)})
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil, nil
+}
+
+type homeView struct {
+	Who  *clientele.Principal
+	CSRF string
+}
+
+// home is the page a signed-in user opens on: who it is, and signing out.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) (*view, error) {
+	csrf, _ := r.Context().Value(csrfKey{}).(string)
+	return &view{Template: "home.html", Title: "Clientele", Data: homeView{Who: clientele.PrincipalFromContext(r.Context()), CSRF: csrf}}, nil
+}
+
+// logout signs the browser out and shows the login form.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) (*view, error) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := s.db.DeleteSession(r.Context(), c.Value); err != nil && clientele.ErrorCode(err) != clientele.ENOTFOUND {
+			return nil, err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil, nil
+}
