@@ -31,7 +31,7 @@ func openSQLite(ctx context.Context, path string, opt *Options) (*DB, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
-	if err := createSQLite(ctx, path); err != nil {
+	if err := createSQLite(ctx, path, sqlitePageSize); err != nil {
 		return nil, err
 	}
 	// Pragmas on every connection: WAL so that readers never block the
@@ -100,7 +100,7 @@ const sqlitePageSize = 16384
 // pragmas in a connection string the switch to WAL writes the file first
 // and the page size is lost. A file that already holds a database keeps the
 // page size it has (docs/operations.md tells how to change it).
-func createSQLite(ctx context.Context, path string) error {
+func createSQLite(ctx context.Context, path string, pageSize int) error {
 	st, err := os.Stat(path)
 	if err == nil && st.Size() > 0 {
 		return nil
@@ -118,7 +118,7 @@ func createSQLite(ctx context.Context, path string) error {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	defer conn.Close()
-	for _, q := range []string{fmt.Sprintf("PRAGMA page_size = %d", sqlitePageSize), "PRAGMA journal_mode = WAL"} {
+	for _, q := range []string{fmt.Sprintf("PRAGMA page_size = %d", pageSize), "PRAGMA journal_mode = WAL"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create %s: %s: %w", path, q, err)
 		}
