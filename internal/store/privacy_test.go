@@ -61,13 +61,30 @@ func eraseFixture(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	agent, err := db.CreateUser(ctx, clientele.User{Name: "agent", Role: "agent"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Write(ctx, func(w *store.Writer) error {
+		it, err := w.CreateItem(ctx, clientele.InfoItem{CustomerID: "erase-me-7731", AuthorID: agent.ID, Kind: clientele.InfoCallNote, Text: "Asked to move her savings to Kookmin"})
+		if err != nil {
+			return err
+		}
+		if err := w.RecordItemReads(ctx, agent.ID, "", at, []int64{it.ID}); err != nil {
+			return err
+		}
+		return w.RateItem(ctx, it.ID, agent.ID, 4, at)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := db.ApplyMembership(ctx, seg.ID, []clientele.MembershipChange{{CustomerID: "erase-me-7731", Joined: true}, {CustomerID: "keep-me", Joined: true}}, "test", at); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // The erased person's strings, which must be gone from the file.
-var erased = []string{"erase-me-7731", "Jisoo Erasable", "jisoo.erasable@example.org", "821055501234", "4111222233334444", "JISOO ERASABLE", "Mongsil", "moved to Incheon"}
+var erased = []string{"erase-me-7731", "Jisoo Erasable", "jisoo.erasable@example.org", "821055501234", "4111222233334444", "JISOO ERASABLE", "Mongsil", "moved to Incheon", "savings to Kookmin"}
 
 // The export holds a row of every table that holds customers' rows; the
 // erasure removes them all but the transactions, which stay under a
