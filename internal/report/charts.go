@@ -135,3 +135,37 @@ func writeWithColorBar(w io.Writer, p *plot.Plot, cm palette.ColorMap, title str
 	_, err = c.WriteTo(w)
 	return err
 }
+
+// addHeatMap draws shares, a square matrix of values in [0, 1], on p as a
+// heat map of the sequential colour map, each cell labelled with
+// label(i, j) in an ink that reads on its colour; it returns the colour
+// map, for the chart's colour bar.
+func addHeatMap(p *plot.Plot, shares [][]float64, label func(i, j int) string) (palette.ColorMap, error) {
+	pal := sequential()
+	hm := plotter.NewHeatMap(matrixGrid(shares), pal.Palette(100))
+	hm.Min, hm.Max = 0, 1
+	p.Add(hm)
+	var cells plotter.XYs
+	var texts []string
+	var inks []color.Color
+	for i, row := range shares {
+		for j, v := range row {
+			cells = append(cells, plotter.XY{X: float64(j), Y: float64(i)})
+			texts = append(texts, label(i, j))
+			inks = append(inks, inkOn(v))
+		}
+	}
+	if len(cells) == 0 {
+		return pal, nil
+	}
+	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: cells, Labels: texts})
+	if err != nil {
+		return nil, err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].Color = inks[i]
+		labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
+	}
+	p.Add(labels)
+	return pal, nil
+}

@@ -3,13 +3,11 @@ package report
 import (
 	"context"
 	"fmt"
-	"image/color"
 	"math"
 	"time"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"clientele"
 	"clientele/internal/store"
@@ -164,30 +162,9 @@ func (r *MigrationReport) Document() (*Document, error) {
 	heat.Title.Text = fmt.Sprintf("Brand transitions in %s between periods", r.Category)
 	heat.X.Label.Text = "main brand in the next period"
 	heat.Y.Label.Text = "main brand in a period"
-	pal := sequential()
-	hm := plotter.NewHeatMap(matrixGrid(r.TransitionMatrix), pal.Palette(100))
-	hm.Min, hm.Max = 0, 1
-	heat.Add(hm)
-	var cells plotter.XYs
-	var texts []string
-	var inks []color.Color
-	for i, row := range r.TransitionMatrix {
-		for j, p := range row {
-			cells = append(cells, plotter.XY{X: float64(j), Y: float64(i)})
-			texts = append(texts, fmt.Sprintf("%.0f %%", 100*p))
-			inks = append(inks, inkOn(p))
-		}
-	}
-	if len(cells) > 0 {
-		labels, err := plotter.NewLabels(plotter.XYLabels{XYs: cells, Labels: texts})
-		if err != nil {
-			return nil, err
-		}
-		for i := range labels.TextStyle {
-			labels.TextStyle[i].Color = inks[i]
-			labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
-		}
-		heat.Add(labels)
+	pal, err := addHeatMap(heat, r.TransitionMatrix, func(i, j int) string { return fmt.Sprintf("%.0f %%", 100*r.TransitionMatrix[i][j]) })
+	if err != nil {
+		return nil, err
 	}
 	heat.NominalX(names...)
 	heat.NominalY(names...)

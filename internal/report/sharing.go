@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"image/color"
 	"math"
 	"slices"
 	"time"
@@ -343,29 +342,10 @@ func (r *SharingReport) Document() (*Document, error) {
 			}
 		}
 	}
-	pal := sequential()
-	hm := plotter.NewHeatMap(matrixGrid(shares), pal.Palette(100))
-	hm.Min, hm.Max = 0, 1
-	heat.Add(hm)
-	var cells plotter.XYs
-	var texts []string
-	var inks []color.Color
-	for i, row := range r.Flow.Counts {
-		for j, c := range row {
-			cells = append(cells, plotter.XY{X: float64(j), Y: float64(i)})
-			texts = append(texts, fmt.Sprint(c))
-			inks = append(inks, inkOn(shares[i][j]))
-		}
-	}
-	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: cells, Labels: texts})
+	pal, err := addHeatMap(heat, shares, func(i, j int) string { return fmt.Sprint(r.Flow.Counts[i][j]) })
 	if err != nil {
 		return nil, err
 	}
-	for i := range labels.TextStyle {
-		labels.TextStyle[i].Color = inks[i]
-		labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
-	}
-	heat.Add(labels)
 	heat.NominalX(r.Flow.Departments...)
 	heat.NominalY(r.Flow.Departments...)
 	// Department names are long: slanted, they do not run into each other.
