@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -91,7 +92,7 @@ accounts' open and close dates:
 					}
 					fo.Score = &scoreOpt
 					run := &clientele.Run{Unit: unit, Currency: fo.Currency, CalibrationEnd: calEnd, HoldoutEnd: holdEnd}
-					err = out.run(a, run, scoreOpt.Horizon, func(each func(valuation.ScoreRow) error) error {
+					err = out.run(ctx, a, db, run, scoreOpt.Horizon, func(each func(valuation.ScoreRow) error) error {
 						scoreOpt.Each = each
 						res, err = valuation.Fit(ctx, db, fo)
 						return err
@@ -202,7 +203,7 @@ duration_holdout and predicted_purchases_holdout too).`,
 				opt.RunID = run.ID
 				var s *valuation.ScoreSummary
 				done := a.busy(fmt.Sprintf("scoring the customers of run %d", run.ID))
-				err = out.run(a, run, opt.Horizon, func(each func(valuation.ScoreRow) error) error {
+				err = out.run(cmd.Context(), a, db, run, opt.Horizon, func(each func(valuation.ScoreRow) error) error {
 					opt.Each = each
 					s, err = valuation.Score(cmd.Context(), db, opt)
 					return err
@@ -267,14 +268,20 @@ func (o *scoreOut) add(cmd *cobra.Command) {
 func (o *scoreOut) check() error { return checkChoice("out-format", o.format, "csv", "json") }
 
 // run calls score with the function that writes each customer's row to
-// --out (nil without it); the file appears only when the scoring succeeds.
-func (o *scoreOut) run(a *app, run *clientele.Run, horizon float64, score func(each func(valuation.ScoreRow) error) error) error {
+// --out (nil without it); the file appears only when the scoring succeeds,
+// and the export is in the audit log before it does.
+func (o *scoreOut) run(ctx context.Context, a *app, db *store.DB, run *clientele.Run, horizon float64, score func(each func(valuation.ScoreRow) error) error) error {
 	if o.path == "" {
 		return score(nil)
 	}
 	return a.writeAtomically(o.path, func(w io.Writer) error {
 		f := newScoreFile(w, o.format, run, horizon, valuation.HoldoutLength(run), o.bom)
 		if err := score(f.write); err != nil {
+			return err
+		}
+		e := a.cliEntry("clientele score --out", clientele.AuditExport, "", "")
+		e.Subject = fmt.Sprintf("every customer's scores of run %d", run.ID)
+		if err := db.RecordReads(ctx, *e); err != nil {
 			return err
 		}
 		return f.flush()

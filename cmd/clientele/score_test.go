@@ -44,6 +44,11 @@ func TestScoreOut(t *testing.T) {
 			if err != nil || !strings.Contains(out, "margin-based (an assumed margin of 30 % of spend)") || !strings.Contains(out, "1997-09-30") {
 				t.Fatalf("score --margin 0.3: %v\n%s%s", err, out, errOut)
 			}
+			// The export of every customer's scores is in the audit log; the
+			// refused scoring before it, which wrote no file, is not.
+			if out, _, _ := run(t, db, "audit", "--format", "json"); strings.Count(out, `"action": "export"`) != 1 || !strings.Contains(out, "every customer's scores of run 1") {
+				t.Errorf("audit after score --out:\n%s", out)
+			}
 			b, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)

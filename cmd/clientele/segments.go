@@ -147,6 +147,11 @@ join and leave is kept in the customer's history.`,
 				if err != nil {
 					return err
 				}
+				e := a.cliEntry(cmd.CommandPath(), clientele.AuditRead, "", "")
+				e.Subject = "segment " + s.Name
+				if err := db.RecordReads(cmd.Context(), *e); err != nil {
+					return err
+				}
 				for _, id := range ids {
 					fmt.Fprintln(a.stdout, id)
 				}
