@@ -246,3 +246,43 @@ func TestRevocationActsAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// A brand manager with brands in its scopes sees its brands' products in
+// the profitability report, and the migration report only of a category
+// that holds one of its brands.
+func TestBrandScopes(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			base, _, _ := accessServer(t, b.DB)
+			token := func(name string, scopes ...string) string {
+				if _, err := b.DB.CreateUser(ctx, clientele.User{Name: name, Role: "brand_manager", Scopes: scopes}, ""); err != nil {
+					t.Fatal(err)
+				}
+				tok, err := b.DB.CreateUserToken(ctx, "t", name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tok
+			}
+			airy, other := token("airy-bm", "Airy"), token("other-bm", "Nope")
+			_, v := getJSON(t, base, "/api/v1/reports/profitability", airy, "")
+			var brands []string
+			for _, p := range v["products"].([]any) {
+				brands = append(brands, p.(map[string]any)["brand"].(string))
+			}
+			if diff := cmp.Diff([]string{"Airy"}, brands); diff != "" {
+				t.Errorf("products of Airy's brand manager (-want +got):\n%s", diff)
+			}
+			if code, v := getJSON(t, base, "/api/v1/reports/migration?category=snacks", airy, ""); code != 200 {
+				t.Errorf("migration of a category with its brand: %d %v", code, v)
+			}
+			if code, v := getJSON(t, base, "/api/v1/reports/migration?category=snacks", other, ""); code != 403 {
+				t.Errorf("migration of a category without its brands: %d %v", code, v)
+			}
+			if code, _ := getJSON(t, base, "/api/v1/reports/migration/charts/transitions?category=snacks", other, ""); code != 403 {
+				t.Errorf("its chart: %d", code)
+			}
+		})
+	}
+}

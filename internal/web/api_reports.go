@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,8 +16,49 @@ type documented interface {
 	Document() (*report.Document, error)
 }
 
-// buildReport builds the report named name from the request's query.
+// buildReport builds the report named name from the request's query, as
+// the caller may see it (brandScope).
 func (s *Server) buildReport(r *http.Request, name string) (documented, error) {
+	rep, err := s.report(r, name)
+	if err != nil {
+		return nil, err
+	}
+	return brandScope(clientele.PrincipalFromContext(r.Context()), rep)
+}
+
+// brandScope narrows a report to a brand manager's brands, the scopes of
+// its user: the profitability report keeps its brands' products only; the
+// migration and switching reports, which compare a category's or a
+// survey's brands with each other, are refused unless one of its brands is
+// among them. A brand manager without scopes, and every other role, sees
+// every brand.
+func brandScope(p *clientele.Principal, rep documented) (documented, error) {
+	if p == nil || p.Role != "brand_manager" || len(p.Scopes) == 0 {
+		return rep, nil
+	}
+	mine := func(brand string) bool { return slices.Contains(p.Scopes, brand) }
+	refuse := func(what string) error {
+		return clientele.Errorf(clientele.EFORBIDDEN, "%s holds none of your brands (%s)", what, strings.Join(p.Scopes, ", "))
+	}
+	switch r := rep.(type) {
+	case *report.ProfitabilityReport:
+		c := *r
+		c.Products = slices.DeleteFunc(slices.Clone(r.Products), func(x report.ProductProfit) bool { return !mine(x.Brand) })
+		return &c, nil
+	case *report.MigrationReport:
+		if !slices.ContainsFunc(r.Brands, func(b report.MigrationBrand) bool { return mine(b.Brand) }) {
+			return nil, refuse("category " + r.Category)
+		}
+	case *report.SwitchingReport:
+		if !slices.ContainsFunc(r.Brands, func(b report.SwitchingBrand) bool { return mine(b.Brand) }) {
+			return nil, refuse("survey " + r.Survey)
+		}
+	}
+	return rep, nil
+}
+
+// report builds the report named name from the request's query.
+func (s *Server) report(r *http.Request, name string) (documented, error) {
 	p := &params{r: r, loc: s.cfg.Location}
 	ctx := r.Context()
 	switch name {
