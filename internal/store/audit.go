@@ -234,19 +234,43 @@ func auditInsert(d Dialect, entries []clientele.AuditEntry) (string, []any) {
 // durable, or with the error that kept them from being written: a read
 // whose entry cannot be written must not be served.
 func (db *DB) RecordReads(ctx context.Context, entries ...clientele.AuditEntry) error {
+	return db.StartRecordReads(ctx, entries...).Wait(ctx)
+}
+
+// PendingReads is the recording of read entries under way.
+type PendingReads struct {
+	done chan error
+	err  error // an error before the entries were handed over
+}
+
+// StartRecordReads hands entries to the group writer and returns at once:
+// a server starts the recording when a read begins, does the read
+// meanwhile, and waits before it answers, so that the read and its
+// entry's commit overlap.
+func (db *DB) StartRecordReads(ctx context.Context, entries ...clientele.AuditEntry) *PendingReads {
 	if len(entries) == 0 {
-		return nil
+		return &PendingReads{}
 	}
 	req := auditReq{entries: entries, done: make(chan error, 1)}
 	select {
 	case db.audit.reqs <- req:
+		return &PendingReads{done: req.done}
 	case <-db.audit.stop:
-		return errors.New("audit log: the database is closed")
+		return &PendingReads{err: errors.New("audit log: the database is closed")}
 	case <-ctx.Done():
-		return ctx.Err()
+		return &PendingReads{err: ctx.Err()}
+	}
+}
+
+// Wait returns once the entries are durable, or with the error that kept
+// them from being written.
+func (p *PendingReads) Wait(ctx context.Context) error {
+	if p.err != nil || p.done == nil {
+		return p.err
 	}
 	select {
-	case err := <-req.done:
+	case err := <-p.done:
+		p.err, p.done = err, nil
 		return err
 	case <-ctx.Done():
 		return ctx.Err()

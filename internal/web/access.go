@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"clientele"
+	"clientele/internal/store"
 )
 
 // The access system in one place (issue 14): after authentication says who
@@ -96,6 +97,7 @@ type access struct {
 	reason     string
 	disclosure disclosure
 	keys       *accessKeys
+	recording  *store.PendingReads // the read's audit entry, being written
 }
 
 type accessKey struct{}
@@ -183,6 +185,11 @@ func (s *Server) checkScope(rt route, r *http.Request) (*http.Request, error) {
 	if rt.scope == customerErase {
 		ctx = clientele.WithAudit(ctx, a.entry(clientele.AuditErase))
 	}
+	if action := a.readAction(); action != "" {
+		// The entry is written while the handler reads; record waits for
+		// it before the response goes out.
+		a.recording = s.db.StartRecordReads(ctx, *a.entry(action))
+	}
 	return r.WithContext(context.WithValue(ctx, accessKey{}, a)), nil
 }
 
@@ -213,19 +220,26 @@ func (a *access) entry(action string) *clientele.AuditEntry {
 		Action: action, CustomerID: a.customerID, Subject: a.subject, Route: a.route, Reason: a.reason}
 }
 
-// record writes the audit entry of a read before its response goes out.
-// Writes recorded theirs in their transaction.
-func (s *Server) record(r *http.Request, a *access) error {
-	var action string
+// readAction is the audit action of a request that reads customer-level
+// data, or "" (a write records its entry in its transaction).
+func (a *access) readAction() string {
 	switch a.scope {
 	case oneCustomer, byIdentity, customerList:
-		action = clientele.AuditRead
+		return clientele.AuditRead
 	case customerExport:
-		action = clientele.AuditExport
-	default:
+		return clientele.AuditExport
+	}
+	return ""
+}
+
+// record returns once the audit entry of a read is durable: the response
+// goes out only then. The entry was started when the read began, so a
+// read that failed is recorded too, as the attempt it was.
+func (s *Server) record(r *http.Request, a *access) error {
+	if a.recording == nil {
 		return nil
 	}
-	return s.db.RecordReads(r.Context(), *a.entry(action))
+	return a.recording.Wait(r.Context())
 }
 
 func invalidField(field, reason string) error {
