@@ -154,6 +154,12 @@ without personal data.`,
 				}
 				fmt.Fprintf(a.stdout, "erased customer %s: deleted %s; %d transactions kept as %s; %d ids and identities suppressed\n",
 					er.CustomerID, strings.Join(parts, ", "), er.Kept, er.KeptAs, er.Suppressed)
+				switch {
+				case db.Dialect() == store.Postgres:
+					fmt.Fprintln(a.stdout, "  PostgreSQL keeps the deleted rows as dead tuples until VACUUM reclaims them (docs/operations.md, erasure)")
+				case !er.Overwritten:
+					fmt.Fprintln(a.stdout, "  readers kept the write-ahead log from being truncated: the erased pages leave it at the next checkpoint")
+				}
 				return nil
 			})
 		},

@@ -251,7 +251,12 @@ func (db *DB) writePostgres(ctx context.Context, w *Writer, fn func(w *Writer) e
 		if _, err := w.FinishBulkLoad(ctx); err != nil {
 			return err
 		}
-		if err := tx.Commit(ctx); err != nil {
+		// Once COMMIT is sent its answer is awaited, whatever becomes of
+		// ctx: cancelled while the server commits, the caller would be
+		// told the write failed when it did not.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := tx.Commit(cctx); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
 		return nil

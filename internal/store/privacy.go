@@ -60,6 +60,11 @@ type Erasure struct {
 	Kept       int64            // transactions kept under KeptAs
 	KeptAs     string           // the random id the transactions now have
 	Suppressed int              // ids and identities on the suppression list
+	// Overwritten: nothing of the person is left in the database's files
+	// (SQLite, once the write-ahead log is truncated); false on PostgreSQL,
+	// where VACUUM reclaims the dead rows, and on SQLite when readers kept
+	// the log from being truncated (it is at the next checkpoint).
+	Overwritten bool
 }
 
 // EraseCustomer erases customer id on request, in one transaction: it
@@ -150,9 +155,10 @@ func (db *DB) EraseCustomer(ctx context.Context, id string) (*Erasure, error) {
 		return nil, err
 	}
 	if db.dialect == SQLite {
-		if err := db.truncateWAL(ctx); err != nil {
-			return er, err
-		}
+		// Committed: the truncation is no longer the caller's to cancel.
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		er.Overwritten = db.truncateWAL(tctx) == nil
+		cancel()
 	}
 	return er, nil
 }
@@ -160,9 +166,9 @@ func (db *DB) EraseCustomer(ctx context.Context, id string) (*Erasure, error) {
 // truncateWAL copies the write-ahead log into the database file and
 // empties it, so that the pages an erasure overwrote leave no older copy
 // in the log. Readers in the middle of a read hold the log; it tries
-// again for a while.
+// again until ctx is done.
 func (db *DB) truncateWAL(ctx context.Context) error {
-	for range 100 {
+	for {
 		var busy, logged, done int
 		if err := db.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
@@ -176,7 +182,6 @@ func (db *DB) truncateWAL(ctx context.Context) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return clientele.Errorf(clientele.EUNAVAILABLE, "the erasure is committed, but readers kept the write-ahead log from being truncated; it will be at the next checkpoint")
 }
 
 // suppressionHash is the keyed hash that stands for an id or identity on

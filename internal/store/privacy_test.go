@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -117,7 +118,7 @@ func TestEraseAndExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if er.Kept != 1 || !strings.HasPrefix(er.KeptAs, "erased-") || er.Suppressed < 4 {
+			if er.Kept != 1 || !strings.HasPrefix(er.KeptAs, "erased-") || er.Suppressed < 4 || er.Overwritten != (b.Name == "sqlite") {
 				t.Errorf("erasure %+v", er)
 			}
 			if _, err := db.Customer(ctx, "erase-me-7731"); clientele.ErrorCode(err) != clientele.ENOTFOUND {
@@ -201,5 +202,58 @@ func TestCustomerTablesCoverTheSchema(t *testing.T) {
 		if isCustomer && table != "audit_log" && !slices.Contains(listed, table+"."+col) {
 			t.Errorf("%s.%s names a customer but is not in customerTables: erasure and export would miss it", table, col)
 		}
+	}
+}
+
+// An erasure cut off at any point — its context cancelled after 0 to 8
+// ms, inside any of its statements — leaves the customer whole or fully
+// erased, never in between.
+func TestEraseInterrupted(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			eraseFixture(t, b.DB)
+			whole, erasedN := 0, 0
+			for i := range 24 {
+				id := fmt.Sprintf("cut-%d", i)
+				at := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+				err := b.DB.Write(ctx, func(w *store.Writer) error {
+					if _, err := w.Customers(ctx, []clientele.Customer{{ID: id, Email: id + "@example.org", Phone: fmt.Sprintf("+8210555%05d", i)}}); err != nil {
+						return err
+					}
+					if _, err := w.Transactions(ctx, []clientele.Transaction{{ID: "t", CustomerID: id, Time: at, Amount: 100, Currency: "USD"}}, nil); err != nil {
+						return err
+					}
+					_, err := w.Events(ctx, []clientele.Event{{ID: "e", CustomerID: id, Type: "visit", Time: at}}, nil)
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cut, cancel := context.WithTimeout(ctx, time.Duration(i)*time.Duration(i)*15*time.Microsecond)
+				_, err = b.DB.EraseCustomer(cut, id)
+				cancel()
+				doc, xerr := b.DB.ExportCustomer(ctx, id)
+				switch {
+				case err == nil && clientele.ErrorCode(xerr) == clientele.ENOTFOUND:
+					erasedN++
+					if _, err := b.DB.CustomerByIdentity(ctx, "email", id+"@example.org"); clientele.ErrorCode(err) != clientele.ENOTFOUND {
+						t.Errorf("%s erased, but its e-mail still leads to it: %v", id, err)
+					}
+				case err != nil && xerr == nil:
+					whole++
+					if len(doc["identities"]) != 2 || len(doc["transactions"]) != 1 || len(doc["events"]) != 1 {
+						t.Errorf("%s cut off (%v) and not whole: %d identities, %d transactions, %d events", id, err,
+							len(doc["identities"]), len(doc["transactions"]), len(doc["events"]))
+					}
+				default:
+					t.Errorf("%s: erasure %v, export %v", id, err, xerr)
+				}
+			}
+			t.Logf("%d cut off whole, %d erased", whole, erasedN)
+			if whole == 0 || erasedN == 0 {
+				t.Logf("the cut-offs did not cover both outcomes: %d whole, %d erased", whole, erasedN)
+			}
+		})
 	}
 }

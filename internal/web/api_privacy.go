@@ -20,7 +20,7 @@ func (s *Server) eraseCustomer(w http.ResponseWriter, r *http.Request) (any, err
 		return nil, err
 	}
 	return map[string]any{"customer_id": er.CustomerID, "erased": true, "deleted": er.Deleted,
-		"transactions_kept": er.Kept, "kept_as": er.KeptAs, "suppressed": er.Suppressed}, nil
+		"transactions_kept": er.Kept, "kept_as": er.KeptAs, "suppressed": er.Suppressed, "overwritten": er.Overwritten}, nil
 }
 
 // exportCustomer returns everything held about a customer, every table's
