@@ -9,7 +9,11 @@
 // — how times and dates are stored (scan.go), multi-row inserts and the
 // page size (sqlite.go), COPY and the bulk load (postgres.go, bulk.go),
 // prefix search — stay in those files. Rows are scanned with each and
-// collect (scan.go), not a loop per query.
+// collect (scan.go), not a loop per query. A write whose context carries
+// an audit entry (clientele.WithAudit) records it in its own transaction;
+// reads are recorded with RecordReads, in groups, in a file of their own
+// on SQLite (audit.go). Erasure, export and the suppression list go
+// through one list of the tables that hold a customer's rows (privacy.go).
 package store
 
 import (

@@ -1,10 +1,14 @@
 // Package web serves Clientele over HTTP: the JSON API under /api/v1,
-// described by an OpenAPI document, with every route behind a bearer token.
-// The route table (server.go) names each route and its handler; handlers
-// come in two kinds, JSON (apiFunc) and pages (pageFunc), each with one
-// adapter that writes its errors (handler.go, errors.go); authentication
-// puts the caller's clientele.Principal in the request context (auth.go);
-// the handlers are grouped by resource in the api_*.go files.
+// described by an OpenAPI document, and the pages for a browser (the login
+// form), with every route but signing in behind a token or a session.
+// The route table (server.go) names each route, its handler, the roles it
+// admits and its scope over customers; handlers come in two kinds, JSON
+// (apiFunc) and pages (pageFunc), each with one adapter that writes its
+// errors (handler.go, errors.go); authentication puts the caller's
+// clientele.Principal in the request context (auth.go); the access layer
+// decides which customers the caller reaches, records the audit entries
+// and redacts what the caller may not see (access.go, redact.go); the
+// handlers are grouped by resource in the api_*.go files and pages.go.
 package web
 
 import (
