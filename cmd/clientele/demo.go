@@ -119,6 +119,10 @@ starts from a new database at DIR/clientele.db.`,
 				if err := demoSharing(ctx, db, seed); err != nil {
 					return err
 				}
+				password, logins, err := demoLogins(ctx, db)
+				if err != nil {
+					return err
+				}
 				fmt.Fprintln(a.stdout, "Segments with their customer managers:")
 				if vals, err := report.Segments(ctx, db, scored.RunID); err != nil {
 					return err
@@ -136,6 +140,7 @@ Clientele demo is ready (built in %.1fs).
   API:      http://%s/api/v1
   OpenAPI:  http://%s/api/v1/openapi.json
   Token:    %s (user hana, the Chief Customer Officer)
+  Sign in:  http://%s/login as %s, password %s
 
 Try:
   curl -H 'Authorization: Bearer %s' http://%s/api/v1/customers/C00000001/360
@@ -146,7 +151,7 @@ Try:
 
 Database: %s  (use it later with: clientele --db %s serve)
 Press Ctrl-C to stop.
-`, time.Since(start).Seconds(), bound, bound, token, token, bound, token, bound, token, bound, token, bound, token, bound, dbPath, dbPath)
+`, time.Since(start).Seconds(), bound, bound, token, bound, logins, password, token, bound, token, bound, token, bound, token, bound, token, bound, dbPath, dbPath)
 				})
 			})
 		},

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"clientele"
@@ -191,4 +194,29 @@ func demoSharing(ctx context.Context, db *store.DB, seed uint64) error {
 		}
 		return nil
 	})
+}
+
+// demoLogins gives every demo user one password, made for this demo, so
+// that each role can be tried in a browser; it returns the password and
+// the users' names.
+func demoLogins(ctx context.Context, db *store.DB) (string, string, error) {
+	b := make([]byte, 9)
+	crand.Read(b)
+	password := "demo-" + base64.RawURLEncoding.EncodeToString(b)
+	users, err := db.Users(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	var names []string
+	for _, u := range users {
+		hash, err := clientele.HashPassword(password) // a salt of its own
+		if err != nil {
+			return "", "", err
+		}
+		if err := db.SetPassword(ctx, u.Name, hash); err != nil {
+			return "", "", err
+		}
+		names = append(names, u.Name+" ("+u.Role+")")
+	}
+	return password, strings.Join(names, ", "), nil
 }

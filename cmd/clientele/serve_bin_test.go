@@ -94,6 +94,16 @@ func TestDemo(t *testing.T) {
 	if m == nil {
 		t.Fatalf("demo printed no token:\n%s", out)
 	}
+	// Every demo user signs in with the password printed.
+	login := regexp.MustCompile(`Sign in:\s+http://\S+/login as (.+), password (\S+)`).FindStringSubmatch(out)
+	if login == nil || !strings.Contains(login[1], "jiwoo (agent)") {
+		t.Fatalf("demo printed no logins:\n%s", out)
+	}
+	resp, err := http.Post("http://"+addr+"/api/v1/sessions", "application/json", strings.NewReader(`{"name":"jiwoo","password":"`+login[2]+`"}`))
+	if err != nil || resp.StatusCode != 201 {
+		t.Errorf("signing in as jiwoo: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
 	code, body := get(t, "http://"+addr+"/api/v1/customers/C00000001/360", m[1])
 	if code != 200 || !strings.Contains(body, `"recent_transactions"`) {
 		t.Errorf("360: %d %.300s", code, body)
