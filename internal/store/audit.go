@@ -90,7 +90,7 @@ func (db *DB) openAudit(ctx context.Context) error {
 		if err := createSQLite(ctx, path, auditPageSize); err != nil {
 			return err
 		}
-		f, err := sql.Open("sqlite", sqliteURI(path)+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
+		f, err := sql.Open("sqlite", sqliteURI(path)+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)&_txlock=immediate")
 		if err != nil {
 			return fmt.Errorf("open the audit log %s: %w", path, err)
 		}
@@ -157,9 +157,13 @@ func (a *auditLog) run() {
 }
 
 // checkpoints copies the reads' log from its write-ahead log into the file
-// once a second, on a connection of its own, so that no group of entries
-// waits for a checkpoint (SQLite's automatic one, every thousand pages, runs
-// in the commit that crosses the mark and took tens of milliseconds).
+// once a second, on a connection of its own, instead of SQLite's automatic
+// checkpoint, which runs in the commit that crosses a thousand pages. It
+// is a RESTART checkpoint: it waits for the group being written and holds
+// the next one back while it copies, so that the log starts over from its
+// beginning. A PASSIVE one never finds the log without newer frames while
+// entries keep coming, and the log grew without end (1.4 GB in 20 minutes
+// at 1,000 reads/s, and every commit slower).
 func (a *auditLog) checkpoints() {
 	defer a.wg.Done()
 	t := time.NewTicker(time.Second)
@@ -170,8 +174,7 @@ func (a *auditLog) checkpoints() {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			// PASSIVE: copy what no reader holds, never wait for a writer.
-			a.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+			a.db.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
 			cancel()
 		}
 	}

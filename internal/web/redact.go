@@ -114,28 +114,37 @@ var holds sync.Map // reflect.Type → bool
 
 // mayHold reports whether a value of type t may hold a field marked
 // personal: it has one, or it has an interface, which may hold anything.
+// Only final answers are cached: another goroutine must never see a type
+// as clean while it is still being walked.
 func mayHold(t reflect.Type) bool {
 	if h, ok := holds.Load(t); ok {
 		return h.(bool)
 	}
-	holds.Store(t, false) // a recursive type: what the walk finds below decides
-	h := mayHoldWalk(t)
+	h := mayHoldWalk(t, map[reflect.Type]bool{})
 	holds.Store(t, h)
 	return h
 }
 
-func mayHoldWalk(t reflect.Type) bool {
+// mayHoldWalk is mayHold without the cache; visiting holds the types
+// being walked, so that a recursive type ends the walk.
+func mayHoldWalk(t reflect.Type, visiting map[reflect.Type]bool) bool {
+	if h, ok := holds.Load(t); ok {
+		return h.(bool)
+	}
+	if visiting[t] {
+		return false // what the rest of the walk finds decides
+	}
+	visiting[t] = true
+	defer delete(visiting, t)
 	switch t.Kind() {
 	case reflect.Interface:
 		return true
-	case reflect.Pointer, reflect.Slice, reflect.Array:
-		return mayHold(t.Elem())
-	case reflect.Map:
-		return mayHold(t.Elem())
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return mayHoldWalk(t.Elem(), visiting)
 	case reflect.Struct:
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if f.Tag.Get("personal") != "" || (f.IsExported() && mayHold(f.Type)) {
+			if f.Tag.Get("personal") != "" || (f.IsExported() && mayHoldWalk(f.Type, visiting)) {
 				return true
 			}
 		}
