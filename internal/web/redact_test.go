@@ -23,7 +23,7 @@ type redactOuter struct {
 	One    *redactInner
 	ByName map[string]redactInner
 	Any    any
-	Next   string `personal:"cursor"`
+	Next   string       `personal:"cursor"`
 	Self   *redactOuter // a recursive type
 }
 
