@@ -185,11 +185,6 @@ func (s *Server) checkScope(rt route, r *http.Request) (*http.Request, error) {
 	if rt.scope == customerErase {
 		ctx = clientele.WithAudit(ctx, a.entry(clientele.AuditErase))
 	}
-	if action := a.readAction(); action != "" {
-		// The entry is written while the handler reads; record waits for
-		// it before the response goes out.
-		a.recording = s.db.StartRecordReads(ctx, *a.entry(action))
-	}
 	return r.WithContext(context.WithValue(ctx, accessKey{}, a)), nil
 }
 
@@ -218,6 +213,16 @@ func (s *Server) mayReach(ctx context.Context, a *access) error {
 func (a *access) entry(action string) *clientele.AuditEntry {
 	return &clientele.AuditEntry{UserID: a.who.UserID, UserName: a.who.Name(), TokenID: a.who.TokenID, Role: a.who.Role, Department: a.who.Department,
 		Action: action, CustomerID: a.customerID, Subject: a.subject, Route: a.route, Reason: a.reason}
+}
+
+// startRecording hands the audit entry of a read to the log as the read
+// begins: it is written while the handler reads, and record waits for it
+// before the response goes out.
+func (s *Server) startRecording(r *http.Request) {
+	a := accessFrom(r.Context())
+	if action := a.readAction(); action != "" {
+		a.recording = s.db.StartRecordReads(r.Context(), *a.entry(action))
+	}
 }
 
 // readAction is the audit action of a request that reads customer-level

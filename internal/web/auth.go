@@ -124,6 +124,7 @@ func (s *Server) authorize(rt route, next http.Handler) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		s.startRecording(scoped)
 		next.ServeHTTP(w, scoped)
 	})
 }
