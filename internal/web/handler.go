@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+
+	"clientele/internal/i18n"
 )
 
 // The route table's handlers come in two kinds, each with its adapter:
@@ -100,11 +102,34 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // error, which the adapter renders as an error page.
 type pageFunc func(w http.ResponseWriter, r *http.Request) (*view, error)
 
-// view is a page to render: an embedded template and its data.
+// view is a page to render: an embedded template and its data, with the
+// words of the reader's language (set by render).
 type view struct {
 	Template string // a file name under templates/
-	Title    string
+	Title    string // the title as it is (an error's status), or
+	TitleKey string // the title's key in package i18n
 	Data     any
+	T        i18n.Translator
+}
+
+// langCookie keeps the language a reader chose with ?lang=.
+const langCookie = "clientele_lang"
+
+// translator returns the words of the language to show r's reader: the
+// one chosen now with ?lang= (kept in a cookie for the next pages), or
+// before, or the browser's (i18n.Match).
+func translator(w http.ResponseWriter, r *http.Request) i18n.Translator {
+	choice := r.URL.Query().Get("lang")
+	if choice != "" {
+		t := i18n.Match(choice, "")
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: t.String(), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
+			SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		return i18n.For(t)
+	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		choice = c.Value
+	}
+	return i18n.For(i18n.Match(choice, r.Header.Get("Accept-Language")))
 }
 
 //go:embed templates/*.html
@@ -129,6 +154,7 @@ func (s *Server) adaptPage(f pageFunc) http.Handler {
 // render executes v into a buffer first, so that a failing template gives
 // an error page rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, v *view) {
+	v.T = translator(w, r)
 	var b bytes.Buffer
 	if err := pages.ExecuteTemplate(&b, v.Template, v); err != nil {
 		s.logError(r, err)
@@ -137,6 +163,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, v *v
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", v.T.Lang())
+	h.Add("Vary", "Accept-Language")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "same-origin")

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"clientele"
 )
@@ -32,7 +33,8 @@ func isForm(r *http.Request) bool {
 type loginView struct {
 	Token   string
 	Name    string
-	Problem string
+	Problem string // a key of package i18n
+	Minutes int    // for the problem too_many
 }
 
 // loginPage shows the login form.
@@ -47,7 +49,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, v loginView) 
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: v.Token, Path: "/login", MaxAge: 1800, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	w.Header().Set("Cache-Control", "no-store")
-	return &view{Template: "login.html", Title: "Sign in", Data: v}, nil
+	return &view{Template: "login.html", TitleKey: "sign_in", Data: v}, nil
 }
 
 // loginSubmit signs in with the form's name and password and opens the
@@ -66,15 +68,19 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) (*view, err
 	}
 	name := r.PostFormValue("name")
 	if _, _, err := s.signIn(w, r, name, r.PostFormValue("password")); err != nil {
+		v := loginView{Name: clientele.Excerpt(name)}
 		switch clientele.ErrorCode(err) {
 		case clientele.EUNAUTHORIZED:
 			w.WriteHeader(http.StatusUnauthorized)
+			v.Problem = "wrong_password"
 		case clientele.ETOOMANY:
 			w.WriteHeader(http.StatusTooManyRequests)
+			seconds, _ := strconv.Atoi(w.Header().Get("Retry-After"))
+			v.Problem, v.Minutes = "too_many", (seconds+59)/60
 		default:
 			return nil, err
 		}
-		return s.loginForm(w, r, loginView{Name: clientele.Excerpt(name), Problem: clientele.ErrorMessage(err)})
+		return s.loginForm(w, r, v)
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -89,7 +95,7 @@ type homeView struct {
 // home is the page a signed-in user opens on: who it is, and signing out.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) (*view, error) {
 	csrf, _ := r.Context().Value(csrfKey{}).(string)
-	return &view{Template: "home.html", Title: "Clientele", Data: homeView{Who: clientele.PrincipalFromContext(r.Context()), CSRF: csrf}}, nil
+	return &view{Template: "home.html", TitleKey: "app", Data: homeView{Who: clientele.PrincipalFromContext(r.Context()), CSRF: csrf}}, nil
 }
 
 // logout signs the browser out and shows the login form.

@@ -61,7 +61,7 @@ func TestLoginForm(t *testing.T) {
 				t.Errorf("a forged form: %d %s", code, page)
 			}
 			code, _, page = do("POST", "/login", url.Values{"login_token": {token}, "name": {"yuna"}, "password": {"wrong password!"}})
-			if code != 401 || !strings.Contains(page, "wrong user name or password") || !strings.Contains(page, `value="yuna"`) {
+			if code != 401 || !strings.Contains(page, "Wrong user name or password.") || !strings.Contains(page, `value="yuna"`) {
 				t.Errorf("a wrong password: %d %s", code, page)
 			}
 			// The form shown again has a fresh token.
@@ -71,7 +71,7 @@ func TestLoginForm(t *testing.T) {
 				t.Fatalf("sign in: %d → %q", code, loc)
 			}
 			code, _, page = do("GET", "/", nil)
-			if code != 200 || !strings.Contains(page, "Signed in as <strong>yuna</strong> (customer_manager, customer management)") {
+			if code != 200 || !strings.Contains(page, "Signed in as yuna (customer manager) · customer management") {
 				t.Fatalf("home: %d %s", code, page)
 			}
 			if code, _, _ := do("POST", "/logout", url.Values{}); code != 403 {
@@ -83,6 +83,24 @@ func TestLoginForm(t *testing.T) {
 			}
 			if code, loc, _ := do("GET", "/", nil); code != 303 || loc != "/login" {
 				t.Errorf("home after signing out: %d → %q", code, loc)
+			}
+			// In Korean: from the browser's languages, then by choice.
+			koreanReq, _ := http.NewRequest("GET", c.url+"/login", nil)
+			koreanReq.Header.Set("Accept-Language", "ko-KR,ko;q=0.9,en;q=0.5")
+			resp, err := http.DefaultClient.Do(koreanReq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kb, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(kb), `<html lang="ko">`) || !strings.Contains(string(kb), "Clientele 로그인") || resp.Header.Get("Content-Language") != "ko" {
+				t.Errorf("login in Korean: %s %s", resp.Header.Get("Content-Language"), kb)
+			}
+			if _, _, page := do("GET", "/login?lang=ko", nil); !strings.Contains(page, "비밀번호") {
+				t.Errorf("?lang=ko: %s", page)
+			}
+			if _, _, page := do("GET", "/login", nil); !strings.Contains(page, "비밀번호") {
+				t.Errorf("the choice of Korean was not kept: %s", page)
 			}
 			// Both sign-ins, the failed and the good one, are in the audit log.
 			es, _, err := b.DB.Audit(ctx, clientele.AuditFilter{UserName: "yuna"}, "")
