@@ -7,8 +7,14 @@ package i18n
 
 import (
 	"fmt"
+	"math"
+	"time"
 
+	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"clientele"
 )
 
 // Languages are the languages the pages are written in, the default first.
@@ -98,4 +104,35 @@ var messages = map[string][2]string{
 	"role.agent":            {"call-centre agent", "상담원"},
 	"role.analyst":          {"analyst", "분석가"},
 	"role.integrator":       {"integrator", "연동 시스템"},
+}
+
+// Money formats an amount in minor units of an ISO 4217 currency for the
+// reader: the currency's symbol in the language's usage (₩ 1,765,836;
+// US$ 1,234.50 in Korean, $ 1,234.50 in English), digits grouped, as many
+// decimals as the currency has (none for KRW and JPY). A code x/text does
+// not know is written after the number.
+func (t Translator) Money(minor int64, code string) string {
+	scale := 2
+	if s, err := clientele.Currency(code).Scale(); err == nil {
+		scale = s
+	}
+	v := float64(minor) / math.Pow10(scale)
+	p := message.NewPrinter(t.Tag)
+	if unit, err := currency.ParseISO(code); err == nil {
+		return p.Sprint(currency.Symbol(unit.Amount(v)))
+	}
+	return p.Sprintf("%.*f %s", scale, v, code)
+}
+
+// Number formats v with prec decimals and the language's digit grouping.
+func (t Translator) Number(v float64, prec int) string {
+	return message.NewPrinter(t.Tag).Sprintf("%.*f", prec, v)
+}
+
+// Date formats a day as the language writes it: 2 December 2026, 2026년 12월 2일.
+func (t Translator) Date(d time.Time) string {
+	if t.Tag == language.Korean {
+		return fmt.Sprintf("%d년 %d월 %d일", d.Year(), int(d.Month()), d.Day())
+	}
+	return d.Format("2 January 2006")
 }

@@ -3,6 +3,7 @@ package i18n
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/language"
 
@@ -56,5 +57,26 @@ func TestT(t *testing.T) {
 	}
 	if got := For(language.English).T("no.such.key"); got != "[no.such.key]" {
 		t.Errorf("a missing key: %q", got)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	en, ko := For(language.English), For(language.Korean)
+	day := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct{ got, want string }{
+		{en.Money(176583600, "KRW"), "₩ 176,583,600"},
+		{ko.Money(176583600, "KRW"), "₩ 176,583,600"},
+		{en.Money(123450, "USD"), "$ 1,234.50"},
+		{ko.Money(123450, "USD"), "US$ 1,234.50"},
+		{en.Money(-5, "USD"), "$ -0.05"},
+		{en.Money(1000, "XYZ"), "10.00 XYZ"},
+		{en.Number(1234567.891, 1), "1,234,567.9"},
+		{ko.Number(0.5, 2), "0.50"},
+		{en.Date(day), "2 December 2026"},
+		{ko.Date(day), "2026년 12월 2일"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
 	}
 }
