@@ -90,7 +90,7 @@ var messages = map[string][2]string{
 	"user_name":          {"User name", "사용자 이름"},
 	"password":           {"Password", "비밀번호"},
 	"sign_out":           {"Sign out", "로그아웃"},
-	"signed_in_as":       {"Signed in as %s (%s)", "%s(%s)(으)로 로그인했습니다"},
+	"signed_in_as":       {"Signed in as %s (%s)", "%s 님(%s)으로 로그인했습니다"},
 	"dashboard_building": {"The dashboard is being built; meanwhile the API is described at", "대시보드는 준비 중입니다. 그동안 API 설명은 여기에 있습니다:"},
 	"language":           {"Language", "언어"},
 	"wrong_password":     {"Wrong user name or password.", "사용자 이름 또는 비밀번호가 올바르지 않습니다."},

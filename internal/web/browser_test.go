@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,18 +67,39 @@ func TestBrowserLogin(t *testing.T) {
 		}
 		return v
 	}
+	// With CLIENTELE_TEST_SCREENSHOTS naming a directory, each page is
+	// saved there as a PNG, to be looked at.
+	shot := func(name string) {
+		t.Helper()
+		dir := os.Getenv("CLIENTELE_TEST_SCREENSHOTS")
+		if dir == "" {
+			return
+		}
+		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(chromedp.EmulateViewport(1024, 700))
 	do(chromedp.Navigate(c.url+"/"), chromedp.WaitVisible(chromedp.CSS(`#name`)))
+	shot("login-en")
 	url, heading := get(chromedp.Location()), get(chromedp.Text(chromedp.CSS(`h1`)))
 	do(chromedp.SendKeys(chromedp.CSS(`#name`), "yuna"),
 		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
 	home := get(chromedp.Text(chromedp.CSS(`main`)))
+	shot("home-en")
 	do(chromedp.Click(chromedp.CSS(`a[hreflang=ko]`)), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
 	korean := get(chromedp.Text(chromedp.CSS(`main`)))
+	shot("home-ko")
 	do(chromedp.Navigate(c.url+"/"), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
 	kept := get(chromedp.Text(chromedp.CSS(`form[action="/logout"] button`)))
 	do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`#name`)))
+	shot("login-ko")
 	if !strings.HasSuffix(url, "/login") || heading != "Sign in to Clientele" {
 		t.Errorf("the first page: %s, %q", url, heading)
 	}
