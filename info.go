@@ -51,7 +51,7 @@ func (it *InfoItem) Validate() error {
 	if it.Text == "" {
 		v.add("text", "required")
 	}
-	checkText(&v, "text", it.Text, 8192)
+	checkProse(&v, "text", it.Text, 8192)
 	if len(it.Tags) > 20 {
 		v.add("tags", "at most 20")
 	}

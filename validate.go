@@ -120,6 +120,18 @@ func checkText(v *invalid, field, s string, max int) {
 	}
 }
 
+// checkProse is checkText for text people write in lines (an information
+// item's text): line breaks and tabs are allowed, other control characters
+// (NUL among them) are not.
+func checkProse(v *invalid, field, s string, max int) {
+	checkText(v, field, strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s), max)
+}
+
 // checkValue checks a decoded JSON value (customer attributes, event
 // properties): its strings, keys included, as checkText checks text (valid
 // UTF-8 and no NUL: PostgreSQL stores neither, and a client's JSON parser

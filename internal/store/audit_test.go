@@ -136,3 +136,44 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		})
 	}
 }
+
+// On SQLite the reads' log is made by auditSchema, not by the migrations:
+// its table, indexes and triggers must stay those of the migration's.
+func TestAuditFileSchemaMatchesMigration(t *testing.T) {
+	b := storetest.Open(t)[0]
+	describe := func(path string) string {
+		f, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var out []string
+		rows, err := f.Query(`SELECT name, type, "notnull", coalesce(dflt_value, ''), pk FROM pragma_table_info('audit_log') ORDER BY cid`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name, typ, def string
+			var notnull, pk int
+			if err := rows.Scan(&name, &typ, &notnull, &def, &pk); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(name, typ, notnull, def, pk))
+		}
+		rows.Close()
+		rows, err = f.Query(`SELECT type, name FROM sqlite_master WHERE tbl_name = 'audit_log' AND type IN ('index', 'trigger') AND name NOT LIKE 'sqlite_%' ORDER BY type, name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var typ, name string
+			rows.Scan(&typ, &name)
+			out = append(out, typ+" "+name)
+		}
+		rows.Close()
+		return strings.Join(out, "\n")
+	}
+	if db, file := describe(b.DSN), describe(store.AuditPath(b.DSN)); db != file {
+		t.Errorf("audit_log in the database:\n%s\nin the reads' file:\n%s", db, file)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"clientele"
 )
@@ -41,6 +42,10 @@ const maxBody = 16 << 20
 // an array for a slice; not null), no unknown fields, no trailing data, at
 // most maxBody bytes.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	// encoding/json turns invalid UTF-8 in a string into U+FFFD without a
+	// word: a body that is not UTF-8 is refused before it is decoded. (A
+	// batch, read item by item, checks each item's text instead.)
+	r.Body = &utf8Body{ReadCloser: r.Body}
 	want := byte('{')
 	if reflect.TypeOf(v).Elem().Kind() == reflect.Slice {
 		want = '['
@@ -79,11 +84,49 @@ func jsonBody(w http.ResponseWriter, r *http.Request, want byte) (*json.Decoder,
 	return dec, nil
 }
 
+// errNotUTF8 is utf8Body's error.
+var errNotUTF8 = errors.New("the body is not valid UTF-8")
+
+// utf8Body is a request body that fails with errNotUTF8 at the first byte
+// that is not part of valid UTF-8, checked as it streams: a rune cut
+// between two reads is checked once its rest has come.
+type utf8Body struct {
+	io.ReadCloser
+	carry []byte // the start of a rune the last read ended in
+}
+
+func (b *utf8Body) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	chunk := append(b.carry, p[:n]...)
+	// Keep back an incomplete rune at the end, at most three bytes.
+	cut := len(chunk)
+	for i := len(chunk) - 1; i >= 0 && i >= len(chunk)-3; i-- {
+		if utf8.RuneStart(chunk[i]) {
+			if !utf8.FullRune(chunk[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	if !utf8.Valid(chunk[:cut]) {
+		return 0, errNotUTF8
+	}
+	b.carry = append(b.carry[:0], chunk[cut:]...)
+	if err == io.EOF && len(b.carry) > 0 {
+		return 0, errNotUTF8
+	}
+	return n, err
+}
+
 // bodyError is the error of reading or decoding a body.
 func bodyError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return clientele.Errorf(clientele.EINVALID, "request body larger than %d bytes", maxBody)
+	}
+	if errors.Is(err, errNotUTF8) {
+		return &clientele.Error{Code: clientele.EINVALID, Message: "invalid JSON body",
+			Details: []clientele.FieldError{{Field: "body", Reason: "is not valid UTF-8"}}}
 	}
 	return clientele.JSONError("invalid JSON body", err)
 }
