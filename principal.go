@@ -15,6 +15,8 @@ type Principal struct {
 	// writes are counted under, the scopes that narrow its role.
 	Department string
 	Scopes     []string
+	// Language is the user's language for pages, or "" (the browser's).
+	Language string
 }
 
 // Name is who p is, for the audit log: the user, or the service token.

@@ -29,7 +29,10 @@ type User struct {
 	Scopes      []string
 	Disabled    bool
 	HasPassword bool
-	CreatedAt   time.Time
+	// Language is the language the user reads the dashboard in (a BCP 47
+	// tag), or "" for the browser's.
+	Language  string
+	CreatedAt time.Time
 }
 
 // Validate reports every invalid field of u; it trims the name, the

@@ -23,6 +23,7 @@ import (
 // simulated data.
 func demoSegments(ctx context.Context, db *store.DB, cur clientele.Currency, asOf time.Time) error {
 	for _, u := range []clientele.User{
+		{Name: "admin", DisplayName: "Jisoo Han", Department: "IT", Role: "admin"},
 		{Name: "hana", DisplayName: "Hana Kim", Department: "customer management", Role: "cco"},
 		{Name: "yuna", DisplayName: "Yuna Park", Department: "customer management", Role: "customer_manager"},
 		{Name: "minho", DisplayName: "Minho Lee", Department: "customer management", Role: "customer_manager"},

@@ -169,3 +169,30 @@ func addHeatMap(p *plot.Plot, shares [][]float64, label func(i, j int) string) (
 	p.Add(labels)
 	return pal, nil
 }
+
+// For charts drawn outside the package (the dashboard's, whose words are
+// the reader's language): the same style, font, palette and ticks.
+
+// NewPlot returns an empty plot in the reports' style and font.
+func NewPlot() *plot.Plot { return newPlot() }
+
+// SeriesColor is the colour of the i-th series of a chart.
+func SeriesColor(i int) color.Color { return seriesColor(i) }
+
+// Sequential is the colour map of a heat map of a quantity from 0 to 1.
+func Sequential() palette.ColorMap { return sequential() }
+
+var (
+	// GroupedTicks labels an axis with thousands grouped.
+	GroupedTicks plot.Ticker = groupedTicks{}
+	// PercentTicks labels an axis of shares (0 to 1) in per cent.
+	PercentTicks plot.Ticker = percentTicks{}
+	// DateTicks labels an axis of Unix seconds with dates.
+	DateTicks plot.Ticker = dateTicks
+)
+
+// AddHeatMap draws a square matrix of shares on p as a labelled heat map
+// and returns its colour map, for a colour bar.
+func AddHeatMap(p *plot.Plot, shares [][]float64, label func(i, j int) string) (palette.ColorMap, error) {
+	return addHeatMap(p, shares, label)
+}

@@ -176,6 +176,10 @@ func Equity(ctx context.Context, db *store.DB, competitors map[string]float64, l
 	return r, nil
 }
 
+// CLVs are the latest run's customer lifetime values, highest first, in
+// major units; the caller must not change them.
+func (r *EquityReport) CLVs() []float64 { return r.clvs }
+
 // Document is the report's readable form, with the charts "equity" (CE at
 // every scoring run), "concentration" (share of CE held by the top
 // customers) and "distribution" (histogram of CLV).

@@ -116,3 +116,27 @@ func (db *DB) RunEquity(ctx context.Context, runID int64) (int64, error) {
 	}
 	return ce, nil
 }
+
+// MemberScore is a segment member's score in a run.
+type MemberScore struct {
+	CustomerID string
+	CLV        int64 // minor units of the run's currency
+	ProbAlive  float64
+}
+
+// SegmentScores returns the scores in run runID of segment segmentID's
+// members that the run scored, highest CLV first.
+func (db *DB) SegmentScores(ctx context.Context, segmentID, runID int64) ([]MemberScore, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT m.customer_id, sc.clv, sc.p_alive FROM segment_members m
+		JOIN scores sc ON sc.customer_id = m.customer_id AND sc.run_id = $2
+		WHERE m.segment_id = $1 ORDER BY sc.clv DESC, m.customer_id`, segmentID, runID)
+	out, err := collect(rows, err, func(r *sql.Rows) (MemberScore, error) {
+		var m MemberScore
+		err := r.Scan(&m.CustomerID, &m.CLV, &m.ProbAlive)
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("segment scores: %w", err)
+	}
+	return out, nil
+}

@@ -58,7 +58,7 @@ func (db *DB) SessionBySecret(ctx context.Context, secret string) (*Session, err
 		return nil, clientele.Errorf(clientele.EUNAUTHORIZED, "invalid session: sign in again")
 	}
 	s := &Session{Secret: secret}
-	u, err := scanUser(scannerWith{db.r.QueryRowContext(ctx, `SELECT u.id, u.name, u.display_name, u.department, u.role, u.scopes, u.password_hash IS NOT NULL, u.disabled_at, u.created_at, s.csrf
+	u, err := scanUser(scannerWith{db.r.QueryRowContext(ctx, `SELECT u.id, u.name, u.display_name, u.department, u.role, u.scopes, u.password_hash IS NOT NULL, u.disabled_at, u.created_at, u.language, s.csrf
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = $1 AND s.expires_at > $2`, hashToken(secret), db.ts(time.Now())), &s.CSRF})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, clientele.Errorf(clientele.EUNAUTHORIZED, "session expired or signed out: sign in again")

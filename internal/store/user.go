@@ -48,13 +48,13 @@ func nonNil(s []string) []string {
 	return s
 }
 
-const userSelect = `SELECT id, name, display_name, department, role, scopes, password_hash IS NOT NULL, disabled_at, created_at FROM users`
+const userSelect = `SELECT id, name, display_name, department, role, scopes, password_hash IS NOT NULL, disabled_at, created_at, language FROM users`
 
 func scanUser(sc scanner) (clientele.User, error) {
 	var u clientele.User
 	var scopes []byte
 	var disabled time.Time
-	if err := sc.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Department, &u.Role, &scopes, &u.HasPassword, timeCol{&disabled}, timeCol{&u.CreatedAt}); err != nil {
+	if err := sc.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Department, &u.Role, &scopes, &u.HasPassword, timeCol{&disabled}, timeCol{&u.CreatedAt}, &u.Language); err != nil {
 		return u, err
 	}
 	u.Disabled = !disabled.IsZero()
@@ -132,13 +132,23 @@ func (db *DB) SetDepartment(ctx context.Context, name, department string) error 
 	return db.updateUser(ctx, name, `department = $2`, u.Department)
 }
 
+// SetLanguage sets the language user name reads the dashboard in: a
+// language tag the pages are written in (the caller checks it), or "" for
+// the browser's choice.
+func (db *DB) SetLanguage(ctx context.Context, name, language string) error {
+	if len(language) > 35 {
+		return clientele.Errorf(clientele.EINVALID, "language %q: not a language tag", clientele.Excerpt(language))
+	}
+	return db.updateUser(ctx, name, `language = $2`, language)
+}
+
 // CheckUserPassword returns user name when pw is its password and it is
 // enabled; otherwise an EUNAUTHORIZED error that does not say which of the
 // name or the password was wrong. A missing user costs a hash as well, so
 // that the time taken does not tell either.
 func (db *DB) CheckUserPassword(ctx context.Context, name, pw string) (*clientele.User, error) {
 	var hash sql.NullString
-	u, err := scanUser(scannerWith{db.r.QueryRowContext(ctx, `SELECT id, name, display_name, department, role, scopes, password_hash IS NOT NULL, disabled_at, created_at, password_hash FROM users WHERE name = $1`, name), &hash})
+	u, err := scanUser(scannerWith{db.r.QueryRowContext(ctx, `SELECT id, name, display_name, department, role, scopes, password_hash IS NOT NULL, disabled_at, created_at, language, password_hash FROM users WHERE name = $1`, name), &hash})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		clientele.CheckPassword(dummyHash(), pw)

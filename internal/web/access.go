@@ -285,8 +285,9 @@ func (s *Server) accessKeys(ctx context.Context) (*accessKeys, error) {
 	return k, nil
 }
 
-// pseudonym is customer id's pseudonym for the token: HMAC-SHA-256 under
-// the server's secret, of the token and the id, so that it is stable for
+// pseudonym is customer id's pseudonym for the token (or, signed in in a
+// browser, the user): HMAC-SHA-256 under the server's secret, of the token
+// and the id, so that it is stable for
 // the token, differs between tokens, and cannot be turned back into the id
 // without the secret.
 func (a *access) pseudonym(id string) string {
@@ -296,6 +297,12 @@ func (a *access) pseudonym(id string) string {
 	m := hmac.New(sha256.New, a.keys.pseudonym)
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(a.who.TokenID))
+	if a.who.TokenID == 0 {
+		// A browser's session: pseudonyms stable for its user, and
+		// different from every other user's and token's.
+		m.Write([]byte("user"))
+		binary.BigEndian.PutUint64(b[:], uint64(a.who.UserID))
+	}
 	m.Write(b[:])
 	m.Write([]byte(id))
 	return "p_" + hex.EncodeToString(m.Sum(nil)[:12])

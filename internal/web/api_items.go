@@ -26,6 +26,17 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request, it clientele
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
+	got, err := s.storeItem(r, it, in)
+	if err != nil {
+		return nil, err
+	}
+	w.WriteHeader(http.StatusCreated)
+	return got.JSON(s.cfg.Location), nil
+}
+
+// storeItem stores it, with what in says, as written by the caller: from
+// the API's JSON or a page's form.
+func (s *Server) storeItem(r *http.Request, it clientele.InfoItem, in itemInput) (*clientele.InfoItem, error) {
 	p := clientele.PrincipalFromContext(r.Context())
 	it.Kind, it.Text, it.Tags, it.AuthorID, it.Department = in.Kind, in.Text, in.Tags, p.UserID, p.Department
 	var got *clientele.InfoItem
@@ -38,8 +49,7 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request, it clientele
 		return nil, err
 	}
 	got.Author = p.UserName
-	w.WriteHeader(http.StatusCreated)
-	return got.JSON(s.cfg.Location), nil
+	return got, nil
 }
 
 func (s *Server) createCustomerItem(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -114,6 +124,16 @@ func (s *Server) rateItem(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
+	it, err := s.rate(r, id, in.Rating)
+	if err != nil {
+		return nil, err
+	}
+	return it.JSON(s.cfg.Location), nil
+}
+
+// rate records the caller's rating of item id, when it may see what the
+// item is about.
+func (s *Server) rate(r *http.Request, id int64, rating int) (*clientele.InfoItem, error) {
 	it, err := s.db.Item(r.Context(), id)
 	if err != nil {
 		return nil, err
@@ -128,12 +148,9 @@ func (s *Server) rateItem(w http.ResponseWriter, r *http.Request) (any, error) {
 			return nil, err
 		}
 	}
-	err = s.db.Write(r.Context(), func(w *store.Writer) error { return w.RateItem(r.Context(), id, a.who.UserID, in.Rating, time.Now()) })
+	err = s.db.Write(r.Context(), func(w *store.Writer) error { return w.RateItem(r.Context(), id, a.who.UserID, rating, time.Now()) })
 	if err != nil {
 		return nil, err
 	}
-	if it, err = s.db.Item(r.Context(), id); err != nil {
-		return nil, err
-	}
-	return it.JSON(s.cfg.Location), nil
+	return s.db.Item(r.Context(), id)
 }

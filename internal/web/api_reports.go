@@ -217,3 +217,31 @@ func (s *Server) reportChart(w http.ResponseWriter, r *http.Request) (any, error
 	_, err = w.Write(b.Bytes())
 	return nil, err
 }
+
+// getCompetitors lists the competitors' customer equity, in major units of
+// the firm's currency.
+func (s *Server) getCompetitors(w http.ResponseWriter, r *http.Request) (any, error) {
+	c, err := s.db.Competitors(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"competitors": c}, nil
+}
+
+// setCompetitors replaces them: {"competitors": {"NAME": CE, …}}.
+func (s *Server) setCompetitors(w http.ResponseWriter, r *http.Request) (any, error) {
+	var body struct {
+		Competitors map[string]float64 `json:"competitors"`
+	}
+	if err := decodeBody(w, r, &body); err != nil {
+		return nil, err
+	}
+	if body.Competitors == nil {
+		return nil, invalidField("competitors", "required: an object of name to customer equity ({} for none)")
+	}
+	if err := s.db.SetCompetitors(r.Context(), body.Competitors); err != nil {
+		return nil, err
+	}
+	s.reports.forget("equity")
+	return map[string]any{"competitors": body.Competitors}, nil
+}

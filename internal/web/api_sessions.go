@@ -184,5 +184,5 @@ func (s *Server) sessionPrincipal(r *http.Request, c *http.Cookie) (*clientele.P
 			return nil, "", clientele.Errorf(clientele.EFORBIDDEN, "missing or wrong %s: a browser request that changes something must send the session's CSRF token", csrfHeader)
 		}
 	}
-	return &clientele.Principal{UserID: sess.User.ID, UserName: sess.User.Name, Role: sess.User.Role, Department: sess.User.Department, Scopes: sess.User.Scopes}, sess.CSRF, nil
+	return &clientele.Principal{UserID: sess.User.ID, UserName: sess.User.Name, Role: sess.User.Role, Department: sess.User.Department, Scopes: sess.User.Scopes, Language: sess.User.Language}, sess.CSRF, nil
 }

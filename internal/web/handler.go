@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"strings"
 
+	"clientele"
 	"clientele/internal/i18n"
 )
 
@@ -110,16 +112,39 @@ type view struct {
 	TitleKey string // the title's key in package i18n
 	Data     any
 	T        i18n.Translator
+	// Tables are the page's tables and charts' data: ?csv=ID downloads
+	// one.
+	Tables []*table
+
+	// Set by render: who reads, the session's CSRF token for the page's
+	// forms, the menu, and the page's path.
+	Who  *clientele.Principal
+	CSRF string
+	Nav  []navItem
+	Path string
+}
+
+// offer adds the tables of v's page that download as CSV, and those of
+// its charts.
+func (v *view) offer(ts ...*table) { v.Tables = append(v.Tables, ts...) }
+
+func (v *view) chart(c *chart) *chart {
+	v.Tables = append(v.Tables, c.Data)
+	return c
 }
 
 // langCookie keeps the language a reader chose with ?lang=.
 const langCookie = "clientele_lang"
 
 // translator returns the words of the language to show r's reader: the
-// one chosen now with ?lang= (kept in a cookie for the next pages), or
-// before, or the browser's (i18n.Match).
+// one chosen now with ?lang= (kept in a cookie for the next pages), or the
+// signed-in user's setting, or the one chosen before, or the browser's
+// (i18n.Match).
 func translator(w http.ResponseWriter, r *http.Request) i18n.Translator {
 	choice := r.URL.Query().Get("lang")
+	if p := clientele.PrincipalFromContext(r.Context()); choice == "" && p != nil && p.Language != "" {
+		return i18n.For(i18n.Match(p.Language, "")) // the user's setting
+	}
 	if choice != "" {
 		t := i18n.Match(choice, "")
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: t.String(), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
@@ -136,7 +161,21 @@ func translator(w http.ResponseWriter, r *http.Request) i18n.Translator {
 var templateFS embed.FS
 
 // pages holds the parsed page templates, each with the layout.
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
+	// pair passes the page's words and a value to a partial template
+	// ("table", "chart").
+	"pair": func(t i18n.Translator, v any) map[string]any { return map[string]any{"T": t, "V": v} },
+	// notes passes a page's notes to the partial "notes", with what its
+	// rating forms need.
+	"notes": func(t i18n.Translator, v any, csrf, back string) map[string]any {
+		return map[string]any{"T": t, "V": v, "CSRF": csrf, "Back": back}
+	},
+	"stars": func() []int { return []int{5, 4, 3, 2, 1} },
+	// langs are the languages a reader may choose, each named in itself.
+	"langs": func() []struct{ Code, Name string } {
+		return []struct{ Code, Name string }{{"en", "English"}, {"ko", "한국어"}}
+	},
+}).ParseFS(templateFS, "templates/*.html"))
 
 // adaptPage turns a pageFunc into a handler.
 func (s *Server) adaptPage(f pageFunc) http.Handler {
@@ -154,7 +193,24 @@ func (s *Server) adaptPage(f pageFunc) http.Handler {
 // render executes v into a buffer first, so that a failing template gives
 // an error page rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, v *view) {
-	v.T = translator(w, r)
+	if v.T == (i18n.Translator{}) {
+		v.T = translator(w, r)
+	}
+	if id := r.URL.Query().Get("csv"); id != "" {
+		for _, t := range v.Tables {
+			if t.ID == id {
+				t.writeCSV(w, strings.Trim(strings.ReplaceAll(r.URL.Path, "/", "-"), "-"))
+				return
+			}
+		}
+		s.renderError(w, r, clientele.Errorf(clientele.ENOTFOUND, "this page has no table %q to download", clientele.Excerpt(id)))
+		return
+	}
+	if v.Who = clientele.PrincipalFromContext(r.Context()); v.Who != nil {
+		v.CSRF, _ = r.Context().Value(csrfKey{}).(string)
+		v.Nav = s.nav(v.Who.Role, r.URL.Path)
+	}
+	v.Path = r.URL.Path
 	var b bytes.Buffer
 	if err := pages.ExecuteTemplate(&b, v.Template, v); err != nil {
 		s.logError(r, err)
@@ -166,7 +222,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, v *v
 	h.Set("Content-Language", v.T.Lang())
 	h.Add("Vary", "Accept-Language")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+	// Scripts only from this server; inline styles allowed for the charts'
+	// SVG, whose elements gonum/plot styles with style attributes.
+	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
 	w.Write(b.Bytes())

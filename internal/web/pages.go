@@ -3,12 +3,16 @@ package web
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"embed"
 	"encoding/base64"
 	"mime"
 	"net/http"
+	"path"
 	"strconv"
+	"strings"
 
 	"clientele"
+	"clientele/internal/i18n"
 )
 
 // The login form and the page it opens, for the dashboard to come (issue
@@ -92,10 +96,16 @@ type homeView struct {
 	CSRF string
 }
 
-// home is the page a signed-in user opens on: who it is, and signing out.
+// home opens the page the signed-in user's role starts from (landing);
+// a role without one sees who it is, and signing out.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) (*view, error) {
+	who := clientele.PrincipalFromContext(r.Context())
+	if p, ok := landing[who.Role]; ok && r.URL.RawQuery == "" {
+		http.Redirect(w, r, p, http.StatusSeeOther)
+		return nil, nil
+	}
 	csrf, _ := r.Context().Value(csrfKey{}).(string)
-	return &view{Template: "home.html", TitleKey: "app", Data: homeView{Who: clientele.PrincipalFromContext(r.Context()), CSRF: csrf}}, nil
+	return &view{Template: "home.html", TitleKey: "app", Data: homeView{Who: who, CSRF: csrf}}, nil
 }
 
 // logout signs the browser out and shows the login form.
@@ -107,5 +117,50 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) (*view, error) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil, nil
+}
+
+//go:embed static/*
+var staticFS embed.FS
+
+// staticFile serves the dashboard's style sheet and script, the same for
+// everyone: no credentials needed, nothing personal in them.
+func staticFile(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	b, err := staticFS.ReadFile("static/" + name)
+	if err != nil || strings.Contains(name, "/") {
+		http.NotFound(w, r)
+		return
+	}
+	types := map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+	h := w.Header()
+	h.Set("Content-Type", types[path.Ext(name)])
+	h.Set("Cache-Control", "public, max-age=3600")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.Write(b)
+}
+
+// setLanguage keeps the language the user chose for the dashboard, on
+// every browser it signs in from, and goes back to the page it came from.
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) (*view, error) {
+	if err := parseForm(w, r); err != nil {
+		return nil, err
+	}
+	choice := r.PostFormValue("lang")
+	tag := i18n.Match(choice, "")
+	if tag.String() != choice {
+		return nil, invalidField("lang", "must be one of en, ko")
+	}
+	who := clientele.PrincipalFromContext(r.Context())
+	if err := s.db.SetLanguage(r.Context(), who.UserName, tag.String()); err != nil {
+		return nil, err
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: tag.String(), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 	return nil, nil
 }

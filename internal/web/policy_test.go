@@ -71,12 +71,34 @@ var wantPolicy = map[string][]string{
 	"POST /login":                                  clientele.Roles,
 	"GET /{$}":                                     {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
 	"POST /logout":                                 {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
+	"GET /api/v1/competitors":                      {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"PUT /api/v1/competitors":                      {"admin", "cco"},
+	// The dashboard's pages and forms.
+	"GET /static/{file}":         clientele.Roles, // the style sheet and script: nothing personal
+	"POST /settings/language":    {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
+	"GET /overview":              {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"POST /overview/competitors": {"admin", "cco"},
+	"GET /portfolio":             {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /customers":             {"admin", "cco", "customer_manager", "agent"},
+	"GET /customers/{id}":        {"admin", "cco", "customer_manager", "agent"},
+	"POST /customers/{id}/notes": {"admin", "cco", "customer_manager", "agent"},
+	"POST /items/{id}/rating":    {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
+	"GET /segments":              {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /segments/{name}":       {"admin", "cco", "customer_manager", "analyst"},
+	"GET /brands":                {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /models":                {"admin", "cco", "analyst"},
+	"GET /sharing":               {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /admin":                 {"admin"},
+	"POST /admin/tokens":         {"admin"},
+	"POST /admin/tokens/revoke":  {"admin"},
+	"GET /audit":                 {"admin", "cco"},
 }
 
 // probe is the request the route × role test sends to a route, with a
 // body where the route takes one. {id} is the fixture's customer (its run
 // for /runs), {name} its segment.
 var probe = map[string]string{
+	"PUT /api/v1/competitors":                      `{"competitors": {"Rival Mart": 1000}}`,
 	"PUT /api/v1/customers/{id}":                   `{"name":"Seo-yeon Yoon","email":"syoon@example.net","phone":"+821012345678","city":"Gwangju"}`,
 	"PATCH /api/v1/customers/{id}":                 `{"city":"Busan"}`,
 	"POST /api/v1/transactions":                    `[{"id":"t9","customer_id":"cust-0417","time":"2024-06-01T10:00:00Z","amount":20}]`,
@@ -116,6 +138,14 @@ var notOK = map[string][]int{
 	"GET /api/v1/reports/switching": {http.StatusNotFound},
 	"POST /login":                   {http.StatusUnsupportedMediaType}, // the probe is JSON, not a form
 	"POST /logout":                  {http.StatusSeeOther},
+	"GET /{$}":                      {http.StatusSeeOther}, // to the role's first page
+	// The dashboard's forms, sent JSON by the probe.
+	"POST /settings/language":    {http.StatusUnsupportedMediaType},
+	"POST /overview/competitors": {http.StatusUnsupportedMediaType},
+	"POST /customers/{id}/notes": {http.StatusUnsupportedMediaType},
+	"POST /items/{id}/rating":    {http.StatusUnsupportedMediaType},
+	"POST /admin/tokens":         {http.StatusUnsupportedMediaType},
+	"POST /admin/tokens/revoke":  {http.StatusUnsupportedMediaType},
 }
 
 // The fixture's customer: every string that would give the person away.
@@ -125,7 +155,7 @@ var personal = []string{"Seo-yeon Yoon", "syoon@example.net", "+821012345678", "
 // everything of the customer, holds the fixture's personal data: proof that
 // the scan of the other roles' bodies could find it.
 var seeShowsPersonal = []string{"GET /api/v1/customers/{id}", "GET /api/v1/customers/{id}/360", "GET /api/v1/identities/{kind}/{value}", "GET /api/v1/customers",
-	"GET /api/v1/customers/{id}/export"}
+	"GET /api/v1/customers/{id}/export", "GET /customers/{id}"}
 
 // Every route × every role, on both backends: a role the route does not
 // admit gets a JSON 403 naming the role, before the handler runs; a role it
@@ -145,7 +175,7 @@ func TestRoutePolicies(t *testing.T) {
 				}
 			}
 			tokens, runID, itemID := policyFixture(t, db)
-			fill := strings.NewReplacer("{$}", "", "{purpose}", "email_marketing", "{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity")
+			fill := strings.NewReplacer("{$}", "", "{purpose}", "email_marketing", "{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity", "{file}", "app.css")
 			for _, route := range slices.Sorted(func(yield func(string) bool) {
 				for r := range wantPolicy {
 					if !yield(r) {
@@ -159,7 +189,7 @@ func TestRoutePolicies(t *testing.T) {
 				switch {
 				case strings.HasPrefix(pattern, "/api/v1/runs/"):
 					id = fmt.Sprint(runID)
-				case strings.HasPrefix(pattern, "/api/v1/items/"):
+				case strings.HasPrefix(pattern, "/api/v1/items/"), strings.HasPrefix(pattern, "/items/"):
 					id = fmt.Sprint(itemID)
 				}
 				for _, role := range clientele.Roles {

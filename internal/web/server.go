@@ -50,6 +50,10 @@ type Server struct {
 
 	runs sync.Map // model run id → runFacts
 	keys atomic.Pointer[accessKeys]
+
+	policyOnce sync.Once
+	policyMap  map[string][]string
+	reports    reportCache
 }
 
 type metrics struct {
@@ -131,6 +135,10 @@ var (
 	feeders = roles{"admin", "integrator"}
 	// modellers read model runs.
 	modellers = roles{"admin", "cco", "analyst"}
+	// admins manage users and tokens.
+	admins = roles{"admin"}
+	// officers run the firm's customer equity: its competitors.
+	officers = roles{"admin", "cco"}
 	// auditors read the audit log.
 	auditors = roles{"admin", "cco"}
 	// erasers erase a customer on request, and export what is held.
@@ -228,6 +236,28 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/segments/{name}/items", s.adapt(s.createSegmentItem), staff, aggregate},
 		{"PUT", "/api/v1/items/{id}/rating", s.adapt(s.rateItem), staff, aggregate},
 		{"GET", "/api/v1/reports/sharing", s.adapt(s.sharingReport), aggregates, aggregate},
+		{"GET", "/api/v1/competitors", s.adapt(s.getCompetitors), aggregates, aggregate},
+		{"PUT", "/api/v1/competitors", s.adapt(s.setCompetitors), officers, aggregate},
+
+		// The dashboard (pages_*.go): the same layer, the same roles.
+		{"GET", "/static/{file}", http.HandlerFunc(staticFile), public, aggregate},
+		{"POST", "/settings/language", s.adaptPage(s.setLanguage), staff, aggregate},
+		{"GET", "/overview", s.adaptPage(s.overviewPage), aggregates, aggregate},
+		{"POST", "/overview/competitors", s.adaptPage(s.putCompetitors), officers, aggregate},
+		{"GET", "/portfolio", s.adaptPage(s.portfolioPage), aggregates, aggregate},
+		{"GET", "/customers", s.adaptPage(s.customersPage), serving, customerList},
+		{"GET", "/customers/{id}", s.adaptPage(s.customerPage), serving, oneCustomer},
+		{"POST", "/customers/{id}/notes", s.adaptPage(s.noteSubmit), serving, customerWrite},
+		{"POST", "/items/{id}/rating", s.adaptPage(s.rateSubmit), staff, aggregate},
+		{"GET", "/segments", s.adaptPage(s.segmentsPage), aggregates, aggregate},
+		{"GET", "/segments/{name}", s.adaptPage(s.segmentPage), members, customerList},
+		{"GET", "/brands", s.adaptPage(s.brandsPage), aggregates, aggregate},
+		{"GET", "/models", s.adaptPage(s.modelsPage), modellers, aggregate},
+		{"GET", "/sharing", s.adaptPage(s.sharingPage), aggregates, aggregate},
+		{"GET", "/admin", s.adaptPage(s.adminPage), admins, aggregate},
+		{"POST", "/admin/tokens", s.adaptPage(s.createTokenSubmit), admins, aggregate},
+		{"POST", "/admin/tokens/revoke", s.adaptPage(s.revokeTokenSubmit), admins, aggregate},
+		{"GET", "/audit", s.adaptPage(s.auditPage), auditors, aggregate},
 	}
 }
 

@@ -89,7 +89,7 @@ func start(t *testing.T, db *store.DB) (client, *web.Server) {
 func TestEveryRouteNeedsAToken(t *testing.T) {
 	db := storetest.Open(t)[0].DB
 	c, srv := start(t, db)
-	if diff := cmp.Diff([]string{"POST /api/v1/sessions", "GET /login", "POST /login"}, srv.PublicRoutes()); diff != "" {
+	if diff := cmp.Diff([]string{"POST /api/v1/sessions", "GET /login", "POST /login", "GET /static/{file}"}, srv.PublicRoutes()); diff != "" {
 		t.Errorf("routes without credentials (-want +got):\n%s", diff)
 	}
 	var paths []string
