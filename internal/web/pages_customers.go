@@ -146,12 +146,12 @@ type customerView struct {
 }
 
 type noteView struct {
-	ID                      int64
-	Author, Department, At  string
-	Kind, Text              string
-	Ratings                 int
-	MeanRating, Reads       string
-	Tags                    []string
+	ID                     int64
+	Author, Department, At string
+	Kind, Text             string
+	Ratings                int
+	MeanRating, Reads      string
+	Tags                   []string
 }
 
 func (s *Server) customerPage(w http.ResponseWriter, r *http.Request) (*view, error) {
