@@ -109,6 +109,11 @@ func (s *Server) verify(ctx context.Context, secret string) (*clientele.Principa
 // admits, and answers 403 to any other: the one place where who may call
 // what is decided.
 func (s *Server) authorize(rt route, next http.Handler) http.Handler {
+	// A page's refusal is a page, the API's JSON.
+	fail := s.writeError
+	if rt.isPage() {
+		fail = s.renderError
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := clientele.PrincipalFromContext(r.Context())
 		if p == nil || !allows(rt, p.Role) {
@@ -116,12 +121,12 @@ func (s *Server) authorize(rt route, next http.Handler) http.Handler {
 			if p != nil {
 				role = p.Role
 			}
-			s.writeError(w, r, clientele.Errorf(clientele.EFORBIDDEN, "role %s may not %s %s (allowed: %s)", role, rt.method, rt.pattern, strings.Join(rt.allow, ", ")))
+			fail(w, r, clientele.Errorf(clientele.EFORBIDDEN, "role %s may not %s %s (allowed: %s)", role, rt.method, rt.pattern, strings.Join(rt.allow, ", ")))
 			return
 		}
 		scoped, err := s.checkScope(rt, r)
 		if err != nil {
-			s.writeError(w, r, err)
+			fail(w, r, err)
 			return
 		}
 		s.startRecording(scoped)
