@@ -91,10 +91,10 @@ func TestBrowserLogin(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse battery"),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
-	home := get(chromedp.Text(chromedp.CSS(`main`)))
+	home := get(chromedp.Text(chromedp.CSS(`header`)))
 	shot("home-en")
-	do(chromedp.Click(chromedp.CSS(`a[hreflang=ko]`)), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
-	korean := get(chromedp.Text(chromedp.CSS(`main`)))
+	do(chromedp.Navigate(c.url+"/segments?lang=ko"), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
+	korean := get(chromedp.Text(chromedp.CSS(`header`)))
 	shot("home-ko")
 	do(chromedp.Navigate(c.url+"/"), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)))
 	kept := get(chromedp.Text(chromedp.CSS(`form[action="/logout"] button`)))

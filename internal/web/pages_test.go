@@ -70,9 +70,13 @@ func TestLoginForm(t *testing.T) {
 			if code != 303 || loc != "/" {
 				t.Fatalf("sign in: %d → %q", code, loc)
 			}
-			code, _, page = do("GET", "/", nil)
-			if code != 200 || !strings.Contains(page, "Signed in as yuna (customer manager) · customer management") {
-				t.Fatalf("home: %d %s", code, page)
+			// Home opens the page a customer manager starts from.
+			if code, loc, _ := do("GET", "/", nil); code != 303 || loc != "/segments" {
+				t.Fatalf("home: %d → %q", code, loc)
+			}
+			code, _, page = do("GET", "/segments", nil)
+			if code != 200 || !strings.Contains(page, "Signed in as yuna (customer manager)") {
+				t.Fatalf("the segments page: %d %s", code, page)
 			}
 			if code, _, _ := do("POST", "/logout", url.Values{}); code != 403 {
 				t.Errorf("sign out without the CSRF token: %d", code)
