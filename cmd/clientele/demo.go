@@ -99,6 +99,13 @@ starts from a new database at DIR/clientele.db.`,
 				}
 				// Fit BG/NBD with Gamma-Gamma spend on everything up to the last
 				// simulated day, then score every customer over a year.
+				// First a check of the model, for the dashboard's Models page:
+				// fitted on all but the last 26 weeks, validated on them.
+				fmt.Fprintln(a.stdout, "Validating BG/NBD on the last 26 weeks …")
+				if _, err := valuation.Fit(ctx, db, valuation.FitOptions{Model: "bgnbd", Unit: "week", CalibrationEnd: truth.End.AddDate(0, 0, -1-26*7),
+					HoldoutEnd: truth.End.AddDate(0, 0, -1), Location: a.loc, Currency: clientele.Currency(a.currency)}); err != nil {
+					return err
+				}
 				fmt.Fprintln(a.stdout, "Fitting BG/NBD and Gamma-Gamma, scoring customers …")
 				res, err := valuation.Fit(ctx, db, valuation.FitOptions{Model: "bgnbd", Spend: "gammagamma", Unit: "week",
 					CalibrationEnd: truth.End.AddDate(0, 0, -1), Location: a.loc, Currency: clientele.Currency(a.currency)})

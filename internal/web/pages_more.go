@@ -1,17 +1,21 @@
 package web
 
 import (
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"clientele"
+	"clientele/internal/i18n"
 	"clientele/internal/report"
 	"clientele/internal/store"
+	"clientele/internal/valuation"
 )
 
 // The dashboard's other pages: segments, brands, models, information
@@ -162,6 +166,16 @@ type brandsView struct {
 	Switching   *table
 	NoData      bool
 	MigrationOK bool
+	WhatIf      whatIfForm
+}
+
+// whatIfForm is the brands page's what-if of a driver change in the
+// switching model: what was asked, and its answer.
+type whatIfForm struct {
+	Brand, Driver, Delta, Spend string
+	Brands, Drivers             []string
+	Result                      []card
+	Problem                     string
 }
 
 func (s *Server) brandsPage(w http.ResponseWriter, r *http.Request) (*view, error) {
@@ -242,23 +256,46 @@ func (s *Server) brandsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 		d.Survey = d.Surveys[0]
 	}
 	if d.Survey != "" {
-		srep, err := s.buildReport(r.Clone(r.Context()), "switching")
-		if q := r.URL.Query(); q.Get("survey") == "" {
-			q.Set("survey", d.Survey)
-			r2 := r.Clone(r.Context())
-			r2.URL.RawQuery = q.Encode()
-			srep, err = s.buildReport(r2, "switching")
+		q := url.Values{"survey": {d.Survey}}
+		in := r.URL.Query()
+		d.WhatIf = whatIfForm{Brand: in.Get("brand"), Driver: in.Get("driver"), Delta: in.Get("delta"), Spend: in.Get("spend")}
+		if d.WhatIf.Brand != "" && d.WhatIf.Driver != "" && d.WhatIf.Delta != "" {
+			spec := "brand=" + d.WhatIf.Brand + ",driver=" + d.WhatIf.Driver + ",delta=" + d.WhatIf.Delta
+			if d.WhatIf.Spend != "" {
+				spec += ",spend=" + d.WhatIf.Spend
+			}
+			if strings.ContainsAny(d.WhatIf.Brand+d.WhatIf.Driver+d.WhatIf.Delta, ",=") {
+				return nil, invalidField("what_if", "brand, driver and delta may not hold , or =")
+			}
+			q.Set("what_if", spec)
 		}
+		r2 := r.Clone(r.Context())
+		r2.URL.RawQuery = q.Encode()
+		srep, err := s.buildReport(r2, "switching")
 		switch clientele.ErrorCode(err) {
 		case "":
 			sw := srep.(*report.SwitchingReport)
-			d.Switching = &table{ID: "switching", Columns: cols(t, "brand", "col.brand", "owner", "col.owner", "mean_clv#", "col.mean_clv",
+			d.Switching = &table{ID: "switching", Columns: cols(t, "brand", "col.brand", "owner", "col.firm", "mean_clv#", "col.mean_clv",
 				"customer_equity#", "col.customer_equity", "share#", "col.share_of_ce")}
 			for _, b := range sw.Brands {
+				d.WhatIf.Brands = append(d.WhatIf.Brands, b.Brand)
 				d.Switching.add(c.text(b.Brand), c.text(b.Owner), c.num(b.MeanCLV, 2), c.num(b.CustomerEquity, 0), c.pct(b.Share, 1))
 			}
+			d.WhatIf.Drivers = slices.Sorted(maps.Keys(sw.Coefficients.Drivers))
+			if wi := sw.WhatIf; wi != nil {
+				d.WhatIf.Result = []card{
+					{t.T("delta_ce"), t.Number(wi.DeltaCE, 0), t.T("for_brand", wi.Brand)},
+					{t.T("roi"), t.Number(100*wi.ROI, 1) + " %", t.T("discounted_spend", t.Number(wi.DiscountedSpend, 0))},
+					{t.T("share_after"), t.Number(100*wi.SharesAfter[wi.Brand], 1) + " %", ""},
+				}
+			}
 			v.offer(d.Switching)
-		case clientele.ENOTFOUND, clientele.EINVALID, clientele.EFORBIDDEN:
+		case clientele.ENOTFOUND, clientele.EFORBIDDEN:
+		case clientele.EINVALID:
+			if d.WhatIf.Brand == "" {
+				break
+			}
+			d.WhatIf.Problem = err.Error()
 		default:
 			return nil, err
 		}
@@ -269,6 +306,16 @@ func (s *Server) brandsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 type modelsView struct {
 	Runs   *table
 	Params []*table
+	// The holdout validation of Run, when it was fitted with one.
+	Run        int64
+	Validation *validationView
+}
+
+type validationView struct {
+	Cards    []card
+	Tracking *chart
+	Holdout  *chart
+	Alive    *table
 }
 
 func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request) (*view, error) {
@@ -287,7 +334,7 @@ func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 		if l.Converged {
 			conv = t.T("yes")
 		}
-		d.Runs.add(c.int(l.ID), c.text(l.Model), c.text(l.SpendModel), c.text(l.Unit), c.text(l.CalibrationEnd), c.text(l.HoldoutEnd),
+		d.Runs.add(c.int(l.ID), c.text(l.Model), c.text(l.SpendModel), cell{Text: t.T("units." + l.Unit), Plain: l.Unit}, c.text(l.CalibrationEnd), c.text(l.HoldoutEnd),
 			c.num(l.Customers, 0), c.num(l.LogLikelihood, 2), c.text(conv), c.int(l.Scored))
 	}
 	v.offer(d.Runs)
@@ -316,7 +363,106 @@ func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 		d.Params = append(d.Params, pt)
 		v.offer(pt)
 	}
+	// The holdout validation of the run asked for, or of the latest run
+	// fitted with a holdout period.
+	if q := r.URL.Query().Get("run"); q != "" {
+		id, err := strconv.ParseInt(q, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, invalidField("run", "must be a model run's id")
+		}
+		d.Run = id
+	} else {
+		for _, l := range runs {
+			if l.HoldoutEnd != "" && l.Source == "database" {
+				d.Run = l.ID
+				break
+			}
+		}
+	}
+	if d.Run != 0 {
+		val, err := s.validation(r, d.Run)
+		if err != nil {
+			return nil, err
+		}
+		if d.Validation, err = validationPage(t, c, val); err != nil {
+			return nil, err
+		}
+		v.chart(d.Validation.Tracking)
+		v.chart(d.Validation.Holdout)
+		v.offer(d.Validation.Alive)
+	}
 	return v, nil
+}
+
+// validation is the holdout validation of run id, kept: the run never
+// changes, and its calibration and holdout periods are past.
+func (s *Server) validation(r *http.Request, id int64) (*valuation.Validation, error) {
+	if v, ok := s.validations.Load(id); ok {
+		return v.(*valuation.Validation), nil
+	}
+	v, err := valuation.Validate(r.Context(), s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	s.validations.Store(id, v)
+	return v, nil
+}
+
+// validationPage shows a holdout validation as analysts know it from
+// lifetimes: the tracking plot, calibration against holdout purchases by
+// frequency, and P(alive) over frequency and recency.
+func validationPage(t i18n.Translator, c cells, val *valuation.Validation) (*validationView, error) {
+	units := t.T("units." + val.Run.Unit)
+	vv := &validationView{Cards: []card{
+		{t.T("holdout_purchases"), t.Number(val.ActualTotal, 0), t.T("predicted_n", t.Number(val.PredictedTotal, 0))},
+		{t.T("mae"), t.Number(val.MAE, 3), t.T("rmse_corr", t.Number(val.RMSE, 3), t.Number(val.Corr, 3))},
+		{t.T("customers"), t.Number(float64(val.Customers), 0), t.T("holdout_units", t.Number(val.HoldoutLength, 1), units)},
+	}}
+	var xs, act, pred []float64
+	for _, p := range val.Tracking {
+		xs, act, pred = append(xs, float64(p.Unit)), append(act, p.Actual), append(pred, p.Predicted)
+	}
+	unit := func(x float64) cell { return c.int(int64(x)) }
+	count := func(y float64) cell { return c.num(y, 1) }
+	var err error
+	vv.Tracking, err = lineChart("tracking", t.T("chart.tracking", val.Run.Model), t.T("units_since", units), t.T("cumulative_repeat"), xs,
+		[]series{{Name: t.T("actual"), Values: act}, {Name: val.Run.Model, Values: pred}}, report.GroupedTicks, report.GroupedTicks, unit, count, t.T("units_since", units), c)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	a, p := series{Name: t.T("actual")}, series{Name: val.Run.Model}
+	for _, f := range val.ByFrequency {
+		n := strconv.Itoa(f.X)
+		if f.OrMore {
+			n += "+"
+		}
+		names = append(names, n)
+		a.Values, p.Values = append(a.Values, f.Actual), append(p.Values, f.Predicted)
+	}
+	vv.Holdout, err = barChart("holdout", t.T("chart.holdout"), t.T("mean_holdout"), names, []series{a, p}, report.GroupedTicks,
+		func(x float64) cell { return c.num(x, 3) }, c)
+	if err != nil {
+		return nil, err
+	}
+	g := val.AliveGrid
+	vv.Alive = &table{ID: "palive", Caption: t.T("palive_matrix", t.Number(g.T, 1), units), Columns: []column{{Key: "frequency", Label: t.T("frequency_recency"), Num: true}}}
+	// At most a dozen columns and rows: a matrix people read, not the
+	// plot's grid.
+	every := func(n int) int { return max(1, (n+11)/12) }
+	cs, rs := every(len(g.Recency)), every(len(g.Frequency))
+	for j := 0; j < len(g.Recency); j += cs {
+		rc := g.Recency[j]
+		vv.Alive.Columns = append(vv.Alive.Columns, column{Key: "recency_" + strconv.FormatFloat(rc, 'f', -1, 64), Label: t.Number(rc, 0), Num: true})
+	}
+	for i := 0; i < len(g.Frequency); i += rs {
+		row := []cell{c.num(g.Frequency[i], 0)}
+		for j := 0; j < len(g.Recency); j += cs {
+			row = append(row, c.num(g.P[i][j], 2))
+		}
+		vv.Alive.add(row...)
+	}
+	return vv, nil
 }
 
 type sharingView struct {
