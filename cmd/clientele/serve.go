@@ -63,8 +63,13 @@ func (a *app) serve(ctx context.Context, db *store.DB, addr string, ready func(a
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	h := web.New(db, web.Config{Currency: clientele.Currency(a.currency), Location: a.loc}, a.logger)
+	// The dashboard's reports, built in the background from the start: on
+	// a large database the first page views would otherwise find them
+	// being prepared.
+	h.Warm(ctx)
 	srv := &http.Server{
-		Handler:           web.New(db, web.Config{Currency: clientele.Currency(a.currency), Location: a.loc}, a.logger),
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

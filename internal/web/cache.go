@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,16 +13,23 @@ import (
 )
 
 // The dashboard's pages show reports from stored results (scores, model
-// runs, the transactions), never fitting a model; the heavier reports
-// (customer equity over a million scores, profitability over every
-// transaction) are kept for reportTTL so that a page view costs a look-up.
-// A page is then at most reportTTL behind the data; the API builds its
-// reports afresh.
+// runs, the transactions), never fitting a model. Some reports take long
+// on a large database (profitability over every transaction of a million
+// customers: minutes), so a page view never builds one itself: reports are
+// built in the background, kept, and rebuilt in the background once they
+// are reportTTL old, while the page goes on showing the one it has. A page
+// whose report is not built yet waits at most reportWait for it, then says
+// it is being prepared. The API builds its reports afresh.
 
 const (
-	reportTTL     = time.Minute
+	reportTTL     = 5 * time.Minute
+	reportWait    = 2 * time.Second
 	reportEntries = 64
 )
+
+// errPreparing is the answer for a report being built for the first
+// time: the page says so and shows the rest.
+var errPreparing = errors.New("the report is being prepared")
 
 type reportCache struct {
 	mu      sync.Mutex
@@ -28,15 +37,18 @@ type reportCache struct {
 }
 
 type cachedReport struct {
-	done chan struct{} // closed when rep and err are set
-	at   time.Time
-	rep  documented
-	err  error
+	ready    chan struct{} // closed once the first build is done
+	at       time.Time     // when rep was built
+	rep      documented
+	err      error
+	building bool
 }
 
-// cachedReport returns the report name for r's query, from the cache when
-// it is fresh, narrowed to the caller's brands (brandScope). Concurrent
-// requests for the same report wait for one build.
+// cachedReport returns the report name for query, narrowed to the caller's
+// brands (brandScope): the one kept, however old, while a newer one is
+// built in the background; or, the first time, the new one if it is ready
+// within reportWait (for the view that asked first; the others do not
+// wait), else errPreparing.
 func (s *Server) cachedReport(r *http.Request, name string, query url.Values) (documented, error) {
 	key := name + "?" + query.Encode()
 	c := &s.reports
@@ -45,49 +57,86 @@ func (s *Server) cachedReport(r *http.Request, name string, query url.Values) (d
 		c.entries = map[string]*cachedReport{}
 	}
 	e, ok := c.entries[key]
-	if ok {
-		select {
-		case <-e.done:
-			if time.Since(e.at) > reportTTL || e.err != nil {
-				ok = false
-			}
-		default: // being built
-		}
-	}
 	if !ok {
 		if len(c.entries) >= reportEntries {
-			for k, old := range c.entries {
-				select {
-				case <-old.done:
-					delete(c.entries, k)
-				default:
-				}
-			}
+			c.evict()
 		}
-		e = &cachedReport{done: make(chan struct{})}
+		e = &cachedReport{ready: make(chan struct{})}
 		c.entries[key] = e
-		c.mu.Unlock()
-		q := r.Clone(r.Context())
+	}
+	started := false
+	if !e.building && (!ok || time.Since(e.at) > reportTTL || e.err != nil) {
+		e.building, started = true, true
+		// Built for everyone, under no one's request: the build outlives
+		// the request that started it, and a brand manager's scopes are
+		// applied to the answer, not the build.
+		q := r.Clone(context.WithoutCancel(r.Context()))
 		q.URL.RawQuery = query.Encode()
-		e.rep, e.err = s.report(q, name)
-		e.at = time.Now()
-		close(e.done)
-	} else {
-		c.mu.Unlock()
+		go s.build(e, q, name)
+	}
+	c.mu.Unlock()
+	wait := time.Duration(0)
+	if started {
+		wait = reportWait // only the view that started the first build waits for it
+	}
+	select {
+	case <-e.ready:
+	case <-time.After(wait):
 		select {
-		case <-e.done:
-		case <-r.Context().Done():
-			return nil, r.Context().Err()
+		case <-e.ready:
+		default:
+			return nil, errPreparing
 		}
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
 	}
-	if e.err != nil {
-		return nil, e.err
+	c.mu.Lock()
+	rep, err := e.rep, e.err
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	return brandScope(clientele.PrincipalFromContext(r.Context()), e.rep)
+	return brandScope(clientele.PrincipalFromContext(r.Context()), rep)
 }
 
-// forget drops the cached reports called name: what they show changed
-// (competitors entered).
+// build builds e's report and keeps it; a failed rebuild keeps the report
+// built before, and the error for the next view to retry.
+func (s *Server) build(e *cachedReport, r *http.Request, name string) {
+	rep, err := s.report(r, name)
+	c := &s.reports
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.building = false
+	e.at = time.Now()
+	if err == nil || e.rep == nil {
+		e.rep, e.err = rep, err
+	}
+	if err != nil {
+		s.logError(r, err)
+	}
+	select {
+	case <-e.ready:
+	default:
+		close(e.ready)
+	}
+}
+
+// evict drops the oldest built report; c.mu is held.
+func (c *reportCache) evict() {
+	oldest := ""
+	for k, e := range c.entries {
+		if !e.building && (oldest == "" || e.at.Before(c.entries[oldest].at)) {
+			oldest = k
+		}
+	}
+	if oldest != "" {
+		delete(c.entries, oldest)
+	}
+}
+
+// forget drops the kept reports called name: what they show changed
+// (competitors entered). A build under way finishes into the dropped
+// entry.
 func (c *reportCache) forget(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -95,5 +144,22 @@ func (c *reportCache) forget(name string) {
 		if strings.HasPrefix(k, name+"?") {
 			delete(c.entries, k)
 		}
+	}
+}
+
+// Warm starts building the dashboard's reports in the background, so that
+// the first page views find them: `clientele serve` calls it at start.
+func (s *Server) Warm(ctx context.Context) {
+	r, _ := http.NewRequestWithContext(ctx, "GET", "/", nil)
+	for _, name := range []string{"equity", "segments", "profitability"} {
+		q := url.Values{}
+		if name == "equity" {
+			c, err := s.db.Competitors(ctx)
+			if err != nil {
+				continue
+			}
+			q = competitorQuery(c)
+		}
+		s.cachedReport(r, name, q)
 	}
 }

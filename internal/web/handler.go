@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
 	"strings"
@@ -115,6 +116,9 @@ type view struct {
 	// Tables are the page's tables and charts' data: ?csv=ID downloads
 	// one.
 	Tables []*table
+	// Preparing says that some of the page's reports are being built and
+	// will show on a later view.
+	Preparing bool
 
 	// Set by render: who reads, the session's CSRF token for the page's
 	// forms, the menu, and the page's path.
@@ -127,6 +131,16 @@ type view struct {
 // offer adds the tables of v's page that download as CSV, and those of
 // its charts.
 func (v *view) offer(ts ...*table) { v.Tables = append(v.Tables, ts...) }
+
+// absent reports whether err means a report the page can do without:
+// there is nothing to report yet, or it is being prepared (noted in v).
+func (v *view) absent(err error) bool {
+	if errors.Is(err, errPreparing) {
+		v.Preparing = true
+		return true
+	}
+	return clientele.ErrorCode(err) == clientele.ENOTFOUND
+}
 
 func (v *view) chart(c *chart) *chart {
 	v.Tables = append(v.Tables, c.Data)

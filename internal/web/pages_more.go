@@ -33,7 +33,7 @@ func (s *Server) segmentsPage(w http.ResponseWriter, r *http.Request) (*view, er
 	d := &segmentsView{}
 	v := &view{Template: "segments.html", TitleKey: "nav.segments", T: t, Data: d}
 	rep, err := s.cachedReport(r, "segments", url.Values{})
-	if clientele.ErrorCode(err) == clientele.ENOTFOUND {
+	if v.absent(err) {
 		d.Table = &table{ID: "segments", Empty: t.T("no_scores")}
 		return v, nil
 	}
@@ -183,8 +183,8 @@ func (s *Server) brandsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 	d := &brandsView{}
 	v := &view{Template: "brands.html", TitleKey: "nav.brands", T: t, Data: d}
 	rep, err := s.cachedReport(r, "profitability", url.Values{})
-	if clientele.ErrorCode(err) == clientele.ENOTFOUND {
-		d.NoData = true
+	if v.absent(err) {
+		d.NoData = !v.Preparing
 		return v, nil
 	}
 	if err != nil {
@@ -208,8 +208,15 @@ func (s *Server) brandsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 	}
 	if d.Category != "" {
 		mrep, err := s.cachedReport(r, "migration", url.Values{"category": {d.Category}})
+		if v.absent(err) {
+			err = nil
+			mrep = nil
+		}
 		switch clientele.ErrorCode(err) {
 		case "":
+			if mrep == nil {
+				break
+			}
 			m := visible(r, mrep.(*report.MigrationReport))
 			d.MigrationOK = true
 			ch, err := migrationChart(t, c, m)
@@ -665,19 +672,20 @@ type portfolioRow struct {
 
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) (*view, error) {
 	t, _ := words(w, r)
+	v := &view{Template: "portfolio.html", TitleKey: "nav.portfolio", T: t}
 	rows := []portfolioRow{
 		{t.T("level.customer"), t.T("metric.clv"), t.T("activity.direct"), t.T("source.database"), "", "/customers"},
 		{t.T("level.segment"), t.T("metric.slv"), t.T("activity.niche"), t.T("source.panels"), "", "/segments"},
 		{t.T("level.market"), t.T("metric.ce"), t.T("activity.mass"), t.T("source.aggregate"), "", "/overview"},
 	}
-	if rep, err := s.cachedReport(r, "equity", url.Values{}); err == nil {
+	comp, err := s.db.Competitors(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if rep, err := s.cachedReport(r, "equity", competitorQuery(comp)); err == nil {
 		eq := rep.(*report.EquityReport)
 		rows[0].Figure = t.T("mean_clv_is", moneyText(t, eq.MeanCLV, eq.Currency))
 		rows[2].Figure = moneyText(t, eq.CustomerEquity, eq.Currency)
-		comp, err := s.db.Competitors(r.Context())
-		if err != nil {
-			return nil, err
-		}
 		if len(comp) > 0 {
 			market := eq.CustomerEquity
 			for _, v := range comp {
@@ -687,7 +695,7 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) (*view, e
 				rows[2].Figure += " · " + t.T("share_of_ce") + " " + t.Number(100*eq.CustomerEquity/market, 1) + " %"
 			}
 		}
-	} else if clientele.ErrorCode(err) != clientele.ENOTFOUND {
+	} else if !v.absent(err) {
 		return nil, err
 	}
 	if rep, err := s.cachedReport(r, "segments", url.Values{}); err == nil {
@@ -696,8 +704,9 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) (*view, e
 			top := sr.Segments[0]
 			rows[1].Figure = t.T("top_segment", top.Segment, moneyText(t, top.SegmentLifetimeValue, sr.Currency))
 		}
-	} else if clientele.ErrorCode(err) != clientele.ENOTFOUND {
+	} else if !v.absent(err) {
 		return nil, err
 	}
-	return &view{Template: "portfolio.html", TitleKey: "nav.portfolio", T: t, Data: rows}, nil
+	v.Data = rows
+	return v, nil
 }

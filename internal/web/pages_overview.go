@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -56,13 +57,13 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) (*view, er
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	for n, ce := range competitors {
-		q.Add("competitor", n+"="+strconv.FormatFloat(ce, 'f', -1, 64))
-	}
-	rep, err := s.cachedReport(r, "equity", q)
+	rep, err := s.cachedReport(r, "equity", competitorQuery(competitors))
 	if clientele.ErrorCode(err) == clientele.ENOTFOUND {
 		d.NoScores = true
+		return v, nil
+	}
+	if errors.Is(err, errPreparing) {
+		v.Preparing = true
 		return v, nil
 	}
 	if err != nil {
@@ -122,7 +123,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) (*view, er
 				c.pct(g.ShareOfEquity, 1), c.money(g.MeanCLV, sr.Currency), c.num(g.MeanPAlive, 3))
 		}
 		v.offer(d.Segments)
-	} else if clientele.ErrorCode(err) != clientele.ENOTFOUND {
+	} else if !v.absent(err) {
 		return nil, err
 	}
 
@@ -139,7 +140,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) (*view, er
 			}
 		}
 		d.Category = migrationCategory(pr)
-	} else if clientele.ErrorCode(err) != clientele.ENOTFOUND {
+	} else if !v.absent(err) {
 		return nil, err
 	}
 	if d.Category != "" {
@@ -149,7 +150,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) (*view, er
 				return nil, err
 			}
 			d.Migration = v.chart(ch)
-		} else if code := clientele.ErrorCode(err); code != clientele.ENOTFOUND && code != clientele.EINVALID && code != clientele.EFORBIDDEN {
+		} else if code := clientele.ErrorCode(err); !v.absent(err) && code != clientele.EINVALID && code != clientele.EFORBIDDEN {
 			return nil, err
 		}
 	}
@@ -168,6 +169,16 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) (*view, er
 	d.Competitors = competitorTable(t, c, competitors, cur)
 	v.offer(d.Competitors)
 	return v, nil
+}
+
+// competitorQuery is the equity report's query for the competitors
+// entered.
+func competitorQuery(competitors map[string]float64) url.Values {
+	q := url.Values{}
+	for n, ce := range competitors {
+		q.Add("competitor", n+"="+strconv.FormatFloat(ce, 'f', -1, 64))
+	}
+	return q
 }
 
 // shareText is the firm's share of customer equity, or a dash without
