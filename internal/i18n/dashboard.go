@@ -282,6 +282,7 @@ var dashboard = map[string][2]string{
 	"share_after":        {"Share of CE after", "변화 후 고객 자산 점유율"},
 	"col.firm":           {"Owner", "소유 기업"},
 	"preparing":          {"Some figures are being computed from the data and are not shown yet: reload the page in a minute.", "일부 수치는 데이터에서 계산 중이라 아직 표시되지 않습니다. 잠시 후 페이지를 새로 고치세요."},
+	"col.trend":          {"Change since the run before", "이전 실행 대비 변화"},
 }
 
 func init() {

@@ -194,6 +194,18 @@ func TestBrowserPages(t *testing.T) {
 	if h := get(chromedp.Text(chromedp.CSS(`h1`))); h != "개요" {
 		t.Errorf("the CCO's setting is Korean, the overview's heading is %q", h)
 	}
+	// A tablet's width: the pages fit it, tables scrolling inside their
+	// box rather than the page sideways.
+	do(chromedp.EmulateViewport(768, 1024))
+	for _, p := range []string{"/overview", "/customers/cust-0417", "/brands"} {
+		do(chromedp.Navigate(c.url+p), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
+		if err != nil || !fits {
+			t.Errorf("%s at a tablet's width: wider than the screen (%v)", p, err)
+		}
+		shot("cco-tablet" + strings.ReplaceAll(p, "/", "-") + "-ko")
+	}
+	do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(c.url+"/overview"), chromedp.WaitVisible(chromedp.CSS(`main`)))
 	var rows []string
 	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#t-segments tbody tr")).map(r => r.textContent)`))
 	if err != nil || len(rows) == 0 || !strings.Contains(rows[0], "vip") {

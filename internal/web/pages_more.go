@@ -41,10 +41,41 @@ func (s *Server) segmentsPage(w http.ResponseWriter, r *http.Request) (*view, er
 		return nil, err
 	}
 	sr := rep.(*report.SegmentsReport)
+	// The trend: each segment's lifetime value at the scoring run before.
+	before := map[string]float64{}
+	comp, err := s.db.Competitors(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if eq, err := s.cachedReport(r, "equity", competitorQuery(comp)); err == nil {
+		h := eq.(*report.EquityReport).History
+		for i := len(h) - 1; i > 0; i-- {
+			if h[i].RunID == sr.RunID {
+				if prev, err := s.cachedReport(r, "segments", url.Values{"run": {strconv.FormatInt(h[i-1].RunID, 10)}}); err == nil {
+					for _, g := range prev.(*report.SegmentsReport).Segments {
+						before[g.Segment] = g.SegmentLifetimeValue
+					}
+				} else if !v.absent(err) {
+					return nil, err
+				}
+				break
+			}
+		}
+	} else if !v.absent(err) {
+		return nil, err
+	}
 	pol := s.policies()["GET /segments/{name}"]
 	d.Table = &table{ID: "segments", Columns: cols(t, "segment", "col.segment", "owner", "col.owner", "level", "col.level", "members#", "col.members",
-		"segment_lifetime_value#", "col.slv", "share_of_ce#", "col.share_of_ce", "mean_clv#", "col.mean_clv", "mean_p_alive#", "col.mean_p_alive")}
+		"segment_lifetime_value#", "col.slv", "share_of_ce#", "col.share_of_ce", "mean_clv#", "col.mean_clv", "mean_p_alive#", "col.mean_p_alive",
+		"slv_change#", "col.trend")}
 	for _, g := range sr.Segments {
+		trend := cell{Text: "–"}
+		if b, ok := before[g.Segment]; ok && b != 0 {
+			trend = c.pct(g.SegmentLifetimeValue/b-1, 1)
+			if g.SegmentLifetimeValue >= b {
+				trend.Text = "+" + trend.Text
+			}
+		}
 		name := c.text(g.Segment)
 		if slices.Contains(pol, who.Role) && (who.Role != "customer_manager" || g.Owner == who.UserName) {
 			name.Href = "/segments/" + url.PathEscape(g.Segment)
@@ -53,7 +84,7 @@ func (s *Server) segmentsPage(w http.ResponseWriter, r *http.Request) (*view, er
 			d.Mine = append(d.Mine, g.Segment)
 		}
 		d.Table.add(name, c.text(g.Owner), c.text(g.Level), c.int(g.Members), c.money(g.SegmentLifetimeValue, sr.Currency),
-			c.pct(g.ShareOfEquity, 1), c.money(g.MeanCLV, sr.Currency), c.num(g.MeanPAlive, 3))
+			c.pct(g.ShareOfEquity, 1), c.money(g.MeanCLV, sr.Currency), c.num(g.MeanPAlive, 3), trend)
 	}
 	v.offer(d.Table)
 	return v, nil
