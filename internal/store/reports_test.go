@@ -55,6 +55,15 @@ func TestEquityAndSegmentValues(t *testing.T) {
 		if v := vals[1]; v.Segment != "empty" || v.Members != 0 || v.Value != 0 {
 			t.Errorf("empty: %+v", v)
 		}
+		// A segment's members with their scores, highest CLV first; a
+		// member the run did not score is left out.
+		if err := db.ApplyMembership(ctx, s.ID, []clientele.MembershipChange{{CustomerID: "unscored", Joined: true}}, "true", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := db.SegmentScores(ctx, s.ID, run)
+		if diff := gocmp.Diff([]store.MemberScore{{CustomerID: "b", CLV: 3000, ProbAlive: 0.7}, {CustomerID: "a", CLV: 1000, ProbAlive: 0.5}}, ms); err != nil || diff != "" {
+			t.Errorf("segment scores (-want +got): %s %v", diff, err)
+		}
 		clvs, err := db.RunCLVs(ctx, run)
 		if err != nil || len(clvs) != 3 {
 			t.Errorf("CLVs: %v, %v", clvs, err)

@@ -1,0 +1,100 @@
+package web_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"clientele/internal/store/storetest"
+)
+
+// form posts values to path as the holder of token, without following a
+// redirect.
+func form(t *testing.T, base, token, path string, values url.Values) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", base+path, strings.NewReader(values.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
+
+// The dashboard's forms, on both backends, with what a hostile browser
+// sends: the competitors (refused whole, with the line named), the
+// language (one the pages are written in; the way back stays on this
+// site), a note and a rating (the store's checks), the token form.
+func TestDashboardForms(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			tokens, _, item := policyFixture(t, b.DB)
+			itemID := strconv.FormatInt(item, 10)
+			cco := tokens["cco"]
+			for _, tc := range []struct {
+				path   string
+				values url.Values
+				code   int
+				where  string // the redirect's target, or a text of the error page
+			}{
+				{"/overview/competitors", url.Values{"competitors": {"Rival Mart=1200000\n\nOther=5"}}, 303, "/overview#competitors"},
+				{"/overview/competitors", url.Values{"competitors": {"Fine=1\nno equals sign"}}, 400, "line 2"},
+				{"/overview/competitors", url.Values{"competitors": {"Neg=-5"}}, 400, "line 1"},
+				{"/overview/competitors", url.Values{"competitors": {"=5"}}, 400, "line 1"},
+				{"/settings/language", url.Values{"lang": {"ko"}, "back": {"/segments"}}, 303, "/segments"},
+				{"/settings/language", url.Values{"lang": {"ko"}, "back": {"//evil.example/"}}, 303, "/"},
+				{"/settings/language", url.Values{"lang": {"ko"}, "back": {"https://evil.example/"}}, 303, "/"},
+				{"/settings/language", url.Values{"lang": {"ko"}, "back": {"/\\evil.example"}}, 303, "/"},
+				{"/settings/language", url.Values{"lang": {"fr"}}, 400, "must be one of en, ko"},
+				{"/settings/language", url.Values{"lang": {"ko-KR"}}, 400, "must be one of en, ko"},
+				{"/customers/cust-0417/notes", url.Values{"kind": {"call_note"}, "text": {"Prefers e-mail."}}, 303, "/customers/cust-0417#notes"},
+				{"/customers/cust-0417/notes", url.Values{"kind": {"gossip"}, "text": {"x"}}, 400, "kind"},
+				{"/customers/cust-0417/notes", url.Values{"kind": {"call_note"}, "text": {""}}, 400, "text"},
+				{"/customers/nobody/notes", url.Values{"kind": {"call_note"}, "text": {"x"}}, 404, "nobody"},
+				{"/items/" + itemID + "/rating", url.Values{"rating": {"5"}, "back": {"/sharing"}}, 303, "/sharing"},
+				{"/items/" + itemID + "/rating", url.Values{"rating": {"9"}}, 400, "rating"},
+				{"/items/" + itemID + "/rating", url.Values{"rating": {"five"}}, 400, "rating"},
+				{"/items/0/rating", url.Values{"rating": {"3"}}, 400, "id"},
+			} {
+				code, loc, body := form(t, c.url, cco, tc.path, tc.values)
+				if code != tc.code || (code == 303 && loc != tc.where) || (code != 303 && !strings.Contains(body, tc.where)) {
+					t.Errorf("POST %s %v: %d → %q %s", tc.path, tc.values, code, loc, body)
+				}
+			}
+			// The competitors stored are the first form's, not the refused.
+			code, body := send(t, c.url, "GET", "/api/v1/competitors", "", cco)
+			if code != 200 || !strings.Contains(body, `"Rival Mart":1200000`) || !strings.Contains(body, `"Other":5`) || strings.Contains(body, "Fine") {
+				t.Errorf("competitors: %d %s", code, body)
+			}
+			// A form sent as JSON is refused, and so is one without the
+			// session's CSRF token (TestLoginForm); a token's secret is
+			// shown once on the page that created it.
+			if code, body := send(t, c.url, "POST", "/overview/competitors", `{"competitors":"x=1"}`, cco); code != http.StatusUnsupportedMediaType {
+				t.Errorf("competitors as JSON: %d %s", code, body)
+			}
+			code, _, page := form(t, c.url, tokens["admin"], "/admin/tokens", url.Values{"name": {"crm sync"}, "role": {"integrator"}})
+			if code != 200 || !strings.Contains(page, `class="secret">clt_`) {
+				t.Errorf("create a token: %d %s", code, page)
+			}
+			if code, _, page := form(t, c.url, tokens["admin"], "/admin/tokens", url.Values{"name": {"x"}, "role": {"emperor"}}); code != 400 {
+				t.Errorf("a token with no such role: %d %s", code, page)
+			}
+			if code, loc, _ := form(t, c.url, tokens["admin"], "/admin/tokens/revoke", url.Values{"id": {"1"}}); code != 303 || loc != "/admin" {
+				t.Errorf("revoke: %d %q", code, loc)
+			}
+			if code, _, _ := form(t, c.url, tokens["admin"], "/admin/tokens/revoke", url.Values{"id": {"-1"}}); code != 400 {
+				t.Errorf("revoke -1: %d", code)
+			}
+		})
+	}
+}
