@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,34 +37,8 @@ func TestBrowserPages(t *testing.T) {
 			}
 		}
 	}
-	dir := os.Getenv("CLIENTELE_TEST_SCREENSHOTS")
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	get := func(a chromedp.Action[string]) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	shot := func(name string) {
-		t.Helper()
-		if dir == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	pg := page{t, ctx}
+	do, get, shot := pg.do, pg.get, pg.shot
 	signIn := func(user string) {
 		t.Helper()
 		do(chromedp.Navigate(c.url+"/login?lang=en"), chromedp.WaitVisible(chromedp.CSS(`#name`)),

@@ -42,6 +42,45 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// page drives a browser tab for a test: each step fails the test.
+type page struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func (p page) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, steps...); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p page) get(a chromedp.Action[string]) string {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, a)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return v
+}
+
+// shot saves the tab as NAME.png in the directory
+// CLIENTELE_TEST_SCREENSHOTS names, when it is set, to be looked at.
+func (p page) shot(name string) {
+	p.t.Helper()
+	dir := os.Getenv("CLIENTELE_TEST_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	b, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
 // In a real browser: a visit to / lands on the login form; signing in
 // opens the home page; the language switch shows it in Korean and is kept
 // on the next page; signing out returns to the form, and / is closed again.
@@ -53,36 +92,8 @@ func TestBrowserLogin(t *testing.T) {
 	if _, err := b.DB.CreateUser(context.Background(), clientele.User{Name: "yuna", Role: "customer_manager", Department: "customer management"}, hash); err != nil {
 		t.Fatal(err)
 	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	get := func(a chromedp.Action[string]) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	// With CLIENTELE_TEST_SCREENSHOTS naming a directory, each page is
-	// saved there as a PNG, to be looked at.
-	shot := func(name string) {
-		t.Helper()
-		dir := os.Getenv("CLIENTELE_TEST_SCREENSHOTS")
-		if dir == "" {
-			return
-		}
-		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	pg := page{t, ctx}
+	do, get, shot := pg.do, pg.get, pg.shot
 	do(chromedp.EmulateViewport(1024, 700))
 	do(chromedp.Navigate(c.url+"/"), chromedp.WaitVisible(chromedp.CSS(`#name`)))
 	shot("login-en")

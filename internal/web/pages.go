@@ -157,10 +157,15 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) (*view, err
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: tag.String(), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
-	back := r.PostFormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
-		back = "/"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	http.Redirect(w, r, localPath(r.PostFormValue("back"), "/"), http.StatusSeeOther)
 	return nil, nil
+}
+
+// localPath is back when it is a path on this site, else def: a form's
+// way back never leads to another site ("//host", "/\\host", a URL).
+func localPath(back, def string) string {
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		return def
+	}
+	return back
 }

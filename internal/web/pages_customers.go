@@ -356,11 +356,7 @@ func (s *Server) rateSubmit(w http.ResponseWriter, r *http.Request) (*view, erro
 	if _, err := s.rate(r, id, rating); err != nil {
 		return nil, err
 	}
-	back := r.PostFormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
-		back = "/sharing"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	http.Redirect(w, r, localPath(r.PostFormValue("back"), "/sharing"), http.StatusSeeOther)
 	return nil, nil
 }
 
