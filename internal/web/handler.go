@@ -181,8 +181,8 @@ var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
 	"pair": func(t i18n.Translator, v any) map[string]any { return map[string]any{"T": t, "V": v} },
 	// notes passes a page's notes to the partial "notes", with what its
 	// rating forms need.
-	"notes": func(t i18n.Translator, v any, csrf, back string) map[string]any {
-		return map[string]any{"T": t, "V": v, "CSRF": csrf, "Back": back}
+	"notes": func(t i18n.Translator, v any, csrf, back, reason string) map[string]any {
+		return map[string]any{"T": t, "V": v, "CSRF": csrf, "Back": back, "Reason": reason}
 	},
 	"stars": func() []int { return []int{5, 4, 3, 2, 1} },
 	// langs are the languages a reader may choose, each named in itself.

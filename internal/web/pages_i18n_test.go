@@ -2,8 +2,11 @@ package web
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"clientele/internal/i18n"
@@ -26,6 +29,40 @@ func TestTemplateKeysTranslated(t *testing.T) {
 		for _, m := range lit.FindAllStringSubmatch(string(b), -1) {
 			if !slices.Contains(keys, m[1]) {
 				t.Errorf("%s asks for %q, which has no text", f, m[1])
+			}
+		}
+	}
+	// The handlers' keys: t.T("key", …) and the label keys of cols(t,
+	// "csv_key", "label.key", …).
+	call := regexp.MustCompile(`\bT\("([a-z_.]+)"`)
+	colsCall := regexp.MustCompile(`cols\(t((?:,\s*"[a-z_#]+",\s*"[a-z_.]+")+)`)
+	label := regexp.MustCompile(`"[a-z_#]+",\s*"([a-z_.]+)"`)
+	sources, err := filepath.Glob("*.go")
+	if err != nil || len(sources) == 0 {
+		t.Fatal(sources, err)
+	}
+	for _, f := range sources {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var used []string
+		for _, m := range call.FindAllStringSubmatch(string(b), -1) {
+			if !strings.HasSuffix(m[1], ".") { // a prefix: "role." + role
+				used = append(used, m[1])
+			}
+		}
+		for _, m := range colsCall.FindAllStringSubmatch(string(b), -1) {
+			for _, l := range label.FindAllStringSubmatch(m[1], -1) {
+				used = append(used, l[1])
+			}
+		}
+		for _, k := range used {
+			if !slices.Contains(keys, k) {
+				t.Errorf("%s asks for %q, which has no text", f, k)
 			}
 		}
 	}
