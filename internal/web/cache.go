@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"clientele"
+	"clientele/internal/report"
 )
 
 // The dashboard's pages show reports from stored results (scores, model
@@ -162,4 +163,24 @@ func (s *Server) Warm(ctx context.Context) {
 		}
 		s.cachedReport(r, name, q)
 	}
+	// Then the migration of the category the overview shows, which
+	// profitability names.
+	go func() {
+		for {
+			rep, err := s.cachedReport(r, "profitability", url.Values{})
+			if !errors.Is(err, errPreparing) {
+				if err == nil {
+					if cat := migrationCategory(rep.(*report.ProfitabilityReport)); cat != "" {
+						s.cachedReport(r, "migration", url.Values{"category": {cat}})
+					}
+				}
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}()
 }
