@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -85,6 +86,41 @@ func TestUserLanguage(t *testing.T) {
 		}
 		if got, _ := db.UserByName(ctx, "yuna"); got.Language != "" {
 			t.Errorf("cleared: %q", got.Language)
+		}
+	})
+}
+
+// A segment's spend by brand: its members' lines, by their products'
+// brands, per currency; a non-member's lines do not count.
+func TestSegmentBrandSpend(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		err := db.Write(ctx, func(w *store.Writer) error {
+			if _, err := w.Products(ctx, []clientele.Product{{SKU: "A1", Brand: "Airy", Currency: "USD", Price: 100}, {SKU: "C1", Brand: "Crunchy", Currency: "USD", Price: 300}}); err != nil {
+				return err
+			}
+			_, err := w.Transactions(ctx, []clientele.Transaction{
+				{ID: "t1", CustomerID: "m1", Time: at, Amount: 700, Currency: "USD", Lines: []clientele.Line{{SKU: "A1", Quantity: 1, UnitPrice: 100}, {SKU: "C1", Quantity: 2, UnitPrice: 300}}},
+				{ID: "t2", CustomerID: "m2", Time: at, Amount: 150, Currency: "USD", Lines: []clientele.Line{{SKU: "A1", Quantity: 1, UnitPrice: 150}}},
+				{ID: "t3", CustomerID: "other", Time: at, Amount: 9000, Currency: "USD", Lines: []clientele.Line{{SKU: "C1", Quantity: 30, UnitPrice: 300}}},
+			}, nil)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := db.CreateSegment(ctx, clientele.Segment{Name: "members", Definition: "true"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ApplyMembership(ctx, g.ID, []clientele.MembershipChange{{CustomerID: "m1", Joined: true}, {CustomerID: "m2", Joined: true}}, "true", at); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.SegmentBrandSpend(ctx, g.ID)
+		want := []store.SegmentSpend{{Brand: "Crunchy", Currency: "USD", Amount: 600}, {Brand: "Airy", Currency: "USD", Amount: 250}}
+		if err != nil || !cmp.Equal(want, got) {
+			t.Errorf("brand spend %+v, %v; want %+v", got, err, want)
 		}
 	})
 }

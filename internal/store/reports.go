@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"clientele"
 )
 
 // RunEquity is the customer equity of one scoring run.
@@ -137,6 +139,36 @@ func (db *DB) SegmentScores(ctx context.Context, segmentID, runID int64) ([]Memb
 	})
 	if err != nil {
 		return nil, fmt.Errorf("segment scores: %w", err)
+	}
+	return out, nil
+}
+
+// SegmentSpend is what a segment's members spent on a brand's products,
+// in one currency.
+type SegmentSpend struct {
+	Brand    string // "" for products without a brand
+	Currency clientele.Currency
+	Amount   int64 // minor units
+}
+
+// SegmentBrandSpend returns what segment segmentID's members spent on each
+// brand (the lines of their transactions, by the products' brands), the
+// most first.
+func (db *DB) SegmentBrandSpend(ctx context.Context, segmentID int64) ([]SegmentSpend, error) {
+	sum := db.sumMinor("l.quantity * l.unit_price", "")
+	rows, err := db.r.QueryContext(ctx, `SELECT coalesce(p.brand, ''), t.currency, `+sum+` FROM segment_members m
+		JOIN transaction_lines l ON l.customer_id = m.customer_id
+		JOIN transactions t ON t.customer_id = l.customer_id AND t.id = l.transaction_id
+		LEFT JOIN products p ON p.sku = l.sku
+		WHERE m.segment_id = $1
+		GROUP BY coalesce(p.brand, ''), t.currency ORDER BY 3 DESC, 1`, segmentID)
+	out, err := collect(rows, err, func(r *sql.Rows) (SegmentSpend, error) {
+		var b SegmentSpend
+		err := r.Scan(&b.Brand, &b.Currency, minorCol{&b.Amount})
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("segment brand spend: %w", err)
 	}
 	return out, nil
 }

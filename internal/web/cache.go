@@ -40,7 +40,7 @@ type reportCache struct {
 type cachedReport struct {
 	ready    chan struct{} // closed once the first build is done
 	at       time.Time     // when rep was built
-	rep      documented
+	rep      any
 	err      error
 	building bool
 }
@@ -51,7 +51,20 @@ type cachedReport struct {
 // within reportWait (for the view that asked first; the others do not
 // wait), else errPreparing.
 func (s *Server) cachedReport(r *http.Request, name string, query url.Values) (documented, error) {
-	key := name + "?" + query.Encode()
+	rep, err := s.kept(r, name+"?"+query.Encode(), func(ctx context.Context) (any, error) {
+		q := r.Clone(ctx)
+		q.URL.RawQuery = query.Encode()
+		return s.report(q, name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return brandScope(clientele.PrincipalFromContext(r.Context()), rep.(documented))
+}
+
+// kept is what build makes, kept under key and built in the background as
+// cachedReport says.
+func (s *Server) kept(r *http.Request, key string, build func(context.Context) (any, error)) (any, error) {
 	c := &s.reports
 	c.mu.Lock()
 	if c.entries == nil {
@@ -71,9 +84,7 @@ func (s *Server) cachedReport(r *http.Request, name string, query url.Values) (d
 		// Built for everyone, under no one's request: the build outlives
 		// the request that started it, and a brand manager's scopes are
 		// applied to the answer, not the build.
-		q := r.Clone(context.WithoutCancel(r.Context()))
-		q.URL.RawQuery = query.Encode()
-		go s.build(e, q, name)
+		go s.build(e, r, context.WithoutCancel(r.Context()), build)
 	}
 	c.mu.Unlock()
 	wait := time.Duration(0)
@@ -92,18 +103,14 @@ func (s *Server) cachedReport(r *http.Request, name string, query url.Values) (d
 		return nil, r.Context().Err()
 	}
 	c.mu.Lock()
-	rep, err := e.rep, e.err
-	c.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return brandScope(clientele.PrincipalFromContext(r.Context()), rep)
+	defer c.mu.Unlock()
+	return e.rep, e.err
 }
 
-// build builds e's report and keeps it; a failed rebuild keeps the report
+// build builds e's value and keeps it; a failed rebuild keeps the value
 // built before, and the error for the next view to retry.
-func (s *Server) build(e *cachedReport, r *http.Request, name string) {
-	rep, err := s.report(r, name)
+func (s *Server) build(e *cachedReport, r *http.Request, ctx context.Context, build func(context.Context) (any, error)) {
+	rep, err := build(ctx)
 	c := &s.reports
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"maps"
 	"math"
 	"net/http"
@@ -83,7 +84,11 @@ func (s *Server) segmentsPage(w http.ResponseWriter, r *http.Request) (*view, er
 		if g.Owner == who.UserName {
 			d.Mine = append(d.Mine, g.Segment)
 		}
-		d.Table.add(name, c.text(g.Owner), c.text(g.Level), c.int(g.Members), c.money(g.SegmentLifetimeValue, sr.Currency),
+		level := cell{Plain: g.Level}
+		if g.Level != "" {
+			level.Text = t.T("seglevel." + g.Level)
+		}
+		d.Table.add(name, c.text(g.Owner), level, c.int(g.Members), c.money(g.SegmentLifetimeValue, sr.Currency),
 			c.pct(g.ShareOfEquity, 1), c.money(g.MeanCLV, sr.Currency), c.num(g.MeanPAlive, 3), trend)
 	}
 	v.offer(d.Table)
@@ -100,11 +105,12 @@ type memberRow struct {
 }
 
 type segmentView struct {
-	Segment clientele.Segment
-	Cards   []card
-	Charts  []*chart
-	Members *table
-	Notes   []noteView
+	Segment  clientele.Segment
+	Cards    []card
+	Charts   []*chart
+	BrandMix *chart
+	Members  *table
+	Notes    []noteView
 }
 
 // memberRows is how many of a segment's members its page lists, highest
@@ -156,6 +162,36 @@ func (s *Server) segmentPage(w http.ResponseWriter, r *http.Request) (*view, err
 			return nil, err
 		}
 		d.Charts = []*chart{v.chart(ch), v.chart(ch2)}
+	}
+	// The brand mix: what the members spent on each brand, built in the
+	// background (on a large segment it reads millions of lines).
+	mix, err := s.kept(r, "brandmix?segment="+url.QueryEscape(g.Name), func(ctx context.Context) (any, error) {
+		return s.db.SegmentBrandSpend(ctx, g.ID)
+	})
+	if err == nil {
+		var names []string
+		spend := series{Name: t.T("spend")}
+		for _, b := range mix.([]store.SegmentSpend) {
+			if b.Currency != cur {
+				continue // one currency per chart: the scores'
+			}
+			name := b.Brand
+			if name == "" {
+				name = t.T("no_brand")
+			}
+			names = append(names, name)
+			spend.Values = append(spend.Values, float64(b.Amount)/math.Pow10(scaleOf(b.Currency)))
+		}
+		if len(names) > 0 {
+			ch, err := barChart("brands", t.T("chart.brand_mix", string(cur)), t.T("spend"), names, []series{spend}, report.GroupedTicks,
+				func(x float64) cell { return c.money(x, string(cur)) }, c)
+			if err != nil {
+				return nil, err
+			}
+			d.BrandMix = v.chart(ch)
+		}
+	} else if !v.absent(err) {
+		return nil, err
 	}
 	rows := make([]memberRow, 0, min(len(scores), memberRows))
 	for _, m := range scores[:min(len(scores), memberRows)] {
