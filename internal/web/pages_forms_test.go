@@ -71,6 +71,14 @@ func TestDashboardForms(t *testing.T) {
 					t.Errorf("POST %s %v: %d → %q %s", tc.path, tc.values, code, loc, body)
 				}
 			}
+			// The brands page builds the migration of a category the
+			// products have, no other.
+			if code, body := send(t, c.url, "GET", "/brands?category=snacks", "", cco); code != 200 || !strings.Contains(body, "Crunchy") {
+				t.Errorf("brands of snacks: %d %s", code, body)
+			}
+			if code, body := send(t, c.url, "GET", "/brands?category=no-such-thing", "", cco); code != 400 || !strings.Contains(body, "snacks") {
+				t.Errorf("brands of an unknown category: %d %s", code, body)
+			}
 			// The competitors stored are the first form's, not the refused.
 			code, body := send(t, c.url, "GET", "/api/v1/competitors", "", cco)
 			if code != 200 || !strings.Contains(body, `"Rival Mart":1200000`) || !strings.Contains(body, `"Other":5`) || strings.Contains(body, "Fine") {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"math"
 	"net/http"
@@ -272,6 +273,10 @@ func (s *Server) brandsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 	d.Category = r.URL.Query().Get("category")
 	if d.Category == "" {
 		d.Category = migrationCategory(pr)
+	} else if !slices.Contains(d.Categories, d.Category) {
+		// Only a category the products have: each one asked for is a
+		// report built and kept in the background.
+		return nil, invalidField("category", "must be one of the products' categories: "+strings.Join(d.Categories, ", "))
 	}
 	if d.Category != "" {
 		mrep, err := s.cachedReport(r, "migration", url.Values{"category": {d.Category}})
@@ -453,32 +458,28 @@ func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 			}
 		}
 	}
-	if d.Run != 0 {
-		val, err := s.validation(r, d.Run)
-		if err != nil {
+	if d.Run != 0 && slices.ContainsFunc(runs, func(l store.RunListing) bool { return l.ID == d.Run }) {
+		// Built in the background and kept, as the reports are: it reads
+		// every customer's purchases in both periods.
+		val, err := s.kept(r, "validation?run="+strconv.FormatInt(d.Run, 10), func(ctx context.Context) (any, error) {
+			return valuation.Validate(ctx, s.db, d.Run)
+		})
+		switch {
+		case err == nil:
+			if d.Validation, err = validationPage(t, c, val.(*valuation.Validation)); err != nil {
+				return nil, err
+			}
+			v.chart(d.Validation.Tracking)
+			v.chart(d.Validation.Holdout)
+			v.offer(d.Validation.Alive)
+		case errors.Is(err, errPreparing):
+			v.Preparing = true
+		default:
 			return nil, err
 		}
-		if d.Validation, err = validationPage(t, c, val); err != nil {
-			return nil, err
-		}
-		v.chart(d.Validation.Tracking)
-		v.chart(d.Validation.Holdout)
-		v.offer(d.Validation.Alive)
+	} else if d.Run != 0 {
+		return nil, clientele.Errorf(clientele.ENOTFOUND, "no model run %d", d.Run)
 	}
-	return v, nil
-}
-
-// validation is the holdout validation of run id, kept: the run never
-// changes, and its calibration and holdout periods are past.
-func (s *Server) validation(r *http.Request, id int64) (*valuation.Validation, error) {
-	if v, ok := s.validations.Load(id); ok {
-		return v.(*valuation.Validation), nil
-	}
-	v, err := valuation.Validate(r.Context(), s.db, id)
-	if err != nil {
-		return nil, err
-	}
-	s.validations.Store(id, v)
 	return v, nil
 }
 
@@ -606,7 +607,7 @@ type adminView struct {
 	Users, Tokens *table
 	Secret        string // a token just created: shown once
 	Roles         []string
-	Users_        []string
+	UserNames     []string
 }
 
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) (*view, error) {
@@ -633,8 +634,8 @@ func (s *Server) adminWith(w http.ResponseWriter, r *http.Request, secret string
 		if u.Disabled {
 			dis = t.T("yes")
 		}
-		d.Users.add(c.text(u.Name), c.text(u.DisplayName), c.text(t.T("role."+u.Role)), c.text(u.Department), c.text(joinComma(u.Scopes)), c.text(dis))
-		d.Users_ = append(d.Users_, u.Name)
+		d.Users.add(c.text(u.Name), c.text(u.DisplayName), c.text(t.T("role."+u.Role)), c.text(u.Department), c.text(strings.Join(u.Scopes, ", ")), c.text(dis))
+		d.UserNames = append(d.UserNames, u.Name)
 	}
 	d.Tokens = &table{ID: "tokens", Columns: cols(t, "id#", "col.token_id", "name", "col.token_name", "user", "user_name", "role", "col.role",
 		"created_at", "col.created", "last_used", "col.last_used", "revoked", "col.revoked")}
@@ -690,17 +691,6 @@ func (s *Server) revokeTokenSubmit(w http.ResponseWriter, r *http.Request) (*vie
 	}
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 	return nil, nil
-}
-
-func joinComma(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
 }
 
 type auditView struct {

@@ -54,8 +54,6 @@ type Server struct {
 	policyOnce sync.Once
 	policyMap  map[string][]string
 	reports    reportCache
-	// validations holds the holdout validation of model runs, by id.
-	validations sync.Map
 }
 
 type metrics struct {
