@@ -200,6 +200,17 @@ func (s *Server) adaptPage(f pageFunc) http.Handler {
 			w.WriteHeader(status)
 			return
 		}
+		// ?csv=ID downloads one of the page's tables instead of the page.
+		if id := r.URL.Query().Get("csv"); id != "" {
+			for _, t := range v.Tables {
+				if t.ID == id {
+					t.writeCSV(w, strings.Trim(strings.ReplaceAll(r.URL.Path, "/", "-"), "-"))
+					return
+				}
+			}
+			s.renderError(w, r, clientele.Errorf(clientele.ENOTFOUND, "this page has no table %q to download", clientele.Excerpt(id)))
+			return
+		}
 		s.render(w, r, status, v)
 	})
 }
@@ -209,16 +220,6 @@ func (s *Server) adaptPage(f pageFunc) http.Handler {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, v *view) {
 	if v.T == (i18n.Translator{}) {
 		v.T = translator(w, r)
-	}
-	if id := r.URL.Query().Get("csv"); id != "" {
-		for _, t := range v.Tables {
-			if t.ID == id {
-				t.writeCSV(w, strings.Trim(strings.ReplaceAll(r.URL.Path, "/", "-"), "-"))
-				return
-			}
-		}
-		s.renderError(w, r, clientele.Errorf(clientele.ENOTFOUND, "this page has no table %q to download", clientele.Excerpt(id)))
-		return
 	}
 	if v.Who = clientele.PrincipalFromContext(r.Context()); v.Who != nil {
 		v.CSRF, _ = r.Context().Value(csrfKey{}).(string)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -102,6 +103,75 @@ func TestDashboardForms(t *testing.T) {
 			}
 			if code, _, _ := form(t, c.url, tokens["admin"], "/admin/tokens/revoke", url.Values{"id": {"-1"}}); code != 400 {
 				t.Errorf("revoke -1: %d", code)
+			}
+		})
+	}
+}
+
+// What the pages' query parameters and the competitors' API get from a
+// hostile caller, on both backends: too long, NUL, invalid UTF-8, out of
+// range, unknown; a page answers with an error page, never a 500, and
+// nothing is stored.
+func TestDashboardHostileInput(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			tokens, _, _ := policyFixture(t, b.DB)
+			cco := tokens["cco"]
+			for _, tc := range []struct {
+				path string
+				code int
+			}{
+				{"/customers?q=" + strings.Repeat("a", 257), 400},
+				{"/customers?q=a%00b", 400},
+				{"/customers?q=%ff%fe", 400},
+				{"/customers?q=" + url.QueryEscape("' OR 1=1 --"), 200},
+				{"/overview?csv=nope", 404},
+				{"/overview?csv=" + strings.Repeat("x", 5000), 404},
+				{"/models?run=abc", 400},
+				{"/models?run=-1", 400},
+				{"/models?run=99999999999999999999", 400},
+				{"/models?run=424242", 404},
+				{"/brands?category=" + strings.Repeat("c", 300), 400},
+				{"/brands?category=%00", 400},
+				{"/segments/" + strings.Repeat("s", 300), 404},
+				{"/customers/" + strings.Repeat("i", 300), 404},
+				{"/audit?since=yesterday", 400},
+				{"/sharing?from=2026-13-45", 400},
+				{"/brands?survey=nope&brand=A&driver=value&delta=NaN", 200},
+			} {
+				code, body := send(t, c.url, "GET", tc.path, "", cco)
+				if code != tc.code || code >= 500 {
+					t.Errorf("GET %.80s: %d %.300s", tc.path, code, body)
+				}
+			}
+			long := strings.Repeat("n", 101)
+			for _, tc := range []struct{ body, field string }{
+				{`{"competitors": {"` + long + `": 1}}`, "competitor"},
+				{`{"competitors": {"a": -1}}`, "competitor a"},
+				{`{"competitors": {"a": 1e400}}`, "body"},
+				{`{"competitors": {"a\u0000b": 1}}`, "competitor"},
+				{`{"competitors": {"a": "1"}}`, "body"},
+				{`{"competitors": [1, 2]}`, "body"},
+				{`{"competitors": null}`, "competitors"},
+				{"{\"competitors\": {\"\xff\": 1}}", "body"},
+				{strings.Repeat(`{"competitors":`, 10000) + "{}" + strings.Repeat("}", 10000), "body"},
+			} {
+				code, body := send(t, c.url, "PUT", "/api/v1/competitors", tc.body, cco)
+				if code != 400 || !strings.Contains(body, tc.field) {
+					t.Errorf("PUT competitors %.60q: %d %.300s", tc.body, code, body)
+				}
+			}
+			many := map[string]float64{}
+			for i := range 51 {
+				many["c"+strconv.Itoa(i)] = 1
+			}
+			mb, _ := json.Marshal(map[string]any{"competitors": many})
+			if code, body := send(t, c.url, "PUT", "/api/v1/competitors", string(mb), cco); code != 400 || !strings.Contains(body, "at most 50") {
+				t.Errorf("51 competitors: %d %.300s", code, body)
+			}
+			if code, body := send(t, c.url, "GET", "/api/v1/competitors", "", cco); code != 200 || body != "{\"competitors\":{}}\n" {
+				t.Errorf("after the refused writes: %d %q", code, body)
 			}
 		})
 	}
