@@ -25,6 +25,9 @@ func TestEquityAndSegmentValues(t *testing.T) {
 		if err := db.Write(ctx, func(w *store.Writer) error { return w.Scores(ctx, run, scores) }); err != nil {
 			t.Fatal(err)
 		}
+		if runs, err := db.RunList(ctx); err != nil || len(runs) != 1 || runs[0].ID != run || runs[0].Model != "bgnbd" || runs[0].Params["r"] != 1 {
+			t.Errorf("run list: %+v, %v", runs, err)
+		}
 		eq, err := db.EquityByRun(ctx)
 		if err != nil || len(eq) != 1 || eq[0].Equity != 3500 || eq[0].Customers != 3 {
 			t.Fatalf("equity by run: %+v, %v", eq, err)

@@ -131,6 +131,24 @@ func (db *DB) Runs(ctx context.Context) ([]RunListing, error) {
 	return out, nil
 }
 
+// RunList lists the model runs, the latest first, without counting their
+// scores (Runs does, a scan of a million index entries per run on a large
+// database).
+func (db *DB) RunList(ctx context.Context) ([]clientele.Run, error) {
+	rows, err := db.r.QueryContext(ctx, runSelect+` ORDER BY id DESC`)
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Run, error) {
+		r, err := scanRun(sc)
+		if r == nil {
+			return clientele.Run{}, err
+		}
+		return *r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list model runs: %w", err)
+	}
+	return out, nil
+}
+
 // scannerWith scans a row into a scanner's columns and then one more.
 type scannerWith struct {
 	sc    scanner

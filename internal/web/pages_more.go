@@ -134,7 +134,13 @@ func (s *Server) segmentPage(w http.ResponseWriter, r *http.Request) (*view, err
 	var scores []store.MemberScore
 	cur := s.cfg.Currency
 	if runID != 0 {
-		if scores, err = s.db.SegmentScores(ctx, g.ID, runID); err != nil {
+		// Every member's score: built in the background and kept, as the
+		// reports are (a large segment has hundreds of thousands).
+		key := "segmentscores?segment=" + strconv.FormatInt(g.ID, 10) + "&run=" + strconv.FormatInt(runID, 10)
+		kept, err := s.kept(r, key, func(ctx context.Context) (any, error) { return s.db.SegmentScores(ctx, g.ID, runID) })
+		if err == nil {
+			scores = kept.([]store.MemberScore)
+		} else if !v.absent(err) {
 			return nil, err
 		}
 		if cur, err = s.runCurrency(ctx, runID); err != nil {
@@ -399,12 +405,26 @@ type validationView struct {
 
 func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request) (*view, error) {
 	t, c := words(w, r)
-	runs, err := s.db.Runs(r.Context())
+	runs, err := s.db.RunList(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	d := &modelsView{}
 	v := &view{Template: "models.html", TitleKey: "nav.models", T: t, Data: d}
+	// Each run's count of scores, from the kept equity report (counting
+	// them here would read every score on every view).
+	scored := map[int64]int64{}
+	comp, err := s.db.Competitors(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if eq, err := s.cachedReport(r, "equity", competitorQuery(comp)); err == nil {
+		for _, h := range eq.(*report.EquityReport).History {
+			scored[h.RunID] = h.Customers
+		}
+	} else if !v.absent(err) {
+		return nil, err
+	}
 	d.Runs = &table{ID: "runs", Columns: cols(t, "run_id#", "run", "model", "col.model", "spend_model", "col.spend_model", "unit", "col.unit",
 		"calibration_end", "col.calibration_end", "holdout_end", "col.holdout_end", "customers#", "customers", "log_likelihood#", "col.log_likelihood",
 		"converged", "col.converged", "scored#", "col.scored"), Empty: t.T("no_runs")}
@@ -414,7 +434,7 @@ func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 			conv = t.T("yes")
 		}
 		d.Runs.add(c.int(l.ID), c.text(l.Model), c.text(l.SpendModel), cell{Text: t.T("units." + l.Unit), Plain: l.Unit}, c.text(l.CalibrationEnd), c.text(l.HoldoutEnd),
-			c.num(l.Customers, 0), c.num(l.LogLikelihood, 2), c.text(conv), c.int(l.Scored))
+			c.num(l.Customers, 0), c.num(l.LogLikelihood, 2), c.text(conv), c.int(scored[l.ID]))
 	}
 	v.offer(d.Runs)
 	for i, l := range runs {
@@ -458,7 +478,7 @@ func (s *Server) modelsPage(w http.ResponseWriter, r *http.Request) (*view, erro
 			}
 		}
 	}
-	if d.Run != 0 && slices.ContainsFunc(runs, func(l store.RunListing) bool { return l.ID == d.Run }) {
+	if d.Run != 0 && slices.ContainsFunc(runs, func(l clientele.Run) bool { return l.ID == d.Run }) {
 		// Built in the background and kept, as the reports are: it reads
 		// every customer's purchases in both periods.
 		val, err := s.kept(r, "validation?run="+strconv.FormatInt(d.Run, 10), func(ctx context.Context) (any, error) {
