@@ -289,6 +289,8 @@ var dashboard = map[string][2]string{
 	"no_brand":                {"(no brand)", "(브랜드 없음)"},
 	"seglevel.customer_group": {"customer group", "고객 그룹"},
 	"seglevel.key_account":    {"key account", "핵심 고객"},
+	"about_segment":           {"segment %s", "세그먼트 %s"},
+	"about_customer":          {"a customer", "고객 한 명"},
 }
 
 func init() {

@@ -593,7 +593,15 @@ func (s *Server) sharingPage(w http.ResponseWriter, r *http.Request) (*view, err
 	}
 	d.Items = &table{ID: "items", Columns: cols(t, "id#", "col.item", "kind", "note_kind", "about", "col.about", "author", "col.author", "reads#", "col.reads", "mean_rating#", "col.mean_rating")}
 	for _, it := range sr.Items {
-		d.Items.add(c.int(it.ID), c.text(t.T("kind."+it.Kind)), c.text(it.About), c.text(it.Author), c.int(int64(it.Reads)), c.num(it.MeanRating, 2))
+		// The report says what an item is about in English ("segment
+		// NAME", "a customer"): said again in the reader's language.
+		about := cell{Text: it.About, Plain: it.About}
+		if name, ok := strings.CutPrefix(it.About, "segment "); ok {
+			about.Text = t.T("about_segment", name)
+		} else if it.About == "a customer" {
+			about.Text = t.T("about_customer")
+		}
+		d.Items.add(c.int(it.ID), c.text(t.T("kind."+it.Kind)), about, c.text(it.Author), c.int(int64(it.Reads)), c.num(it.MeanRating, 2))
 	}
 	// The segments' items, to read and rate here: an item about a customer
 	// is rated on the customer's page, by those who see the customer.
