@@ -34,22 +34,26 @@ func (w *Writer) Events(ctx context.Context, evs []clientele.Event, created []bo
 	if err := w.ensureCustomers(ctx, ids, first, true); err != nil {
 		return Result{}, err
 	}
-	returning := ""
-	if created != nil {
-		returning = "customer_id, id"
-	}
-	n, keys, err := w.q.insert(ctx, "events", eventCols, rows, "ON CONFLICT (customer_id, id) DO NOTHING", returning)
+	n, keys, err := w.q.insert(ctx, "events", eventCols, rows, "ON CONFLICT (customer_id, id) DO NOTHING", "customer_id, id")
 	if err != nil {
 		return Result{}, fmt.Errorf("insert events: %w", err)
 	}
-	if created != nil {
-		fresh := keySet(keys)
-		for i := range evs {
-			k := evs[i].CustomerID + "\x00" + evs[i].ID
-			_, ok := fresh[k]
-			delete(fresh, k)
+	fresh := keySet(keys)
+	facts := make([]Fact, 0, len(keys))
+	for i := range evs {
+		e := &evs[i]
+		k := e.CustomerID + "\x00" + e.ID
+		_, ok := fresh[k]
+		delete(fresh, k) // a later item with the same key is a duplicate
+		if created != nil {
 			created[i] = ok
 		}
+		if ok {
+			facts = append(facts, Fact{Kind: "event", Event: e, Touches: EventTouches(e)})
+		}
+	}
+	if err := w.stored(ctx, facts); err != nil {
+		return Result{}, err
 	}
 	return Result{Written: n, Duplicates: int64(len(evs)) - n}, nil
 }

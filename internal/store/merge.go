@@ -93,7 +93,8 @@ type Merge struct {
 // is dropped), the blanks of into's profile are filled from from's, from's
 // scores and segment memberships are dropped (they describe a history
 // that no longer exists apart; the next scoring and refresh recompute
-// into's), and the merge is recorded with its reason. Merging a customer
+// into's), into's counters are made again from the merged history, and
+// the merge is recorded with its reason. Merging a customer
 // into itself, or one that does not exist, changes nothing.
 func (w *Writer) MergeCustomers(ctx context.Context, from, into, reason string) error {
 	if from == into {
@@ -158,6 +159,16 @@ func (w *Writer) MergeCustomers(ctx context.Context, from, into, reason string) 
 		`DELETE FROM segment_members WHERE customer_id = $1`,
 		`DELETE FROM scores WHERE customer_id = $1`,
 		`UPDATE customer_merges SET into_id = $2 WHERE into_id = $1`,
+		// The engine's state: decisions, their messages and the responses
+		// are into's history now; the counters are made again below.
+		`UPDATE trigger_state SET customer_id = $2 WHERE customer_id = $1
+			AND NOT EXISTS (SELECT 1 FROM trigger_state s WHERE s.customer_id = $2 AND s.trigger_id = trigger_state.trigger_id)`,
+		`DELETE FROM trigger_state WHERE customer_id = $1`,
+		`UPDATE decisions SET customer_id = $2 WHERE customer_id = $1`,
+		`UPDATE outbox SET customer_id = $2 WHERE customer_id = $1`,
+		`UPDATE offer_responses SET customer_id = $2 WHERE customer_id = $1`,
+		`DELETE FROM counters WHERE customer_id = $1`,
+		`DELETE FROM counter_days WHERE customer_id = $1`,
 	}
 	for _, q := range steps {
 		args := []any{from, into}
@@ -174,6 +185,9 @@ func (w *Writer) MergeCustomers(ctx context.Context, from, into, reason string) 
 	w.seen.remove(from)
 	if _, err := w.Customers(ctx, []clientele.Customer{dst}); err != nil {
 		return err
+	}
+	if _, err := w.RebuildCounters(ctx, []string{into}); err != nil {
+		return fmt.Errorf("merge customer %s into %s: %w", from, into, err)
 	}
 	_, _, err = w.q.insert(ctx, "customer_merges", []string{"from_id", "into_id", "merged_at", "reason"},
 		[][]any{{from, into, w.db.ts(w.now), reason}}, "ON CONFLICT (from_id) DO UPDATE SET into_id = excluded.into_id, merged_at = excluded.merged_at, reason = excluded.reason", "")

@@ -41,6 +41,12 @@ var customerTables = []customerTable{
 	{table: "consents", column: "customer_id"},
 	{table: "consent_history", column: "customer_id"},
 	{table: "info_items", column: "customer_id"},
+	{table: "counters", column: "customer_id"},
+	{table: "counter_days", column: "customer_id"},
+	{table: "trigger_state", column: "customer_id"},
+	{table: "decisions", column: "customer_id"},
+	{table: "outbox", column: "customer_id"},
+	{table: "offer_responses", column: "customer_id"},
 }
 
 // CustomerTables lists "table.column" for every table that holds a

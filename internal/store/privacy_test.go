@@ -82,6 +82,28 @@ func eraseFixture(t *testing.T, db *store.DB) {
 	if err := db.ApplyMembership(ctx, seg.ID, []clientele.MembershipChange{{CustomerID: "erase-me-7731", Joined: true}, {CustomerID: "keep-me", Joined: true}}, "test", at); err != nil {
 		t.Fatal(err)
 	}
+	// The engine's rows: a trigger fired, a decision sent, its message.
+	tr := clientele.NewTrigger()
+	tr.Name, tr.When, tr.Then = "moved", "true", []string{"sofa"}
+	trig, err := db.PutTrigger(ctx, tr, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Write(ctx, func(w *store.Writer) error {
+		if err := w.Fired(ctx, "erase-me-7731", trig.ID, at); err != nil {
+			return err
+		}
+		d := &clientele.Decision{CustomerID: "erase-me-7731", At: at, FactAt: at, TriggerID: trig.ID, TriggerVersion: 1, Fact: "event:e1",
+			Status: clientele.DecisionSent, Offers: []clientele.Option{{Offer: "sofa", Class: clientele.OfferSales, Channel: "email", Chosen: true}}}
+		id, err := w.Decide(ctx, d, "all")
+		if err != nil {
+			return err
+		}
+		return w.Enqueue(ctx, store.Message{DecisionID: id, CustomerID: "erase-me-7731", Channel: "email", Key: "decision-1-email", Payload: []byte(`{"customer_id":"erase-me-7731"}`)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // The erased person's strings, which must be gone from the file.

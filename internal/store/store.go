@@ -55,6 +55,9 @@ type DB struct {
 
 	supMu  sync.Mutex
 	supKey []byte // the key of the suppression list's hashes, once read
+
+	engineMu sync.RWMutex
+	engine   Engine // sees every fact written (counters.go)
 }
 
 // Options tunes Open; the zero value is the default.

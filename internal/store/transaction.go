@@ -148,26 +148,21 @@ func (w *Writer) WriteTransactions(ctx context.Context, b *TxBatch, created []bo
 	if err := w.ensureCustomers(ctx, b.ids, b.first, !b.checked); err != nil {
 		return Result{}, err
 	}
-	returning := ""
-	if created != nil || b.hasLines {
-		returning = "customer_id, id"
-	}
-	n, keys, err := w.insertTransactions(ctx, b, returning)
+	n, keys, err := w.insertTransactions(ctx, b, "customer_id, id")
 	if err != nil {
 		return Result{}, fmt.Errorf("insert transactions: %w", err)
 	}
 	res := Result{Written: n, Duplicates: int64(len(txs)) - n}
-	if returning == "" {
-		return res, nil
-	}
 	fresh := keySet(keys)
 	var lines [][]any
+	stored := make([]*clientele.Transaction, 0, len(keys))
 	for i := range txs {
 		t := &txs[i]
 		k := t.CustomerID + "\x00" + t.ID
 		_, ok := fresh[k]
 		if ok {
 			delete(fresh, k) // a later item with the same key is a duplicate
+			stored = append(stored, t)
 			for j, l := range t.Lines {
 				lines = append(lines, []any{t.CustomerID, t.ID, j + 1, l.SKU, l.Quantity, l.UnitPrice})
 			}
@@ -180,6 +175,17 @@ func (w *Writer) WriteTransactions(ctx context.Context, b *TxBatch, created []bo
 		if _, _, err := w.q.insert(ctx, "transaction_lines", lineCols, lines, "ON CONFLICT (customer_id, transaction_id, line_no) DO NOTHING", ""); err != nil {
 			return Result{}, fmt.Errorf("insert transaction lines: %w", err)
 		}
+	}
+	products, err := w.productKeys(ctx, stored)
+	if err != nil {
+		return Result{}, err
+	}
+	facts := make([]Fact, len(stored))
+	for i, t := range stored {
+		facts[i] = Fact{Kind: "transaction", Transaction: t, Touches: TransactionTouches(t, products)}
+	}
+	if err := w.stored(ctx, facts); err != nil {
+		return Result{}, err
 	}
 	return res, nil
 }

@@ -25,6 +25,9 @@ type Writer struct {
 	sup       *suppressed // the suppression list, once read (privacy.go)
 	supLoaded bool
 
+	quiet bool     // facts go to the counters but not to the engine
+	after []func() // run once the transaction has committed
+
 	bulk          bulkState // see bulk.go
 	pkName, pkDef string    // the primary key of transactions, dropped during a bulk load
 }
@@ -62,11 +65,23 @@ func (db *DB) Write(ctx context.Context, fn func(w *Writer) error) error {
 			return w.recordWrite(ctx, *e)
 		}
 	}
+	var err error
 	if db.dialect == Postgres {
-		return db.writePostgres(ctx, w, fn)
+		err = db.writePostgres(ctx, w, fn)
+	} else {
+		err = db.writeSQLite(ctx, w, fn)
 	}
-	return db.writeSQLite(ctx, w, fn)
+	if err == nil {
+		for _, f := range w.after {
+			f()
+		}
+	}
+	return err
 }
+
+// AfterCommit has f run once w's transaction has committed (never when it
+// rolls back): to wake a worker for what the transaction queued.
+func (w *Writer) AfterCommit(f func()) { w.after = append(w.after, f) }
 
 // DB returns the database w writes to.
 func (w *Writer) DB() *DB { return w.db }

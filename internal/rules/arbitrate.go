@@ -1,0 +1,198 @@
+package rules
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"clientele"
+	"clientele/internal/store"
+)
+
+// Propensity is the expected chance that a customer of a segment redeems
+// an offer: a Beta-binomial estimate in two levels. The offer's prior
+// Beta(a, b), a = mean × strength and b = (1 − mean) × strength, learns
+// from every time the offer was made (made, redeemed: the offer's mean
+// m = (a + redeemed) / (strength + made)); the segment's estimate starts
+// from m with the same strength and learns from the segment's own
+// responses: (strength × m + segRedeemed) / (strength + segMade).
+func Propensity(mean, strength float64, made, redeemed, segMade, segRedeemed int64) float64 {
+	m := (mean*strength + float64(redeemed)) / (strength + float64(made))
+	return (strength*m + float64(segRedeemed)) / (strength + float64(segMade))
+}
+
+// arbitrate ranks the offers codes for the customer of st at at: each is
+// refused (with the reason) or scored, and the best are chosen — every
+// eligible care action, and up to the policy's offers per message of the
+// rest, if the contact policy allows a sales contact now.
+func (e *Engine) arbitrate(cfg *config, stats map[string]map[string]store.OfferCount, codes []string, weight float64,
+	st *custState, ev *evaluation, segment string, at time.Time) []clientele.Option {
+	opts := make([]clientele.Option, 0, len(codes))
+	sales7, sales30 := 0, 0
+	var suppressUntil time.Time
+	lastSent := map[string]time.Time{}
+	for _, c := range st.standing.Contacts {
+		if c.Sales && !c.At.After(at) {
+			if at.Sub(c.At) < 7*24*time.Hour {
+				sales7++
+			}
+			if at.Sub(c.At) < 30*24*time.Hour {
+				sales30++
+			}
+		}
+		for _, o := range c.Offers {
+			lastSent[o] = maxTime(lastSent[o], c.At)
+			if x := cfg.offers[o]; x != nil && x.def.Class == clientele.OfferCare {
+				suppressUntil = maxTime(suppressUntil, c.At.Add(time.Duration(x.def.SuppressSales)))
+			}
+		}
+	}
+	for _, code := range codes {
+		opt := clientele.Option{Offer: code, Context: weight}
+		x := cfg.offers[code]
+		if x == nil {
+			opt.Reason = "not in the offer catalogue"
+			opts = append(opts, opt)
+			continue
+		}
+		o := &x.def
+		opt.Class, opt.Channel, opt.Lever = o.Class, o.Channel, o.Lever
+		s := stats[code]
+		var made, redeemed int64
+		for _, c := range s {
+			made += c.Made
+			redeemed += c.Redeemed
+		}
+		opt.Propensity = Propensity(o.PriorMean, o.PriorStrength, made, redeemed, s[segment].Made, s[segment].Redeemed)
+		opt.Value = float64(o.Margin-o.Cost) / e.minor
+		if o.Class == clientele.OfferCare {
+			// Care is not sold: its value is what it is worth to the
+			// customer, and it is chosen whatever its score.
+			opt.Value = max(float64(o.Value)/e.minor, 1)
+		}
+		opt.Priority = opt.Propensity * opt.Context * opt.Value * opt.Lever
+		opt.Reason = e.refusal(o, x, st, ev, at, lastSent, suppressUntil, sales7, sales30, cfg.policy)
+		opts = append(opts, opt)
+	}
+	// Choose: every eligible care action, then the best of the rest.
+	order := make([]int, len(opts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(opts[b].Priority, opts[a].Priority) })
+	chosen := 0
+	for _, i := range order {
+		o := &opts[i]
+		switch {
+		case o.Reason != "":
+		case o.Class == clientele.OfferCare:
+			o.Chosen, o.Reason = true, "care action: chosen whatever the sales offers"
+		case o.Priority <= 0:
+			o.Reason = "no expected gain (priority ≤ 0)"
+		case chosen >= cfg.policy.MaxOffers:
+			o.Reason = fmt.Sprintf("outranked: a message carries at most %d offers", cfg.policy.MaxOffers)
+		default:
+			chosen++
+			o.Chosen, o.Reason = true, fmt.Sprintf("ranked %d of the eligible offers", chosen)
+		}
+	}
+	slices.SortStableFunc(opts, func(a, b clientele.Option) int {
+		if a.Chosen != b.Chosen {
+			if a.Chosen {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(b.Priority, a.Priority)
+	})
+	return opts
+}
+
+// refusal says why offer o may not go to the customer at at, or "".
+func (e *Engine) refusal(o *clientele.Offer, x *offer, st *custState, ev *evaluation, at time.Time,
+	lastSent map[string]time.Time, suppressUntil time.Time, sales7, sales30 int, p clientele.ContactPolicy) string {
+	switch {
+	case o.Lever == 0:
+		return "retired (lever 0)"
+	case !o.ActiveAt(at):
+		return "not valid at this time"
+	}
+	if o.Purpose != "" && st.standing.Consents[o.Purpose] != clientele.ConsentGranted {
+		status := st.standing.Consents[o.Purpose]
+		if status == "" {
+			status = "not given"
+		}
+		return fmt.Sprintf("no consent for %s (%s)", o.Purpose, status)
+	}
+	if last, ok := lastSent[o.Code]; ok && at.Sub(last) < time.Duration(o.Cooldown) {
+		return fmt.Sprintf("sent %s ago; its cooldown is %s", days(at.Sub(last)), o.Cooldown)
+	}
+	if o.Sales() {
+		if at.Before(suppressUntil) {
+			return "sales offers are suppressed after a care action until " + suppressUntil.Format(time.DateOnly)
+		}
+		if sales7 >= p.Per7 {
+			return fmt.Sprintf("contact policy: %d sales contacts in the last 7 days (at most %d)", sales7, p.Per7)
+		}
+		if sales30 >= p.Per30 {
+			return fmt.Sprintf("contact policy: %d sales contacts in the last 30 days (at most %d)", sales30, p.Per30)
+		}
+	}
+	if x.prg != nil {
+		ok, err := x.prg.eval(ev)
+		if err != nil {
+			return "eligibility could not be decided: " + clientele.Excerpt(err.Error())
+		}
+		if !ok {
+			return "not eligible: " + clientele.Excerpt(o.Eligible)
+		}
+	}
+	return ""
+}
+
+func days(d time.Duration) string {
+	n := int(d.Hours() / 24)
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+// NextBestActions ranks every offer of the catalogue for customer now, as
+// a standing request (context weight 1, no triggering fact): the chosen
+// first, then the refused with their reasons. Nothing is stored.
+func (e *Engine) NextBestActions(ctx context.Context, customer string) ([]clientele.Option, error) {
+	cfg, err := e.config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := e.Now().UTC()
+	standing, err := e.db.Standing(ctx, customer, now.Add(-cfg.lookback))
+	if err != nil {
+		return nil, err
+	}
+	since := int64(0)
+	if cfg.maxDays > 0 {
+		since = store.Day(now) - cfg.maxDays
+	}
+	cs, err := e.db.CustomerCounters(ctx, customer, since)
+	if err != nil {
+		return nil, err
+	}
+	st := newState(cs, standing, e.minor)
+	ev := newEvaluation()
+	ev.state, ev.at = st, now
+	e.vars(ev, nil, standing, now)
+	codes := make([]string, 0, len(cfg.offers))
+	for code := range cfg.offers {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	segment := ""
+	if len(standing.Segments) > 0 {
+		segment = standing.Segments[0]
+	}
+	return e.arbitrate(cfg, e.offerStats(ctx), codes, 1, st, ev, segment, now), nil
+}
