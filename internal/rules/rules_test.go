@@ -101,7 +101,10 @@ func grant(t *testing.T, db *store.DB, ids ...string) {
 func buy(t *testing.T, db *store.DB, customer, id, sku string, at time.Time) {
 	t.Helper()
 	tx := clientele.Transaction{ID: id, CustomerID: customer, Time: at, Currency: "USD", Amount: 2499, Lines: []clientele.Line{{SKU: sku, Quantity: 1, UnitPrice: 2499}}}
-	if err := db.Write(t.Context(), func(w *store.Writer) error { _, err := w.Transactions(t.Context(), []clientele.Transaction{tx}, nil); return err }); err != nil {
+	if err := db.Write(t.Context(), func(w *store.Writer) error {
+		_, err := w.Transactions(t.Context(), []clientele.Transaction{tx}, nil)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -58,7 +58,9 @@ func TestCountersIncrementalEqualsRebuild(t *testing.T) {
 				return err
 			})
 			if batch == 3 {
-				write(t, db, func(ctx context.Context, w *store.Writer) error { return w.MergeCustomers(ctx, "c1", "c2", "same card") })
+				write(t, db, func(ctx context.Context, w *store.Writer) error {
+					return w.MergeCustomers(ctx, "c1", "c2", "same card")
+				})
 				if got := counterStates(t, db, []string{"c1"}); len(got["c1"].All) != 0 {
 					t.Errorf("c1 was merged into c2 but has counters: %+v", got["c1"].All)
 				}
