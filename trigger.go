@@ -138,7 +138,7 @@ const (
 // Decision is what one firing of a trigger led to for one customer.
 type Decision struct {
 	ID             int64     `json:"id"`
-	CustomerID     string    `json:"customer_id"`
+	CustomerID     string    `json:"customer_id" personal:"id"`
 	At             time.Time `json:"at"`
 	FactAt         time.Time `json:"fact_at"`
 	TriggerID      int64     `json:"trigger_id,omitempty"`

@@ -604,3 +604,20 @@ func (db *DB) OfferCounts(ctx context.Context) ([]OfferCount, error) {
 	}
 	return out, nil
 }
+
+// Standings reads the standing of customers, with their contacts since
+// since.
+func (db *DB) Standings(ctx context.Context, customers []string, since time.Time) (map[string]*Standing, error) {
+	return standings(ctx, db, db.readQuery, (&Writer{db: db}).inChunks, customers, since)
+}
+
+// CustomerPage returns up to n customer ids after after, in id order: to
+// go through every customer a page at a time.
+func (db *DB) CustomerPage(ctx context.Context, after string, n int) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id FROM customers WHERE id > $1 ORDER BY id LIMIT $2`, after, n)
+	out, err := collect(rows, err, scanString)
+	if err != nil {
+		return nil, fmt.Errorf("customers: %w", err)
+	}
+	return out, nil
+}

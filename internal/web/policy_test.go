@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"clientele"
+	"clientele/internal/rules"
 	"clientele/internal/store"
 	"clientele/internal/store/storetest"
 	"clientele/internal/web"
@@ -73,6 +74,27 @@ var wantPolicy = map[string][]string{
 	"POST /logout":                                 {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
 	"GET /api/v1/competitors":                      {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 	"PUT /api/v1/competitors":                      {"admin", "cco"},
+	// The real-time engine.
+	"GET /api/v1/customers/{id}/counters":          {"admin", "cco", "customer_manager", "agent"},
+	"GET /api/v1/customers/{id}/next-best-actions": {"admin", "cco", "customer_manager", "agent", "integrator"},
+	"GET /api/v1/customers/{id}/decisions":         {"admin", "cco", "customer_manager", "agent"},
+	"GET /api/v1/decisions":                        {"admin", "cco", "analyst"},
+	"GET /api/v1/offers":                           {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"PUT /api/v1/offers/{code}":                    {"admin", "cco", "customer_manager"},
+	"DELETE /api/v1/offers/{code}":                 {"admin", "cco", "customer_manager"},
+	"GET /api/v1/triggers":                         {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /api/v1/triggers/{name}":                  {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"PUT /api/v1/triggers/{name}":                  {"admin", "cco", "customer_manager"},
+	"DELETE /api/v1/triggers/{name}":               {"admin", "cco", "customer_manager"},
+	"POST /api/v1/triggers/{trigger}/dry-run":      {"admin", "cco", "customer_manager"},
+	"POST /api/v1/responses":                       {"admin", "integrator"},
+	"GET /api/v1/contact-policy":                   {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"PUT /api/v1/contact-policy":                   {"admin", "cco"},
+	"GET /api/v1/webhooks":                         {"admin"},
+	"PUT /api/v1/webhooks/{channel}":               {"admin"},
+	"DELETE /api/v1/webhooks/{channel}":            {"admin"},
+	"GET /api/v1/outbox":                           {"admin"},
+	"POST /api/v1/outbox/{id}/retry":               {"admin"},
 	// The dashboard's pages and forms.
 	"GET /static/{file}":         clientele.Roles, // the style sheet and script: nothing personal
 	"POST /settings/language":    {"admin", "cco", "customer_manager", "brand_manager", "agent", "analyst"},
@@ -115,12 +137,26 @@ var probe = map[string]string{
 	"POST /api/v1/customers/{id}/items":            `{"kind":"call_note","text":"Asked about the annual fee; prefers e-mail","tags":["fees"]}`,
 	"POST /api/v1/segments/{name}/items":           `{"kind":"insight","text":"Members shop on weekday mornings","tags":["timing"]}`,
 	"PUT /api/v1/items/{id}/rating":                `{"rating":4}`,
+	"PUT /api/v1/offers/{code}":                    `{"name":"Wipes","class":"sales","channel":"email","segment":"vip","value":100,"cost":100,"margin":500}`,
+	"PUT /api/v1/triggers/{name}":                  `{"on":["transaction"],"when":"first(\"category:snacks\")","once_per_customer":true,"then":["wipes"],"segment":"vip"}`,
+	"POST /api/v1/responses":                       `[{"decision_id":999,"offer":"wipes","response":"redeemed"}]`,
+	"PUT /api/v1/contact-policy":                   `{"per_7_days":2,"per_30_days":4,"max_offers_per_message":3}`,
+	"PUT /api/v1/webhooks/{channel}":               `{"url":"http://127.0.0.1:9/hook"}`,
 }
 
 // customerOf is the customer a route's probe names, where it is not the
 // fixture's: each role erases a customer of its own.
 var customerOf = map[string]string{
 	"DELETE /api/v1/customers/{id}": "gone-{role}",
+}
+
+// pathOf is the probe's path where the route removes something: each role
+// removes one of its own.
+var pathOf = map[string]string{
+	"DELETE /api/v1/offers/{code}":      "/api/v1/offers/gone-{role}",
+	"DELETE /api/v1/triggers/{name}":    "/api/v1/triggers/gone-{role}",
+	"DELETE /api/v1/webhooks/{channel}": "/api/v1/webhooks/sms",
+	"POST /api/v1/outbox/{id}/retry":    "/api/v1/outbox/1/retry",
 }
 
 // query is the probe's query string, where the route needs one.
@@ -146,6 +182,8 @@ var notOK = map[string][]int{
 	"POST /items/{id}/rating":    {http.StatusUnsupportedMediaType},
 	"POST /admin/tokens":         {http.StatusUnsupportedMediaType},
 	"POST /admin/tokens/revoke":  {http.StatusUnsupportedMediaType},
+	// No message is dead.
+	"POST /api/v1/outbox/{id}/retry": {http.StatusNotFound},
 }
 
 // The fixture's customer: every string that would give the person away.
@@ -166,7 +204,11 @@ func TestRoutePolicies(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db := b.DB
-			srv := web.New(db, web.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			engine, err := rules.New(t.Context(), db, "USD")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := web.New(db, web.Config{Engine: engine}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			ts := httptest.NewServer(srv)
 			t.Cleanup(ts.Close)
 			for route := range srv.Policies() {
@@ -175,7 +217,9 @@ func TestRoutePolicies(t *testing.T) {
 				}
 			}
 			tokens, runID, itemID := policyFixture(t, db)
-			fill := strings.NewReplacer("{$}", "", "{purpose}", "email_marketing", "{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity", "{file}", "app.css")
+			engineFixture(t, db, engine)
+			fill := strings.NewReplacer("{$}", "", "{purpose}", "email_marketing", "{kind}", "email", "{value}", "syoon@example.net", "{name}", "vip", "{report}", "equity", "{chart}", "equity", "{file}", "app.css",
+				"{code}", "wipes", "{trigger}", "vip", "{channel}", "email")
 			for _, route := range slices.Sorted(func(yield func(string) bool) {
 				for r := range wantPolicy {
 					if !yield(r) {
@@ -198,6 +242,9 @@ func TestRoutePolicies(t *testing.T) {
 						id = strings.ReplaceAll(c, "{role}", role)
 					}
 					path := fill.Replace(strings.ReplaceAll(pattern, "{id}", id)) + query[route]
+					if p, ok := pathOf[route]; ok {
+						path = strings.ReplaceAll(p, "{role}", role)
+					}
 					code, body := send(t, ts.URL, method, path, probe[route], tokens[role])
 					forbidden := code == http.StatusForbidden
 					if want := !slices.Contains(allowed, role); forbidden != want {
@@ -349,4 +396,41 @@ func policyFixture(t *testing.T, db *store.DB) (map[string]string, int64, int64)
 		t.Fatal(err)
 	}
 	return tokens, run, item.ID
+}
+
+// engineFixture stores an offer and a trigger of the segment vip, one of
+// each for every role to remove, and a webhook for sms.
+func engineFixture(t *testing.T, db *store.DB, e *rules.Engine) {
+	t.Helper()
+	ctx := t.Context()
+	codes := []string{"wipes"}
+	for _, role := range clientele.Roles {
+		codes = append(codes, "gone-"+role)
+	}
+	for _, code := range codes {
+		o := clientele.NewOffer()
+		o.Code, o.Name, o.Class, o.Channel, o.Segment, o.Margin = code, "Wipes", clientele.OfferSales, "email", "vip", 500
+		if err := rules.CheckOffer(&o); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PutOffer(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range append([]string{"vip"}, codes[1:]...) {
+		tr := clientele.NewTrigger()
+		tr.Name, tr.When, tr.Then, tr.Segment = name, `first("category:snacks")`, []string{"wipes"}, "vip"
+		if err := e.CheckTrigger(ctx, &tr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.PutTrigger(ctx, tr, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.PutWebhook(ctx, store.Webhook{Channel: "sms", URL: "http://127.0.0.1:9/sms", Secret: "whsec_" + strings.Repeat("QUFB", 8)}); err != nil {
+		t.Fatal(err)
+	}
 }

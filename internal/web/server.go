@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"clientele"
+	"clientele/internal/rules"
 	"clientele/internal/store"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,6 +36,11 @@ import (
 type Config struct {
 	Currency clientele.Currency // for amounts that name none
 	Location *time.Location     // for times shown and times without an offset
+	// Engine is the real-time engine (installed on the database by the
+	// caller); without one its routes answer 503.
+	Engine *rules.Engine
+	// Wake, when set, wakes the delivery worker (a message retried).
+	Wake func()
 }
 
 // Server is the HTTP API.
@@ -149,6 +155,12 @@ var (
 	// consentWriters record consent: an agent as the customer states it,
 	// an integrator from a preference centre.
 	consentWriters = roles{"admin", "cco", "agent", "integrator"}
+	// advisors ask a customer's next best action: serving, and the
+	// integrator's systems that show it (a web page, the contact centre).
+	advisors = roles{"admin", "cco", "customer_manager", "agent", "integrator"}
+	// campaigners manage offers and triggers: a customer manager those of
+	// its segments.
+	campaigners = roles{"admin", "cco", "customer_manager"}
 )
 
 // Routes lists every route of the API (not the pages) as "METHOD
@@ -238,6 +250,28 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/reports/sharing", s.adapt(s.sharingReport), aggregates, aggregate},
 		{"GET", "/api/v1/competitors", s.adapt(s.getCompetitors), aggregates, aggregate},
 		{"PUT", "/api/v1/competitors", s.adapt(s.setCompetitors), officers, aggregate},
+
+		// The real-time engine (api_engine.go).
+		{"GET", "/api/v1/customers/{id}/counters", s.adapt(s.customerCounters), serving, oneCustomer},
+		{"GET", "/api/v1/customers/{id}/next-best-actions", s.adapt(s.nextBestActions), advisors, oneCustomer},
+		{"GET", "/api/v1/customers/{id}/decisions", s.adapt(s.customerDecisions), serving, oneCustomer},
+		{"GET", "/api/v1/decisions", s.adapt(s.listDecisions), scorers, customerList},
+		{"GET", "/api/v1/offers", s.adapt(s.listOffers), aggregates, aggregate},
+		{"PUT", "/api/v1/offers/{code}", s.adapt(s.putOffer), campaigners, aggregate},
+		{"DELETE", "/api/v1/offers/{code}", s.adapt(s.deleteOffer), campaigners, aggregate},
+		{"GET", "/api/v1/triggers", s.adapt(s.listTriggers), aggregates, aggregate},
+		{"GET", "/api/v1/triggers/{name}", s.adapt(s.getTrigger), aggregates, aggregate},
+		{"PUT", "/api/v1/triggers/{name}", s.adapt(s.putTrigger), campaigners, aggregate},
+		{"DELETE", "/api/v1/triggers/{name}", s.adapt(s.deleteTrigger), campaigners, aggregate},
+		{"POST", "/api/v1/triggers/{trigger}/dry-run", s.adapt(s.dryRun), campaigners, customerList},
+		{"POST", "/api/v1/responses", s.adapt(s.postResponses), feeders, factWrite},
+		{"GET", "/api/v1/contact-policy", s.adapt(s.getContactPolicy), aggregates, aggregate},
+		{"PUT", "/api/v1/contact-policy", s.adapt(s.putContactPolicy), officers, aggregate},
+		{"GET", "/api/v1/webhooks", s.adapt(s.listWebhooks), admins, aggregate},
+		{"PUT", "/api/v1/webhooks/{channel}", s.adapt(s.putWebhook), admins, aggregate},
+		{"DELETE", "/api/v1/webhooks/{channel}", s.adapt(s.deleteWebhook), admins, aggregate},
+		{"GET", "/api/v1/outbox", s.adapt(s.listOutbox), admins, customerList},
+		{"POST", "/api/v1/outbox/{id}/retry", s.adapt(s.retryMessage), admins, aggregate},
 
 		// The dashboard (pages_*.go): the same layer, the same roles.
 		{"GET", "/static/{file}", http.HandlerFunc(staticFile), public, aggregate},
