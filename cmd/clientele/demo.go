@@ -12,6 +12,7 @@ import (
 	"clientele"
 	"clientele/internal/ingest"
 	"clientele/internal/report"
+	"clientele/internal/rules"
 	"clientele/internal/segment"
 	"clientele/internal/simulate"
 	"clientele/internal/store"
@@ -126,6 +127,15 @@ starts from a new database at DIR/clientele.db.`,
 				}
 				if err := demoSharing(ctx, db, seed); err != nil {
 					return err
+				}
+				// The article's playbook: the life-event triggers and their
+				// offers, live for what is stored from now on.
+				if e, ok := db.Engine().(*rules.Engine); ok {
+					res, err := e.LoadPlaybook(ctx, rules.ArticlePlaybook, "demo")
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "Loaded the article's playbook: %d offers, %d triggers\n", res.Offers, res.Triggers)
 				}
 				password, logins, err := demoLogins(ctx, db)
 				if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"clientele"
+	"clientele/internal/rules"
 	"clientele/internal/store"
 )
 
@@ -78,7 +79,8 @@ Every flag that has a CLIENTELE_* variable may be set either way; the flag wins.
 	pf.StringVar(&a.logLevel, "log-level", env("CLIENTELE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CLIENTELE_LOG_LEVEL)")
 	root.AddCommand(newImportCmd(a), newSimulateCmd(a), newStatsCmd(a), newTokenCmd(a), newServeCmd(a), newDemoCmd(a),
 		newSummaryCmd(a), newFitCmd(a), newScoreCmd(a), newRunsCmd(a), newReportCmd(a), newUsersCmd(a), newSegmentsCmd(a), newSwitchingSurveysCmd(a),
-		newCustomersCmd(a), newAuditCmd(a), newNotesCmd(a))
+		newCustomersCmd(a), newAuditCmd(a), newNotesCmd(a),
+		newCountersCmd(a), newOffersCmd(a), newTriggersCmd(a), newPlaybookCmd(a), newDecisionsCmd(a), newWebhooksCmd(a), newPolicyCmd(a))
 	return root
 }
 
@@ -170,10 +172,19 @@ func (a *app) withDB(ctx context.Context, fn func(db *store.DB) error) error {
 	return fn(db)
 }
 
+// open opens the database with the real-time engine installed: every
+// command that stores facts updates the counters and fires the triggers
+// in the facts' transaction (what it queues, serve delivers).
 func (a *app) open(ctx context.Context) (*store.DB, error) {
 	db, err := store.Open(ctx, a.dsn, nil)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", store.Redact(a.dsn), err)
 	}
+	e, err := rules.New(ctx, db, clientele.Currency(a.currency))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %s: the real-time engine: %w", store.Redact(a.dsn), err)
+	}
+	db.SetEngine(e)
 	return db, nil
 }

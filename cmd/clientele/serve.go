@@ -14,6 +14,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"clientele"
+	"clientele/internal/delivery"
+	"clientele/internal/rules"
 	"clientele/internal/store"
 	"clientele/internal/web"
 )
@@ -63,7 +65,16 @@ func (a *app) serve(ctx context.Context, db *store.DB, addr string, ready func(a
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	h := web.New(db, web.Config{Currency: clientele.Currency(a.currency), Location: a.loc}, a.logger)
+	// The real-time engine (installed by open) and the outbox's delivery:
+	// a transaction that queues messages wakes the worker when it commits.
+	cfg := web.Config{Currency: clientele.Currency(a.currency), Location: a.loc}
+	if e, ok := db.Engine().(*rules.Engine); ok {
+		out := &delivery.Worker{DB: db, Logger: a.logger}
+		e.Notify = out.Wake
+		cfg.Engine, cfg.Wake = e, out.Wake
+		workers = append(workers, worker{name: "outbox", run: out.Run})
+	}
+	h := web.New(db, cfg, a.logger)
 	// The dashboard's reports, built in the background from the start: on
 	// a large database the first page views would otherwise find them
 	// being prepared.

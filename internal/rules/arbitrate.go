@@ -29,6 +29,12 @@ func Propensity(mean, strength float64, made, redeemed, segMade, segRedeemed int
 // rest, if the contact policy allows a sales contact now.
 func (e *Engine) arbitrate(cfg *config, stats map[string]map[string]store.OfferCount, codes []string, weight float64,
 	st *custState, ev *evaluation, segment string, at time.Time) []clientele.Option {
+	return e.arbitrateWeighted(cfg, stats, codes, func(string) float64 { return weight }, st, ev, segment, at)
+}
+
+// arbitrateWeighted is arbitrate with a context weight per offer.
+func (e *Engine) arbitrateWeighted(cfg *config, stats map[string]map[string]store.OfferCount, codes []string, weight func(string) float64,
+	st *custState, ev *evaluation, segment string, at time.Time) []clientele.Option {
 	opts := make([]clientele.Option, 0, len(codes))
 	sales7, sales30 := 0, 0
 	var suppressUntil time.Time
@@ -50,7 +56,7 @@ func (e *Engine) arbitrate(cfg *config, stats map[string]map[string]store.OfferC
 		}
 	}
 	for _, code := range codes {
-		opt := clientele.Option{Offer: code, Context: weight}
+		opt := clientele.Option{Offer: code, Context: weight(code)}
 		x := cfg.offers[code]
 		if x == nil {
 			opt.Reason = "not in the offer catalogue"
@@ -160,9 +166,13 @@ func days(d time.Duration) string {
 	return fmt.Sprintf("%d days", n)
 }
 
-// NextBestActions ranks every offer of the catalogue for customer now, as
-// a standing request (context weight 1, no triggering fact): the chosen
-// first, then the refused with their reasons. Nothing is stored.
+// NextBestActions ranks the offers open to customer now, for a request
+// with no triggering fact (an agent's screen, a web page): the standing
+// offers — those no trigger names — with context weight 1, and the offers
+// of every trigger that fired for the customer in the last 30 days, with
+// that trigger's weight (a care action among them is chosen whatever the
+// rest). The chosen come first, then the refused with their reasons.
+// Nothing is stored.
 func (e *Engine) NextBestActions(ctx context.Context, customer string) ([]clientele.Option, error) {
 	cfg, err := e.config(ctx)
 	if err != nil {
@@ -185,14 +195,42 @@ func (e *Engine) NextBestActions(ctx context.Context, customer string) ([]client
 	ev := newEvaluation()
 	ev.state, ev.at = st, now
 	e.vars(ev, nil, standing, now)
-	codes := make([]string, 0, len(cfg.offers))
-	for code := range cfg.offers {
-		codes = append(codes, code)
-	}
-	slices.Sort(codes)
 	segment := ""
 	if len(standing.Segments) > 0 {
 		segment = standing.Segments[0]
 	}
-	return e.arbitrate(cfg, e.offerStats(ctx), codes, 1, st, ev, segment, now), nil
+	stats := e.offerStats(ctx)
+	named := map[string]bool{}
+	weight := map[string]float64{}
+	for _, t := range cfg.triggers {
+		fired, ok := standing.Triggers[t.def.ID]
+		recent := ok && now.Sub(fired.Last) <= 30*24*time.Hour && !HeldOut(customer, t.def.ID, t.def.Holdout)
+		for _, code := range t.def.Then {
+			named[code] = true
+			if recent {
+				weight[code] = max(weight[code], t.def.Weight)
+			}
+		}
+	}
+	byWeight := map[float64][]string{}
+	for code := range cfg.offers {
+		switch {
+		case !named[code]:
+			byWeight[1] = append(byWeight[1], code)
+		case weight[code] > 0:
+			byWeight[weight[code]] = append(byWeight[weight[code]], code)
+		}
+	}
+	// One arbitration: the context weights differ per offer, so each
+	// group is scored with its own and the choice is made over all.
+	var codes []string
+	ctxWeight := map[string]float64{}
+	for w, cs := range byWeight {
+		for _, c := range cs {
+			codes = append(codes, c)
+			ctxWeight[c] = w
+		}
+	}
+	slices.Sort(codes)
+	return e.arbitrateWeighted(cfg, stats, codes, func(code string) float64 { return ctxWeight[code] }, st, ev, segment, now), nil
 }

@@ -155,7 +155,7 @@ func TestFirstDiapers(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db := b.DB
-			fixture(t, db)
+			e := fixture(t, db)
 			c := customer(t, db, "first-diapers", false, "c")
 			grant(t, db, c)
 			buy(t, db, c, "t1", "BABY-DIAPER", now.Add(-time.Minute))
@@ -189,6 +189,26 @@ func TestFirstDiapers(t *testing.T) {
 			}
 			if len(p.Offers) != 3 || p.CustomerID != c || p.Channel != "email" || p.ID != msgs[0].Key {
 				t.Errorf("payload %+v", p)
+			}
+
+			// The next best action after it: the trigger's offers, those
+			// just sent refused by their cooldown; a customer nothing
+			// fired for has no offer (every offer here is a trigger's).
+			opts, err := e.NextBestActions(t.Context(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range opts {
+				got = append(got, o.Offer+": "+o.Reason)
+			}
+			want := []string{"formula: ranked 1 of the eligible offers", "wipes: sent 0 days ago; its cooldown is 30d",
+				"toys: sent 0 days ago; its cooldown is 30d", "beer: sent 0 days ago; its cooldown is 30d"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("next best actions (-want +got):\n%s", diff)
+			}
+			if opts, err := e.NextBestActions(t.Context(), "nobody"); err != nil || len(opts) != 0 {
+				t.Errorf("next best actions of a customer nothing fired for: %v, %v", opts, err)
 			}
 
 			buy(t, db, c, "t2", "BABY-DIAPER", now)

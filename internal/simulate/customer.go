@@ -76,6 +76,17 @@ func (g *gen) customer(k int, household, last, city string) {
 	if w := (65 - float64(ageAtStart)) * 52.18; w > acq && w < cfg.Weeks {
 		events = append(events, lifeEvent{"retirement", w})
 	}
+	// The events that need no purchase to show, drawn from a stream of
+	// their own (so that the customers drawn before them stay the same):
+	// a spouse's death, the last child leaving home.
+	life := rand.New(rand.NewPCG(cfg.Seed^lifeStream, uint64(k)))
+	if a := age(acq); a >= 55 && life.Float64() < 0.04 {
+		events = append(events, lifeEvent{"spouse_death", acq + life.Float64()*T})
+	}
+	if a := age(acq); a >= 45 && a < 62 && life.Float64() < 0.08 {
+		events = append(events, lifeEvent{"empty_nest", acq + life.Float64()*T})
+	}
+	g.writeConsents(id, acqTime, life)
 	newCity := city
 	for _, e := range events {
 		if e.kind == "moving_home" {
@@ -354,8 +365,9 @@ func (g *gen) event(id, kind string, at time.Time, props map[string]any) {
 }
 
 // writeLifeEvent records the truth, and writes the events a firm would see:
-// an address change, a marriage, a graduation and a retirement are told to
-// the firm; a new baby and a business-class ticket show only in purchases.
+// an address change, a marriage, a graduation, a retirement, a spouse's
+// death and an empty nest are told to the firm; a new baby and a
+// business-class ticket show only in purchases.
 func (g *gen) writeLifeEvent(id string, e lifeEvent, oldCity, newCity string) {
 	at := g.cfg.Start.Add(weeks(e.at))
 	g.c.lifeEvents_ = fmt.Appendf(g.c.lifeEvents_, "%s,%s,%s\n", id, e.kind, at.Truncate(time.Second).Format(time.RFC3339))
@@ -368,6 +380,27 @@ func (g *gen) writeLifeEvent(id string, e lifeEvent, oldCity, newCity string) {
 		g.event(id, "graduated", at, map[string]any{"degree": "bachelor"})
 	case "retirement":
 		g.event(id, "retired", at, nil)
+	case "spouse_death":
+		g.event(id, "spouse_died", at, nil)
+	case "empty_nest":
+		g.event(id, "empty_nest", at, map[string]any{"children_at_home": 0})
+	}
+}
+
+// lifeStream seeds the stream of the events and consents drawn apart.
+const lifeStream = 0x9e3779b97f4a7c15
+
+// writeConsents writes what the customer agreed to at sign-up: e-mail
+// offers (70 %), text messages (35 %); the rest said no to e-mail.
+func (g *gen) writeConsents(id string, at time.Time, rng *rand.Rand) {
+	ts := at.Truncate(time.Second).Format(time.RFC3339)
+	email := "denied"
+	if rng.Float64() < 0.7 {
+		email = "granted"
+	}
+	g.c.consents = fmt.Appendf(g.c.consents, "%s,email_marketing,%s,sign-up form,%s\n", id, email, ts)
+	if rng.Float64() < 0.35 {
+		g.c.consents = fmt.Appendf(g.c.consents, "%s,sms_marketing,granted,sign-up form,%s\n", id, ts)
 	}
 }
 

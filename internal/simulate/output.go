@@ -24,6 +24,7 @@ var headers = map[string]string{
 	"transactions.csv":   "id,customer_id,time,store,channel,payment_method,amount,margin,currency,sku,quantity,unit_price\n",
 	"events.ndjson":      "",
 	"life_events.csv":    "customer_id,type,time\n",
+	"consents.csv":       "customer_id,purpose,status,source,at\n",
 	"customer_truth.csv": "customer_id,first_purchase,lambda,p,mu,lifetime_weeks,nu,mean_spend,repeat_purchases\n",
 }
 
@@ -44,7 +45,7 @@ func newOutputs(dir string) (*outputs, error) {
 
 func (o *outputs) write(c *chunk) error {
 	for name, b := range map[string][]byte{"customers.csv": c.customers, "accounts.csv": c.accounts, "transactions.csv": c.txs,
-		"events.ndjson": c.events_, "life_events.csv": c.lifeEvents_, "customer_truth.csv": c.truthCSV} {
+		"events.ndjson": c.events_, "life_events.csv": c.lifeEvents_, "customer_truth.csv": c.truthCSV, "consents.csv": c.consents} {
 		if _, err := o.w[name].Write(b); err != nil {
 			return fmt.Errorf("simulate: %s: %w", name, err)
 		}

@@ -180,7 +180,7 @@ func Run(ctx context.Context, cfg Config, dir string, progress func(done int)) (
 		LifeEvents: map[string]int64{},
 		Files: map[string]string{"customers": "customers.csv", "products": "products.csv", "brands": "brands.csv",
 			"accounts": "accounts.csv", "transactions": "transactions.csv", "events": "events.ndjson",
-			"life_events": "life_events.csv", "customer_truth": "customer_truth.csv"},
+			"life_events": "life_events.csv", "customer_truth": "customer_truth.csv", "consents": "consents.csv"},
 		CustomerTruthCSV: "customer_truth.csv",
 		LifeEventNote: "Purchases are timed by the purchase model; a life event changes what the next baskets hold " +
 			"(diapers, furniture, a business-class ticket), priced at list price rather than drawn from the spend model.",
@@ -236,6 +236,7 @@ type chunk struct {
 	n                              int
 	customers, accounts, txs       []byte
 	events_, lifeEvents_, truthCSV []byte
+	consents                       []byte
 	transactions, lines, events    int64
 	lifeEvents                     map[string]int64
 }

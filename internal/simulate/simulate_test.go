@@ -102,7 +102,7 @@ func TestLifeEventsShowInPurchases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"new_baby", "moving_home", "marriage", "graduation", "business_class", "retirement"} {
+	for _, kind := range []string{"new_baby", "moving_home", "marriage", "graduation", "business_class", "retirement", "spouse_death", "empty_nest"} {
 		if truth.LifeEvents[kind] == 0 {
 			t.Errorf("no %s life events in 20,000 customers", kind)
 		}

@@ -21,19 +21,21 @@ import (
 
 // PutOffer creates or replaces the offer o.Code; o must be valid.
 func (db *DB) PutOffer(ctx context.Context, o clientele.Offer) error {
+	return db.Write(ctx, func(w *Writer) error { return w.PutOffer(ctx, o) })
+}
+
+// PutOffer is DB.PutOffer in w's transaction.
+func (w *Writer) PutOffer(ctx context.Context, o clientele.Offer) error {
 	def, err := json.Marshal(o)
 	if err != nil {
 		return err
 	}
-	now := db.ts(time.Now())
-	return db.Write(ctx, func(w *Writer) error {
-		if _, err := w.q.exec(ctx, `INSERT INTO offers (code, class, brand, segment, definition, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
-			ON CONFLICT (code) DO UPDATE SET class = excluded.class, brand = excluded.brand, segment = excluded.segment, definition = excluded.definition, updated_at = excluded.updated_at`,
-			o.Code, o.Class, o.Brand, o.Segment, string(def), now); err != nil {
-			return fmt.Errorf("offer %s: %w", o.Code, err)
-		}
-		return w.bumpEngine(ctx)
-	})
+	if _, err := w.q.exec(ctx, `INSERT INTO offers (code, class, brand, segment, definition, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
+		ON CONFLICT (code) DO UPDATE SET class = excluded.class, brand = excluded.brand, segment = excluded.segment, definition = excluded.definition, updated_at = excluded.updated_at`,
+		o.Code, o.Class, o.Brand, o.Segment, string(def), w.db.ts(w.now)); err != nil {
+		return fmt.Errorf("offer %s: %w", o.Code, err)
+	}
+	return w.bumpEngine(ctx)
 }
 
 // DeleteOffer removes offer code from the catalogue (the decisions that
@@ -75,13 +77,24 @@ func (db *DB) Offers(ctx context.Context) ([]clientele.Offer, error) {
 // makes a new version of it; t must be valid. It returns the trigger as
 // stored.
 func (db *DB) PutTrigger(ctx context.Context, t clientele.Trigger, by string) (clientele.Trigger, error) {
+	var saved clientele.Trigger
+	err := db.Write(ctx, func(w *Writer) error {
+		var err error
+		saved, err = w.PutTrigger(ctx, t, by)
+		return err
+	})
+	return saved, err
+}
+
+// PutTrigger is DB.PutTrigger in w's transaction.
+func (w *Writer) PutTrigger(ctx context.Context, t clientele.Trigger, by string) (clientele.Trigger, error) {
 	t.ID, t.Version, t.Errors, t.LastError, t.LastErrorAt, t.UpdatedAt = 0, 0, 0, "", time.Time{}, time.Time{}
 	def, err := json.Marshal(t)
 	if err != nil {
 		return t, err
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	err = db.Write(ctx, func(w *Writer) error {
+	now := w.now.Truncate(time.Microsecond)
+	err = func() error {
 		var id int64
 		var version int
 		var old string
@@ -89,12 +102,10 @@ func (db *DB) PutTrigger(ctx context.Context, t clientele.Trigger, by string) (c
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			version = 1
-			keys, err := w.insertReturning(ctx, `INSERT INTO triggers (name, segment, version, definition, enabled, created_at, updated_at)
-				VALUES ($1, $2, 1, $3, $4, $5, $5) RETURNING id`, t.Name, t.Segment, string(def), t.Enabled, db.ts(now))
-			if err != nil {
+			if id, err = w.insertReturning(ctx, `INSERT INTO triggers (name, segment, version, definition, enabled, created_at, updated_at)
+				VALUES ($1, $2, 1, $3, $4, $5, $5) RETURNING id`, t.Name, t.Segment, string(def), t.Enabled, w.db.ts(now)); err != nil {
 				return err
 			}
-			id = keys
 		case err != nil:
 			return err
 		default:
@@ -104,17 +115,17 @@ func (db *DB) PutTrigger(ctx context.Context, t clientele.Trigger, by string) (c
 			}
 			version++
 			if _, err := w.q.exec(ctx, `UPDATE triggers SET segment = $1, version = $2, definition = $3, enabled = $4, updated_at = $5 WHERE id = $6`,
-				t.Segment, version, string(def), t.Enabled, db.ts(now), id); err != nil {
+				t.Segment, version, string(def), t.Enabled, w.db.ts(now), id); err != nil {
 				return err
 			}
 		}
 		if _, err := w.q.exec(ctx, `INSERT INTO trigger_versions (trigger_id, version, definition, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
-			id, version, string(def), db.ts(now), by); err != nil {
+			id, version, string(def), w.db.ts(now), by); err != nil {
 			return err
 		}
 		t.ID, t.Version, t.UpdatedAt = id, version, now
 		return w.bumpEngine(ctx)
-	})
+	}()
 	if err != nil {
 		return t, fmt.Errorf("trigger %s: %w", t.Name, err)
 	}
@@ -284,13 +295,16 @@ func (db *DB) ContactPolicy(ctx context.Context) (clientele.ContactPolicy, error
 
 // SetContactPolicy sets the contact policy; p must be valid.
 func (db *DB) SetContactPolicy(ctx context.Context, p clientele.ContactPolicy) error {
+	return db.Write(ctx, func(w *Writer) error { return w.SetContactPolicy(ctx, p) })
+}
+
+// SetContactPolicy is DB.SetContactPolicy in w's transaction.
+func (w *Writer) SetContactPolicy(ctx context.Context, p clientele.ContactPolicy) error {
 	b, _ := json.Marshal(p)
-	return db.Write(ctx, func(w *Writer) error {
-		if _, err := w.q.exec(ctx, `INSERT INTO engine_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, contactPolicyKey, string(b)); err != nil {
-			return fmt.Errorf("contact policy: %w", err)
-		}
-		return w.bumpEngine(ctx)
-	})
+	if _, err := w.q.exec(ctx, `INSERT INTO engine_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, contactPolicyKey, string(b)); err != nil {
+		return fmt.Errorf("contact policy: %w", err)
+	}
+	return w.bumpEngine(ctx)
 }
 
 // ---- a customer's standing ----

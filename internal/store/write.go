@@ -141,3 +141,6 @@ func lastByKey[T any](xs []T, key func(*T) string) []T {
 	}
 	return out
 }
+
+// Now is the time of w's transaction, as it records it.
+func (w *Writer) Now() time.Time { return w.now.Truncate(time.Microsecond) }
