@@ -128,6 +128,9 @@ func Compile(what, expr string) (*Program, error) {
 				if err == nil && win%clientele.Day != 0 {
 					err = fmt.Errorf("window %q: counters count whole days (d or w)", w.AsLiteral().Value())
 				}
+				if err == nil && win.Days() > store.DayRetention {
+					err = fmt.Errorf("window %q: counters keep their days for %d days", w.AsLiteral().Value(), store.DayRetention)
+				}
 				if err != nil {
 					return nil, clientele.Errorf(clientele.EINVALID, "%s condition, %s: %v", what, where(w.ID()), err)
 				}

@@ -439,6 +439,7 @@ func TestCompileErrors(t *testing.T) {
 		{`first("a") &&`, "line 1, column"},
 		{`count("a", "30x") > 1`, "the unit must be h, d or w"},
 		{`count("a", "12h") > 1`, "whole days"},
+		{`count("a", "401d") > 1`, "keep their days for 400 days"},
 		{`count("a", event.type) > 1`, "must be written out"},
 		{`event.amount + 1.0`, "must be true or false"},
 		{`nobody.x`, "undeclared reference"},

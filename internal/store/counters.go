@@ -20,7 +20,8 @@ import (
 // UTC day (counter_days, for rolling windows). A writer updates them in the
 // transaction that stores the facts, from the facts it stores (duplicates
 // change nothing); RebuildCounters makes them again from history with the
-// same function (Touches), so the two agree exactly.
+// same function (Touches), so the two agree exactly. Counts by day are
+// kept for the DayRetention days up to the day they are written.
 
 // Fact is a transaction or an event a writer has just stored, with the
 // counter keys it touches.
@@ -150,6 +151,11 @@ func scalarText(raw json.RawMessage) (string, bool) {
 	return "", false
 }
 
+// DayRetention is how many days back from the day they are written the
+// counters keep their counts by day: the longest rolling window a rule may
+// ask for. An import of older history adds to the all-time counters only.
+const DayRetention = 400
+
 // Day returns t's UTC day, in days since 1970-01-01.
 func Day(t time.Time) int64 {
 	return int64(math.Floor(float64(t.Unix()) / 86400))
@@ -237,6 +243,7 @@ func (w *Writer) addCounters(ctx context.Context, facts []Fact) error {
 	days := map[counterDayKey]*counterAdd{}
 	var order []counterKey
 	var dayOrder []counterDayKey
+	cutoff := Day(w.now) - DayRetention
 	for i := range facts {
 		f := &facts[i]
 		c, t := f.CustomerID(), f.Time()
@@ -256,6 +263,9 @@ func (w *Writer) addCounters(ctx context.Context, facts []Fact) error {
 			}
 			if t.After(a.last) {
 				a.last = t
+			}
+			if d < cutoff {
+				continue // older than any window
 			}
 			dk := counterDayKey{c, tc.Key, d}
 			b := days[dk]

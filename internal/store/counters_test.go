@@ -28,7 +28,9 @@ func TestCountersIncrementalEqualsRebuild(t *testing.T) {
 			return err
 		})
 		rng := rand.New(rand.NewPCG(1, 2))
-		start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		// Recent, so that the counts by day are kept (DayRetention), and
+		// one purchase too old for them.
+		start := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -100)
 		skus := []string{"DIAPER", "WIPES", "SOFA", "UNKNOWN"}
 		for batch := range 6 {
 			var txs []clientele.Transaction
@@ -71,9 +73,26 @@ func TestCountersIncrementalEqualsRebuild(t *testing.T) {
 			ids[i] = fmt.Sprintf("c%d", i)
 		}
 		before := counterStates(t, db, ids)
-		if len(before["c2"].All) == 0 || before["c2"].All["category:baby"].Count == 0 {
-			t.Fatalf("c2 has no baby counter: %+v", before["c2"])
+		if len(before["c2"].All) == 0 || before["c2"].All["category:baby"].Count == 0 || len(before["c2"].Days["purchase"]) == 0 {
+			t.Fatalf("c2 has no baby counter or no purchases by day: %+v", before["c2"])
 		}
+		write(t, db, func(ctx context.Context, w *store.Writer) error {
+			_, err := w.Transactions(ctx, []clientele.Transaction{{ID: "old", CustomerID: "c0", Time: start.AddDate(-2, 0, 0), Amount: 100, Currency: "USD"}}, nil)
+			return err
+		})
+		old, err := db.CustomerCounters(t.Context(), "c0", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := old.All["purchase"].First; !got.Equal(start.AddDate(-2, 0, 0)) {
+			t.Errorf("the old purchase is not the first: %v", got)
+		}
+		for _, d := range old.Days["purchase"] {
+			if d.Day < store.Day(time.Now())-store.DayRetention {
+				t.Errorf("a day older than %d days was kept: %+v", store.DayRetention, d)
+			}
+		}
+		before = counterStates(t, db, ids)
 		if _, ok := before["c3"].All["event:web_visit:nested={\"x\":1}"]; ok {
 			t.Error("an object property was counted")
 		}
