@@ -39,7 +39,9 @@ func eraseFixture(t *testing.T, db *store.DB) {
 		}, nil); err != nil {
 			return err
 		}
-		if _, err := w.Events(ctx, []clientele.Event{{ID: "e1", CustomerID: "erase-me-7731", Type: "life_event", Time: at, Properties: []byte(`{"note":"moved to Incheon"}`)}}, nil); err != nil {
+		// e2 is recent: its counts by day are kept.
+		if _, err := w.Events(ctx, []clientele.Event{{ID: "e1", CustomerID: "erase-me-7731", Type: "life_event", Time: at, Properties: []byte(`{"note":"moved to Incheon"}`)},
+			{ID: "e2", CustomerID: "erase-me-7731", Type: "web_visit", Time: time.Now().UTC().Truncate(time.Second)}}, nil); err != nil {
 			return err
 		}
 		if err := w.MergeCustomers(ctx, "anon-5521", "erase-me-7731", "identify"); err != nil {
