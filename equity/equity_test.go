@@ -203,3 +203,46 @@ func TestTransitionsAndProjection(t *testing.T) {
 	checkNear(t, "stationary", proj[199][0], 0.25/0.45, 1e-12)
 	checkNear(t, "first step", proj[0][1], 0.2, 1e-15)
 }
+
+// Newcombe (1998), Statistics in Medicine 17:873–890, Table II, example
+// (a): 56/70 against 48/80; the hybrid score interval (method 10) is
+// 0.0524 to 0.3339.
+func TestDiffProportionsNewcombe(t *testing.T) {
+	iv := equity.DiffProportions(56, 70, 48, 80, 0.95)
+	checkNear(t, "difference", iv.Estimate, 0.2, 1e-12)
+	if math.Abs(iv.Low-0.0524) > 5e-5 || math.Abs(iv.High-0.3339) > 5e-5 {
+		t.Errorf("interval [%.4f, %.4f], want [0.0524, 0.3339]", iv.Low, iv.High)
+	}
+	// Bounded at the extremes, where the Wald interval is not.
+	if iv := equity.DiffProportions(10, 10, 0, 10, 0.95); iv.High > 1 || iv.Low < 0 || iv.Estimate != 1 {
+		t.Errorf("10/10 against 0/10: %+v", iv)
+	}
+}
+
+// Welch's interval is centred on the difference, and for large samples
+// comes to the normal one, diff ± 1.96 se.
+func TestDiffMeansWelch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var a, b []float64
+	for range 200000 {
+		a = append(a, 10+3*rng.NormFloat64())
+		b = append(b, 9+1*rng.NormFloat64())
+	}
+	ta, tb := equity.Summarise(a), equity.Summarise(b)
+	iv := equity.DiffMeans(ta, tb, 0.95)
+	se := math.Sqrt(ta.Variance/float64(ta.N) + tb.Variance/float64(tb.N))
+	checkNear(t, "low", iv.Low, iv.Estimate-1.959964*se, 1e-4)
+	checkNear(t, "high", iv.High, iv.Estimate+1.959964*se, 1e-4)
+	if !iv.Contains(1) {
+		t.Errorf("the true difference 1 is not in %+v", iv)
+	}
+	// Small samples: wider than the normal interval (t with few degrees
+	// of freedom), and NaN below two values.
+	small := equity.DiffMeans(equity.Summarise([]float64{1, 2, 3}), equity.Summarise([]float64{0, 1}), 0.95)
+	if !(small.High-small.Estimate > 1.96*math.Sqrt(1.0/3+0.5/2)) {
+		t.Errorf("small samples: %+v", small)
+	}
+	if iv := equity.DiffMeans(equity.Summarise([]float64{1}), equity.Summarise([]float64{0, 1}), 0.95); !math.IsNaN(iv.Low) {
+		t.Errorf("one value: %+v", iv)
+	}
+}

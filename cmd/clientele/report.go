@@ -97,7 +97,7 @@ Figure 1), the holdout chart and the frequency/recency P(alive) heat map.`,
 	validation.Flags().StringVar(&format, "format", "table", "output format: table, json or csv (the table by frequency; per customer: score --out)")
 	validation.Flags().StringVar(&out, "out", "", "directory for the plots")
 	validation.Flags().StringVar(&plotFormat, "plot-format", "png", "plot format: png or svg")
-	cmd.AddCommand(validation, newSwitchingCmd(a), newEquityReportCmd(a), newSegmentsReportCmd(a), newProfitabilityCmd(a), newMigrationCmd(a), newSharingReportCmd(a))
+	cmd.AddCommand(validation, newSwitchingCmd(a), newEquityReportCmd(a), newSegmentsReportCmd(a), newProfitabilityCmd(a), newMigrationCmd(a), newSharingReportCmd(a), newUpliftReportCmd(a))
 	return cmd
 }
 

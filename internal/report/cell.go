@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"clientele"
@@ -33,14 +34,21 @@ func Int(n int64) Cell {
 	return Cell{Text: clientele.GroupDigits(s), Plain: s}
 }
 
-// Num is a number shown with prec decimals (and kept whole in Plain).
+// Num is a number shown with prec decimals (and kept whole in Plain); a
+// NaN (no estimate) shows as "-".
 func Num(v float64, prec int) Cell {
+	if math.IsNaN(v) {
+		return Cell{Text: "-"}
+	}
 	return Cell{Text: clientele.GroupDigits(strconv.FormatFloat(v, 'f', prec, 64)), Plain: strconv.FormatFloat(v, 'f', -1, 64)}
 }
 
 // Pct is a share shown in per cent with prec decimals; Plain is the
-// fraction.
+// fraction; a NaN shows as "-".
 func Pct(share float64, prec int) Cell {
+	if math.IsNaN(share) {
+		return Cell{Text: "-"}
+	}
 	return Cell{Text: strconv.FormatFloat(100*share, 'f', prec, 64) + " %", Plain: strconv.FormatFloat(share, 'f', -1, 64)}
 }
 

@@ -635,3 +635,87 @@ func (db *DB) CustomerPage(ctx context.Context, after string, n int) ([]string, 
 	}
 	return out, nil
 }
+
+// TriggerDecisions returns trigger id's sent and held-out decisions about
+// facts from since to until, in id order.
+func (db *DB) TriggerDecisions(ctx context.Context, id int64, since, until time.Time) ([]clientele.Decision, error) {
+	rows, err := db.r.QueryContext(ctx, decisionSelect+` WHERE d.trigger_id = $1 AND d.fact_at >= $2 AND d.fact_at < $3 AND d.status IN ('sent', 'held_out') ORDER BY d.id`,
+		id, db.ts(since), db.ts(until))
+	out, err := collect(rows, err, func(sc *sql.Rows) (clientele.Decision, error) { return scanDecision(sc) })
+	if err != nil {
+		return nil, fmt.Errorf("decisions of trigger %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// Purchase is one transaction as the uplift report sees it.
+type Purchase struct {
+	At     time.Time
+	Margin int64 // 0 when unknown
+	Known  bool  // the margin was known
+	SKUs   []string
+}
+
+// Purchases returns the transactions of customers after since, by
+// customer, with their lines' SKUs.
+func (db *DB) Purchases(ctx context.Context, customers []string, since time.Time) (map[string][]Purchase, error) {
+	out := map[string][]Purchase{}
+	err := (&Writer{db: db}).inChunks(customers, func(in string, args []any) error {
+		n := strconv.Itoa(len(args) + 1)
+		rows, err := db.r.QueryContext(ctx, `SELECT t.customer_id, t.id, t.time, t.margin, COALESCE(l.sku, '') FROM transactions t
+			LEFT JOIN transaction_lines l ON l.customer_id = t.customer_id AND l.transaction_id = t.id
+			WHERE t.customer_id IN (`+in+`) AND t.time > $`+n+` ORDER BY t.customer_id, t.id, l.line_no`, append(args, db.ts(since))...)
+		last := ""
+		return each(rows, err, func(sc *sql.Rows) error {
+			var c, id, sku string
+			var p Purchase
+			var margin sql.NullInt64
+			if err := sc.Scan(&c, &id, timeCol{&p.At}, &margin, &sku); err != nil {
+				return err
+			}
+			ps := out[c]
+			if key := c + "\x00" + id; key != last || len(ps) == 0 {
+				last = key
+				p.Margin, p.Known = margin.Int64, margin.Valid
+				ps = append(ps, p)
+			}
+			if sku != "" {
+				ps[len(ps)-1].SKUs = append(ps[len(ps)-1].SKUs, sku)
+			}
+			out[c] = ps
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("purchases: %w", err)
+	}
+	return out, nil
+}
+
+// Redemptions returns, per decision of ids, how many of its offers were
+// redeemed.
+func (db *DB) Redemptions(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = strconv.FormatInt(id, 10)
+	}
+	err := (&Writer{db: db}).inChunks(strs, func(in string, args []any) error {
+		for i := range args {
+			args[i], _ = strconv.ParseInt(args[i].(string), 10, 64)
+		}
+		rows, err := db.r.QueryContext(ctx, `SELECT decision_id, count(*) FROM offer_responses WHERE response = 'redeemed' AND decision_id IN (`+in+`) GROUP BY decision_id`, args...)
+		return each(rows, err, func(sc *sql.Rows) error {
+			var id, n int64
+			if err := sc.Scan(&id, &n); err != nil {
+				return err
+			}
+			out[id] = n
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redemptions: %w", err)
+	}
+	return out, nil
+}

@@ -137,8 +137,25 @@ func (s *Server) report(r *http.Request, name string) (documented, error) {
 			to = to.AddDate(0, 0, 1) // through the day given
 		}
 		return report.Sharing(ctx, s.db, from, to)
+	case "uplift":
+		opt := report.UpliftOptions{Trigger: p.str("trigger", ""), From: p.date("from"), To: p.date("to"), Currency: s.cfg.Currency,
+			Window: time.Duration(p.integer("window_days", 30, 1, 400)) * 24 * time.Hour}
+		if opt.Trigger == "" {
+			p.bad("trigger", "required: the name of the trigger to measure")
+		}
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		if !opt.To.IsZero() {
+			opt.To = opt.To.AddDate(0, 0, 1) // through the day given
+		}
+		return report.Uplift(ctx, s.db, opt)
 	}
-	return nil, clientele.Errorf(clientele.ENOTFOUND, "no report %q: equity, segments, profitability, migration, switching or sharing", name)
+	return nil, clientele.Errorf(clientele.ENOTFOUND, "no report %q: equity, segments, profitability, migration, switching, sharing or uplift", name)
+}
+
+func (s *Server) upliftReport(w http.ResponseWriter, r *http.Request) (any, error) {
+	return s.buildReport(r, "uplift")
 }
 
 func (s *Server) switchingReport(w http.ResponseWriter, r *http.Request) (any, error) {

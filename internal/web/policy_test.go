@@ -88,6 +88,7 @@ var wantPolicy = map[string][]string{
 	"DELETE /api/v1/triggers/{name}":               {"admin", "cco", "customer_manager"},
 	"POST /api/v1/triggers/{trigger}/dry-run":      {"admin", "cco", "customer_manager"},
 	"POST /api/v1/responses":                       {"admin", "integrator"},
+	"GET /api/v1/reports/uplift":                   {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 	"GET /api/v1/contact-policy":                   {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 	"PUT /api/v1/contact-policy":                   {"admin", "cco"},
 	"GET /api/v1/webhooks":                         {"admin"},
@@ -163,6 +164,7 @@ var pathOf = map[string]string{
 var query = map[string]string{
 	"GET /api/v1/reports/migration": "?category=snacks",
 	"GET /api/v1/reports/switching": "?survey=none",
+	"GET /api/v1/reports/uplift":    "?trigger=vip",
 }
 
 // notOK lists the answers other than 2xx that an admitted role gets to its

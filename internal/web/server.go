@@ -265,6 +265,7 @@ func (s *Server) table() []route {
 		{"DELETE", "/api/v1/triggers/{name}", s.adapt(s.deleteTrigger), campaigners, aggregate},
 		{"POST", "/api/v1/triggers/{trigger}/dry-run", s.adapt(s.dryRun), campaigners, customerList},
 		{"POST", "/api/v1/responses", s.adapt(s.postResponses), feeders, factWrite},
+		{"GET", "/api/v1/reports/uplift", s.adapt(s.upliftReport), aggregates, aggregate},
 		{"GET", "/api/v1/contact-policy", s.adapt(s.getContactPolicy), aggregates, aggregate},
 		{"PUT", "/api/v1/contact-policy", s.adapt(s.putContactPolicy), officers, aggregate},
 		{"GET", "/api/v1/webhooks", s.adapt(s.listWebhooks), admins, aggregate},

@@ -415,7 +415,8 @@ func TestOpenAPIReportSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, v := range map[string]any{"EquityReport": report.EquityReport{}, "SegmentsReport": report.SegmentsReport{},
-		"ProfitabilityReport": report.ProfitabilityReport{}, "MigrationReport": report.MigrationReport{}, "SwitchingReport": report.SwitchingReport{}} {
+		"ProfitabilityReport": report.ProfitabilityReport{}, "MigrationReport": report.MigrationReport{}, "SwitchingReport": report.SwitchingReport{},
+		"UpliftReport": report.UpliftReport{}} {
 		var fields []string
 		rt := reflect.TypeOf(v)
 		for i := range rt.NumField() {
