@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"clientele"
+	"clientele/internal/rules"
+	"clientele/internal/store"
 	"clientele/internal/store/storetest"
 )
 
@@ -28,6 +30,30 @@ func TestBrowserPages(t *testing.T) {
 	db := b.DB
 	c, _ := start(t, db)
 	policyFixture(t, db)
+	engine, err := rules.New(context.Background(), db, "USD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engineFixture(t, db, engine)
+	// A decision about the fixture's customer, for the engine's page: a
+	// web visit fires a trigger (without consent, nothing is sent).
+	visit := clientele.NewTrigger()
+	visit.Name, visit.On, visit.When, visit.Then, visit.Holdout = "visit", []string{"event:web_visit"}, "true", []string{"wipes"}, 0
+	if _, err := db.PutTrigger(context.Background(), visit, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.SetEngine(engine)
+	err = db.Write(context.Background(), func(w *store.Writer) error {
+		_, err := w.Events(context.Background(), []clientele.Event{{ID: "e-live", CustomerID: "cust-0417", Type: "web_visit", Time: time.Now().UTC().Truncate(time.Second)}}, nil)
+		return err
+	})
+	db.SetEngine(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const password = "correct horse battery"
 	hash, _ := clientele.HashPassword(password)
 	for _, role := range clientele.Roles {
@@ -53,12 +79,12 @@ func TestBrowserPages(t *testing.T) {
 	hangul := regexp.MustCompile(`\p{Hangul}`)
 	do(chromedp.EmulateViewport(1280, 900))
 	wantMenu := map[string][]string{
-		"admin":            {"/overview", "/portfolio", "/customers", "/segments", "/brands", "/models", "/sharing", "/admin", "/audit"},
-		"cco":              {"/overview", "/portfolio", "/customers", "/segments", "/brands", "/models", "/sharing", "/audit"},
-		"customer_manager": {"/overview", "/portfolio", "/customers", "/segments", "/brands", "/sharing"},
-		"brand_manager":    {"/overview", "/portfolio", "/segments", "/brands", "/sharing"},
+		"admin":            {"/overview", "/portfolio", "/customers", "/segments", "/brands", "/models", "/sharing", "/engine", "/admin", "/audit"},
+		"cco":              {"/overview", "/portfolio", "/customers", "/segments", "/brands", "/models", "/sharing", "/engine", "/audit"},
+		"customer_manager": {"/overview", "/portfolio", "/customers", "/segments", "/brands", "/sharing", "/engine"},
+		"brand_manager":    {"/overview", "/portfolio", "/segments", "/brands", "/sharing", "/engine"},
 		"agent":            {"/customers"},
-		"analyst":          {"/overview", "/portfolio", "/segments", "/brands", "/models", "/sharing"},
+		"analyst":          {"/overview", "/portfolio", "/segments", "/brands", "/models", "/sharing", "/engine"},
 	}
 	// Pages behind the menu's: the customer and the segment.
 	more := map[string][]string{
@@ -178,7 +204,6 @@ func TestBrowserPages(t *testing.T) {
 		shot("cco-tablet" + strings.ReplaceAll(p, "/", "-") + "-ko")
 	}
 	do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(c.url+"/overview"), chromedp.WaitVisible(chromedp.CSS(`main`)))
-	var rows []string
 	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#t-segments tbody tr")).map(r => r.textContent)`))
 	if err != nil || len(rows) == 0 || !strings.Contains(rows[0], "vip") {
 		t.Errorf("the overview's segments: %v %v", rows, err)

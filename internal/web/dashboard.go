@@ -34,6 +34,7 @@ var menu = []struct{ key, path string }{
 	{"nav.brands", "/brands"},
 	{"nav.models", "/models"},
 	{"nav.sharing", "/sharing"},
+	{"nav.engine", "/engine"},
 	{"nav.admin", "/admin"},
 	{"nav.audit", "/audit"},
 }

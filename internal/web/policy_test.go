@@ -111,6 +111,7 @@ var wantPolicy = map[string][]string{
 	"GET /brands":                {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 	"GET /models":                {"admin", "cco", "analyst"},
 	"GET /sharing":               {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
+	"GET /engine":                {"admin", "cco", "customer_manager", "brand_manager", "analyst"},
 	"GET /admin":                 {"admin"},
 	"POST /admin/tokens":         {"admin"},
 	"POST /admin/tokens/revoke":  {"admin"},
