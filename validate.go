@@ -96,6 +96,15 @@ func ExcerptArgs(args []any) []any {
 	return args
 }
 
+// CheckID reports what is wrong with s as an identifier (an offer's code, a
+// trigger's name) in field: empty, too long, not UTF-8, or with spaces or
+// control characters; nil when nothing is.
+func CheckID(field, s string) error {
+	v := invalid{}
+	checkID(&v, field, s)
+	return v.err(field)
+}
+
 func checkID(v *invalid, field, s string) {
 	switch {
 	case s == "":

@@ -15,6 +15,7 @@ import (
 	"cel.dev/cel-go/interpreter"
 
 	"clientele"
+	"clientele/internal/segment"
 	"clientele/internal/store"
 )
 
@@ -88,17 +89,7 @@ func Compile(what, expr string) (*Program, error) {
 	}
 	checked, iss := e.Compile(expr)
 	if iss.Err() != nil {
-		var b strings.Builder
-		fmt.Fprintf(&b, "invalid %s condition", what)
-		lines := strings.Split(expr, "\n")
-		for _, x := range iss.Errors() {
-			line, col := x.Location.Line(), x.Location.Column()
-			fmt.Fprintf(&b, "\n  line %d, column %d: %s", line, col+1, x.Message)
-			if line >= 1 && line <= len(lines) {
-				fmt.Fprintf(&b, "\n    %s\n    %s^", lines[line-1], strings.Repeat(" ", max(col, 0)))
-			}
-		}
-		return nil, clientele.Errorf(clientele.EINVALID, "%s", b.String())
+		return nil, segment.IssuesError("invalid "+what+" condition", expr, iss)
 	}
 	if checked.OutputType() != cel.BoolType {
 		return nil, clientele.Errorf(clientele.EINVALID, "a %s condition must be true or false; %q gives %s", what, clientele.Excerpt(expr), checked.OutputType())

@@ -119,18 +119,7 @@ func Compile(expr string) (*Program, error) {
 	}
 	ast, iss := e.Compile(expr)
 	if iss.Err() != nil {
-		// "line L, column C: reason", then the line with a caret under C.
-		var b strings.Builder
-		b.WriteString("invalid segment definition")
-		lines := strings.Split(expr, "\n")
-		for _, x := range iss.Errors() {
-			line, col := x.Location.Line(), x.Location.Column()
-			fmt.Fprintf(&b, "\n  line %d, column %d: %s", line, col+1, x.Message)
-			if line >= 1 && line <= len(lines) {
-				fmt.Fprintf(&b, "\n    %s\n    %s^", lines[line-1], strings.Repeat(" ", max(col, 0)))
-			}
-		}
-		return nil, clientele.Errorf(clientele.EINVALID, "%s", b.String())
+		return nil, IssuesError("invalid segment definition", expr, iss)
 	}
 	if ast.OutputType() != cel.BoolType {
 		return nil, clientele.Errorf(clientele.EINVALID, "a segment definition must be true or false for a customer; %q gives %s", expr, ast.OutputType())
@@ -140,6 +129,23 @@ func Compile(expr string) (*Program, error) {
 		return nil, clientele.Errorf(clientele.EINVALID, "segment definition: %w", err)
 	}
 	return &Program{Expr: expr, prg: prg}, nil
+}
+
+// IssuesError is the EINVALID error of an expression CEL refused:
+// heading, then for each issue "line L, column C: reason" and the line
+// with a caret under C.
+func IssuesError(heading, expr string, iss *cel.Issues) error {
+	var b strings.Builder
+	b.WriteString(heading)
+	lines := strings.Split(expr, "\n")
+	for _, x := range iss.Errors() {
+		line, col := x.Location.Line(), x.Location.Column()
+		fmt.Fprintf(&b, "\n  line %d, column %d: %s", line, col+1, x.Message)
+		if line >= 1 && line <= len(lines) {
+			fmt.Fprintf(&b, "\n    %s\n    %s^", lines[line-1], strings.Repeat(" ", max(col, 0)))
+		}
+	}
+	return clientele.Errorf(clientele.EINVALID, "%s", b.String())
 }
 
 // Input is one customer's variables.

@@ -376,7 +376,14 @@ func readCounters(ctx context.Context, query queryFunc, chunks func([]string, fu
 		}
 		return s
 	}
-	want := func(k string) bool { return keys == nil || slices.Contains(keys, k) }
+	var set map[string]bool
+	if keys != nil {
+		set = make(map[string]bool, len(keys))
+		for _, k := range keys {
+			set[k] = true
+		}
+	}
+	want := func(k string) bool { return set == nil || set[k] }
 	err := chunks(customers, func(in string, args []any) error {
 		rows, err := query(ctx, `SELECT customer_id, key, count, sum, first_at, last_at FROM counters WHERE customer_id IN (`+in+`)`, args...)
 		if err != nil {

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"clientele"
 	"clientele/internal/delivery"
@@ -64,13 +68,11 @@ func (s *Server) customerCounters(w http.ResponseWriter, r *http.Request) (any, 
 	return map[string]any{"customer_id": id, "items": out}, nil
 }
 
+// minor is the number of minor units in a major unit of the server's
+// currency.
 func (s *Server) minor() float64 {
 	scale, _ := s.cfg.Currency.Scale()
-	m := 1.0
-	for range scale {
-		m *= 10
-	}
-	return m
+	return math.Pow10(scale)
 }
 
 func (s *Server) nextBestActions(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -413,8 +415,8 @@ func decodeResponse(raw []byte, now time.Time) (store.Response, error) {
 	if in.DecisionID <= 0 {
 		bad = append(bad, clientele.FieldError{Field: "decision_id", Reason: "required: the decision that made the offer"})
 	}
-	if in.Offer == "" || len(in.Offer) > clientele.MaxIDLength {
-		bad = append(bad, clientele.FieldError{Field: "offer", Reason: "required: the offer's code"})
+	if err := clientele.CheckID("offer", in.Offer); err != nil {
+		bad = append(bad, clientele.ErrorDetails(err)...)
 	}
 	switch in.Response {
 	case store.ResponseRedeemed, store.ResponseDeclined, store.ResponseIgnored:
@@ -495,13 +497,15 @@ func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request) (any, error)
 }
 
 // NewWebhook checks a webhook's channel, URL and secret (made when empty).
-func NewWebhook(channel, url, secret string) (store.Webhook, error) {
-	h := store.Webhook{Channel: channel, URL: strings.TrimSpace(url), Secret: secret}
+func NewWebhook(channel, address, secret string) (store.Webhook, error) {
+	h := store.Webhook{Channel: channel, URL: strings.TrimSpace(address), Secret: secret}
 	if _, ok := clientele.Channels[channel]; !ok {
 		return h, invalidField("channel", "want one of email, sms, phone, agent")
 	}
-	if !strings.HasPrefix(h.URL, "https://") && !strings.HasPrefix(h.URL, "http://") || len(h.URL) > 2048 || strings.ContainsAny(h.URL, " \t\r\n") {
-		return h, invalidField("url", "an http:// or https:// URL of at most 2048 bytes")
+	u, err := url.Parse(h.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(h.URL) > 2048 ||
+		!utf8.ValidString(h.URL) || strings.IndexFunc(h.URL, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
+		return h, invalidField("url", "an http:// or https:// URL with a host, of at most 2048 bytes, without spaces or control characters")
 	}
 	if h.Secret == "" {
 		h.Secret = delivery.NewSecret()

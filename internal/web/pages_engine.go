@@ -90,11 +90,7 @@ func (s *Server) enginePage(w http.ResponseWriter, r *http.Request) (*view, erro
 		made[k.Offer] += k.Made
 		redeemed[k.Offer] += k.Redeemed
 	}
-	scale, _ := s.cfg.Currency.Scale()
-	minor := 1.0
-	for range scale {
-		minor *= 10
-	}
+	minor := s.minor()
 	d.Offers = &table{ID: "offers", Columns: cols(t, "offer", "col.offer", "class", "col.class", "channel", "col.channel", "brand", "col.brand",
 		"value#", "col.offer_value", "made#", "col.made", "redeemed#", "col.redeemed", "name", "name"), Empty: t.T("no_offers"), PageSize: 25}
 	for _, o := range offers {
