@@ -80,7 +80,11 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 func JSONError(message string, err error) *Error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
+	var own *Error
 	switch {
+	case errors.As(err, &own) && len(own.Details) > 0:
+		// A value's own decoder refused it, naming the field (a window).
+		return &Error{Code: EINVALID, Message: message, Details: own.Details, Err: err}
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {

@@ -1,6 +1,8 @@
 package clientele
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -288,4 +290,52 @@ type Counter struct {
 	Sum   int64     `json:"sum"`
 	First time.Time `json:"first"`
 	Last  time.Time `json:"last"`
+}
+
+// windowFields decodes b into v, whose window fields (by JSON name) are
+// read as text here so that a bad one is refused naming its field, which
+// encoding/json does not do for a value's own decoder: the plain decoding
+// of v goes through decode, with unknown fields refused.
+func windowFields(b []byte, decode func(*json.Decoder) error, fields map[string]*Window, item string) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := decode(dec); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	v := invalid{item: item}
+	for name, w := range fields {
+		r, ok := raw[name]
+		if !ok || string(r) == "null" {
+			continue
+		}
+		var s string
+		if err := json.Unmarshal(r, &s); err != nil {
+			v.add(name, "want a string such as \"30d\"")
+			continue
+		}
+		x, err := ParseWindow(s)
+		if err != nil {
+			v.add(name, "%v", err)
+			continue
+		}
+		*w = x
+	}
+	return v.err(item)
+}
+
+// UnmarshalJSON decodes an offer, naming a bad window's field.
+func (o *Offer) UnmarshalJSON(b []byte) error {
+	type plain Offer
+	var aux struct {
+		*plain
+		Cooldown      json.RawMessage `json:"cooldown"`
+		SuppressSales json.RawMessage `json:"suppress_sales"`
+	}
+	aux.plain = (*plain)(o)
+	return windowFields(b, func(d *json.Decoder) error { return d.Decode(&aux) },
+		map[string]*Window{"cooldown": &o.Cooldown, "suppress_sales": &o.SuppressSales}, "offer")
 }

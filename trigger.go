@@ -1,6 +1,7 @@
 package clientele
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -164,4 +165,17 @@ type Option struct {
 	Chosen     bool    `json:"chosen"`
 	// Reason says, in words, why the option was chosen or refused.
 	Reason string `json:"reason"`
+}
+
+// UnmarshalJSON decodes a trigger, naming a bad window's field.
+func (t *Trigger) UnmarshalJSON(b []byte) error {
+	type plain Trigger
+	var aux struct {
+		*plain
+		Cooldown json.RawMessage `json:"cooldown"`
+		MaxAge   json.RawMessage `json:"max_age"`
+	}
+	aux.plain = (*plain)(t)
+	return windowFields(b, func(d *json.Decoder) error { return d.Decode(&aux) },
+		map[string]*Window{"cooldown": &t.Cooldown, "max_age": &t.MaxAge}, "trigger")
 }
