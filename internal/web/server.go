@@ -289,7 +289,7 @@ func (s *Server) table() []route {
 		{"GET", "/brands", s.adaptPage(s.brandsPage), aggregates, aggregate},
 		{"GET", "/models", s.adaptPage(s.modelsPage), modellers, aggregate},
 		{"GET", "/sharing", s.adaptPage(s.sharingPage), aggregates, aggregate},
-		{"GET", "/engine", s.adaptPage(s.enginePage), aggregates, aggregate},
+		{"GET", "/engine", s.adaptPage(s.enginePage), aggregates, customerList}, // its latest decisions name customers: a bulk read, audited
 		{"GET", "/admin", s.adaptPage(s.adminPage), admins, aggregate},
 		{"POST", "/admin/tokens", s.adaptPage(s.createTokenSubmit), admins, aggregate},
 		{"POST", "/admin/tokens/revoke", s.adaptPage(s.revokeTokenSubmit), admins, aggregate},
