@@ -52,5 +52,8 @@ type MembershipChange struct {
 // kept in its history.
 type MembershipEntry struct {
 	Segment, Change, Reason string
-	At                      time.Time
+	// Fact is the fact that changed the membership as it was stored
+	// ("transaction:ID"), "" for a change made by a full computation.
+	Fact string
+	At   time.Time
 }

@@ -173,8 +173,67 @@ join and leave is kept in the customer's history.`,
 	window = 365 * 24 * time.Hour
 	refresh.Flags().Var(period{&window}, "window", "window of activity.spend_by_category and spend_by_brand: days (365d), weeks or a duration")
 	refresh.Flags().StringVar(&asOf, "as-of", "", "compute the members as of this day: ages, recency and the window end there (default: the day of the last transaction)")
-	cmd.AddCommand(create, list, show, del, members, refresh)
+	var checkAsOf string
+	check := &cobra.Command{
+		Use:   "check [NAME…]",
+		Short: "Compare the membership kept up to date fact by fact with a full computation, changing nothing",
+		Long: `Compute the membership of segments (all by default) in full, as refresh does, with
+the currency, window and RFM cut points of the last refresh, and compare it with the
+stored membership, which every stored transaction keeps up to date. Nothing is
+changed. The command fails when a segment differs: 'clientele segments refresh'
+repairs it. A definition over the clock (ages, days since the last purchase, the
+window's spend) drifts between refreshes; the check says by how much.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withDB(cmd.Context(), func(db *store.DB) error {
+				return a.checkSegments(cmd, db, args, checkAsOf)
+			})
+		},
+	}
+	check.Flags().StringVar(&checkAsOf, "as-of", "", "compute the members as of this day (default: the day of the last transaction)")
+	cmd.AddCommand(create, list, show, del, members, refresh, check)
 	return cmd
+}
+
+func (a *app) checkSegments(cmd *cobra.Command, db *store.DB, names []string, asOf string) error {
+	ctx := cmd.Context()
+	now, how, err := a.asOf(ctx, db, asOf)
+	if err != nil {
+		return err
+	}
+	basis, err := segment.StoredBasis(ctx, db)
+	if err != nil {
+		return err
+	}
+	cur, window := clientele.Currency(a.currency), 365*24*time.Hour
+	if basis != nil {
+		cur, window = basis.Currency, basis.Window
+	}
+	done := a.busy("loading the customers' variables")
+	ins, err := segment.Inputs(ctx, db, cur, window, now)
+	done()
+	if err != nil {
+		return err
+	}
+	res, err := segment.Check(ctx, db, ins, names)
+	if err != nil {
+		return err
+	}
+	var rows [][]string
+	differ := 0
+	for _, r := range res {
+		rows = append(rows, []string{r.Segment, strconv.Itoa(r.Members), strconv.Itoa(r.Joined), strconv.Itoa(r.Left), strconv.Itoa(r.Errors)})
+		if r.Joined+r.Left > 0 {
+			differ++
+		}
+	}
+	if err := writeTable(a.stdout, []string{"SEGMENT", "MEMBERS", "WOULD JOIN", "WOULD LEAVE", "ERRORS"}, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%d customers evaluated as of %s (%s)\n", len(ins), now.Add(-time.Nanosecond).In(a.loc).Format(time.DateOnly), how)
+	if differ > 0 {
+		return fmt.Errorf("the stored membership of %d of %d segments differs from a full computation; 'clientele segments refresh' repairs it", differ, len(res))
+	}
+	return nil
 }
 
 func or(s, def string) string {

@@ -182,6 +182,7 @@ var dashboard = map[string][2]string{
 	"col.quantity":           {"Quantity", "수량"},
 	"col.reads":              {"Reads by colleagues", "동료 조회 수"},
 	"col.reason":             {"Reason", "사유"},
+	"col.fact":               {"Caused by", "계기"},
 	"col.role":               {"Role", "역할"},
 	"col.source":             {"Information source", "정보 출처"},
 	"col.spend_model":        {"Spend model", "지출 모델"},

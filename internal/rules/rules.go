@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"clientele"
+	"clientele/internal/segment"
 	"clientele/internal/store"
 )
 
@@ -34,6 +35,7 @@ import (
 // concurrent use; install it with store.DB.SetEngine.
 type Engine struct {
 	db    *store.DB
+	cur   clientele.Currency
 	minor float64 // minor units per major unit of the firm's currency
 
 	// Now is the clock (time.Now by default; tests set it).
@@ -42,11 +44,16 @@ type Engine struct {
 	// messages commits: it wakes the delivery worker.
 	Notify func()
 
+	segments *segment.Live // kept up to date before the triggers look at them
+
 	mu      sync.Mutex
 	cfg     *config
 	checked time.Time // when cfg's version was last compared to the database's
 	stats   map[string]map[string]store.OfferCount
 	statsAt time.Time
+	rates   map[string]float64 // margin rates of the migration offers' brands
+	ratesAt time.Time
+	ratesOf int64 // the config version rates are of
 }
 
 // New returns the engine of db, for a firm whose currency is cur.
@@ -55,7 +62,7 @@ func New(ctx context.Context, db *store.DB, cur clientele.Currency) (*Engine, er
 	if err != nil {
 		return nil, clientele.Errorf(clientele.EINVALID, "%w", err)
 	}
-	e := &Engine{db: db, minor: math.Pow10(scale), Now: time.Now}
+	e := &Engine{db: db, cur: cur, minor: math.Pow10(scale), Now: time.Now, segments: segment.NewLive(cur)}
 	if err := e.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -73,6 +80,9 @@ type config struct {
 	dynamic  bool     // a condition builds a key at run time
 	maxDays  int64    // the longest window of a condition
 	lookback time.Duration
+	// migration lists the brands the migration offers move customers
+	// from and to, whose margin rates their value needs.
+	migration []string
 }
 
 type trigger struct {
@@ -114,6 +124,12 @@ func (e *Engine) Reload(ctx context.Context) error {
 				continue
 			}
 			use(x.prg)
+		}
+		if o.Class == clientele.OfferMigration && o.From != "" {
+			// The value of a migration offer is the customer's: it needs
+			// their spend on the brand it moves them from.
+			cfg.keys = append(cfg.keys, "purchase", "brand:"+o.From)
+			cfg.migration = append(cfg.migration, o.From, o.To)
 		}
 		cfg.offers[o.Code] = x
 		cfg.lookback = max(cfg.lookback, time.Duration(o.Cooldown), time.Duration(o.SuppressSales))
@@ -360,8 +376,12 @@ func HeldOut(customer string, id int64, holdout float64) bool {
 // ---- applying facts ----
 
 // Apply is the store's hook: it sees facts, just stored in w's
-// transaction, with the counters as they were before them.
+// transaction, with the counters as they were before them. The segments
+// the facts change are updated first, so that conditions see them.
 func (e *Engine) Apply(ctx context.Context, w *store.Writer, facts []store.Fact) error {
+	if err := e.segments.Apply(ctx, w, facts); err != nil {
+		return err
+	}
 	cfg, err := e.config(ctx)
 	if err != nil {
 		return err
@@ -417,7 +437,7 @@ func (e *Engine) Apply(ctx context.Context, w *store.Writer, facts []store.Fact)
 	if err != nil {
 		return err
 	}
-	stats := e.offerStats(ctx)
+	mk := e.market(ctx, cfg)
 	byCustomer := map[string][]*store.Fact{}
 	for i := range facts {
 		if c := facts[i].CustomerID(); live[c] {
@@ -457,7 +477,7 @@ func (e *Engine) Apply(ctx context.Context, w *store.Writer, facts []store.Fact)
 				if !ok {
 					continue
 				}
-				sent, err := e.fire(ctx, w, cfg, stats, t, f, st, ev, now)
+				sent, err := e.fire(ctx, w, cfg, mk, t, f, st, ev, now)
 				if err != nil {
 					return err
 				}
@@ -514,7 +534,7 @@ func (t *trigger) due(st *store.Standing, at time.Time) bool {
 
 // fire records that t fired for f's customer and makes the decision; it
 // reports whether messages were queued.
-func (e *Engine) fire(ctx context.Context, w *store.Writer, cfg *config, stats map[string]map[string]store.OfferCount,
+func (e *Engine) fire(ctx context.Context, w *store.Writer, cfg *config, mk *market,
 	t *trigger, f *store.Fact, st *custState, ev *evaluation, now time.Time) (bool, error) {
 	c := f.CustomerID()
 	if err := w.Fired(ctx, c, t.def.ID, f.Time()); err != nil {
@@ -530,7 +550,7 @@ func (e *Engine) fire(ctx context.Context, w *store.Writer, cfg *config, stats m
 	if len(st.standing.Segments) > 0 {
 		segment = st.standing.Segments[0]
 	}
-	d.Offers = e.arbitrate(cfg, stats, t.def.Then, t.def.Weight, st, ev, segment, f.Time())
+	d.Offers = e.arbitrate(cfg, mk, t.def.Then, t.def.Weight, st, ev, segment, f.Time())
 	switch {
 	case HeldOut(c, t.def.ID, t.def.Holdout):
 		d.Status = clientele.DecisionHeldOut
@@ -657,6 +677,45 @@ func (e *Engine) offerStats(ctx context.Context) map[string]map[string]store.Off
 	e.stats, e.statsAt = stats, time.Now()
 	e.mu.Unlock()
 	return stats
+}
+
+// market is what arbitration knows of the offers beyond their
+// definitions: the responses so far, by offer and segment, and the margin
+// rates of the migration offers' brands.
+type market struct {
+	stats map[string]map[string]store.OfferCount
+	rates map[string]float64
+}
+
+func (e *Engine) market(ctx context.Context, cfg *config) *market {
+	return &market{stats: e.offerStats(ctx), rates: e.brandRates(ctx, cfg)}
+}
+
+// ratesTTL is how long the brands' margin rates are kept: they move with
+// months of sales, not with each one.
+const ratesTTL = time.Hour
+
+// brandRates returns the margin rates of the brands of cfg's migration
+// offers, read again after ratesTTL or when the offers change; on an error
+// the last known (the migration offers then fall back on their margin).
+func (e *Engine) brandRates(ctx context.Context, cfg *config) map[string]float64 {
+	if len(cfg.migration) == 0 {
+		return nil
+	}
+	e.mu.Lock()
+	rates, fresh := e.rates, time.Since(e.ratesAt) < ratesTTL && e.ratesOf == cfg.version
+	e.mu.Unlock()
+	if fresh && rates != nil {
+		return rates
+	}
+	got, err := e.db.BrandMarginRates(ctx, e.cur, cfg.migration)
+	if err != nil {
+		return rates
+	}
+	e.mu.Lock()
+	e.rates, e.ratesAt, e.ratesOf = got, time.Now(), cfg.version
+	e.mu.Unlock()
+	return got
 }
 
 // RefreshStats makes the next decision read the offers' counts again.

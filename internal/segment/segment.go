@@ -156,6 +156,8 @@ type Input struct {
 	CLV      *CLV
 	RFM      *RFM
 	Activity *Activity
+
+	basis *Basis // what the inputs were built with (nil for a hand-made Input)
 }
 
 // ResolveName gives CEL the customer's variables: an Input is its own
@@ -192,13 +194,25 @@ func (p *Program) Match(in *Input) (bool, error) {
 
 // Inputs builds every customer's variables from the database as of now:
 // revenue and spend in cur, spend by category and brand over the last
-// window.
+// window. Refresh records these settings and the RFM cut points they give
+// for the segments kept up to date fact by fact (Live).
 func Inputs(ctx context.Context, db *store.DB, cur clientele.Currency, window time.Duration, now time.Time) ([]*Input, error) {
 	feats, err := db.CustomerFeatures(ctx, cur, now.Add(-window), now)
 	if err != nil {
 		return nil, err
 	}
-	scale, err := cur.Scale()
+	basis := &Basis{Currency: cur, Window: window, AsOf: now}
+	ins, err := inputsOf(feats, basis, now)
+	if err != nil {
+		return nil, err
+	}
+	basis.Cuts = rfmQuintiles(ins)
+	return ins, nil
+}
+
+// inputsOf makes the variables of the customers of feats as of now.
+func inputsOf(feats []*store.Features, basis *Basis, now time.Time) ([]*Input, error) {
+	scale, err := basis.Currency.Scale()
 	if err != nil {
 		return nil, clientele.Errorf(clientele.EINVALID, "%w", err)
 	}
@@ -234,11 +248,10 @@ func Inputs(ctx context.Context, db *store.DB, cur clientele.Currency, window ti
 		if !f.Last.IsZero() {
 			act.DaysSinceLast = int64(now.Sub(f.Last).Hours() / 24)
 		}
-		inputs[i] = Input{ID: f.Customer.ID, Customer: &customers[i], Account: &accounts[i], CLV: &clvs[i], RFM: &rfms[i], Activity: act}
+		inputs[i] = Input{ID: f.Customer.ID, Customer: &customers[i], Account: &accounts[i], CLV: &clvs[i], RFM: &rfms[i], Activity: act, basis: basis}
 		ins[i] = &inputs[i]
 		feats[i] = nil // for the collector: a million customers' features are large
 	}
-	rfmQuintiles(ins)
 	return ins, nil
 }
 
@@ -256,25 +269,36 @@ func majorUnits(m map[string]int64, minor float64) map[string]float64 {
 	return out
 }
 
+// The keys of the RFM quintiles: a higher key is a better quintile.
+var rfmKeys = [3]func(*Input) float64{
+	// Recency: fewer days since the last purchase is better.
+	func(in *Input) float64 { return -float64(in.Activity.DaysSinceLast) },
+	func(in *Input) float64 { return float64(in.Activity.Transactions) },
+	func(in *Input) float64 { return in.Activity.Revenue },
+}
+
 // rfmQuintiles sets each buyer's recency, frequency and monetary quintile
-// among the buyers: equal values share the quintile of their first rank.
-func rfmQuintiles(ins []*Input) {
+// among the buyers — equal values share the quintile of their first rank —
+// and returns the cut points that give the same quintiles.
+func rfmQuintiles(ins []*Input) RFMCuts {
 	var buyers []*Input
 	for _, in := range ins {
 		if in.Activity.Transactions > 0 {
 			buyers = append(buyers, in)
 		}
 	}
+	var cuts RFMCuts
 	n := len(buyers)
 	if n == 0 {
-		return
+		return cuts
 	}
 	type keyed struct {
 		key float64
 		in  *Input
 	}
 	sorted := make([]keyed, n)
-	assign := func(key func(*Input) float64, set func(*Input, int64)) {
+	out := [3]*[]float64{&cuts.R, &cuts.F, &cuts.M}
+	for m, key := range rfmKeys {
 		for i, in := range buyers {
 			sorted[i] = keyed{key(in), in}
 		}
@@ -283,17 +307,32 @@ func rfmQuintiles(ins []*Input) {
 		q := int64(1)
 		for i, k := range sorted {
 			if i == 0 || k.key != sorted[i-1].key {
-				q = int64(i*5/n) + 1
+				next := int64(i*5/n) + 1
+				// The first key of each quintile from the second on is its
+				// cut point (a quintile that ties leave empty shares the
+				// next one's).
+				for ; q < next; q++ {
+					*out[m] = append(*out[m], k.key)
+				}
 			}
-			set(k.in, q)
+			k.in.RFM.set(m, q)
 		}
 	}
-	// Recency: fewer days since the last purchase is better.
-	assign(func(in *Input) float64 { return -float64(in.Activity.DaysSinceLast) }, func(in *Input, q int64) { in.RFM.R = q })
-	assign(func(in *Input) float64 { return float64(in.Activity.Transactions) }, func(in *Input, q int64) { in.RFM.F = q })
-	assign(func(in *Input) float64 { return in.Activity.Revenue }, func(in *Input, q int64) { in.RFM.M = q })
 	for _, in := range buyers {
 		in.RFM.Score = 100*in.RFM.R + 10*in.RFM.F + in.RFM.M
+	}
+	return cuts
+}
+
+// set sets measure m's quintile (0 recency, 1 frequency, 2 monetary).
+func (r *RFM) set(m int, q int64) {
+	switch m {
+	case 0:
+		r.R = q
+	case 1:
+		r.F = q
+	default:
+		r.M = q
 	}
 }
 
@@ -308,20 +347,30 @@ type Result struct {
 }
 
 // Refresh computes the membership of the segments (all when names is
-// empty) for every customer, and records who joined and who left.
+// empty) for every customer, and records who joined and who left, and the
+// basis of ins (their currency, window and RFM cut points) for Live.
 func Refresh(ctx context.Context, db *store.DB, ins []*Input, names []string, now time.Time) ([]Result, error) {
+	res, err := compute(ctx, db, ins, names, now, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(ins) > 0 && ins[0].basis != nil {
+		if err := saveBasis(ctx, db, ins[0].basis); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// compute computes the membership of the segments, and records the
+// changes as of now when apply is set.
+func compute(ctx context.Context, db *store.DB, ins []*Input, names []string, now time.Time, apply bool) ([]Result, error) {
 	segs, err := db.Segments(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// The customers in id order, to merge with the stored members.
-	order := make([]int, len(ins))
-	for i := range order {
-		order[i] = i
-	}
-	if !slices.IsSortedFunc(ins, func(a, b *Input) int { return strings.Compare(a.ID, b.ID) }) {
-		slices.SortFunc(order, func(a, b int) int { return strings.Compare(ins[a].ID, ins[b].ID) })
-	}
+	order := sortedByID(ins)
 	var out []Result
 	for _, s := range segs {
 		if len(names) > 0 && !slices.Contains(names, s.Name) {
@@ -385,8 +434,10 @@ func Refresh(ctx context.Context, db *store.DB, ins []*Input, names []string, no
 		for ; k < len(order); k++ {
 			joinIfMatch(order[k])
 		}
-		if err := db.ApplyMembership(ctx, s.ID, changes, s.Definition, now); err != nil {
-			return nil, err
+		if apply {
+			if err := db.ApplyMembership(ctx, s.ID, changes, s.Definition, now); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, r)
 	}

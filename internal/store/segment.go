@@ -163,10 +163,10 @@ func (db *DB) ApplyMembership(ctx context.Context, segmentID int64, changes []cl
 // MembershipHistory returns a customer's segment joins and leaves, oldest
 // first.
 func (db *DB) MembershipHistory(ctx context.Context, customerID string) ([]clientele.MembershipEntry, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT s.name, h.change, h.at, h.reason FROM segment_history h
+	rows, err := db.r.QueryContext(ctx, `SELECT s.name, h.change, h.at, h.reason, h.fact FROM segment_history h
 		JOIN segments s ON s.id = h.segment_id WHERE h.customer_id = $1 ORDER BY h.at, s.name`, customerID)
 	out, err := collect(rows, err, func(sc *sql.Rows) (e clientele.MembershipEntry, err error) {
-		err = sc.Scan(&e.Segment, &e.Change, timeCol{&e.At}, &e.Reason)
+		err = sc.Scan(&e.Segment, &e.Change, timeCol{&e.At}, &e.Reason, &e.Fact)
 		return e, err
 	})
 	if err != nil {

@@ -246,9 +246,9 @@ func (s *Server) customerPage(w http.ResponseWriter, r *http.Request) (*view, er
 	if err != nil {
 		return nil, err
 	}
-	d.History = &table{ID: "memberships", Columns: cols(t, "at", "col.date", "segment", "col.segment", "change", "col.change", "reason", "col.reason"), Empty: t.T("no_memberships")}
+	d.History = &table{ID: "memberships", Columns: cols(t, "at", "col.date", "segment", "col.segment", "change", "col.change", "reason", "col.reason", "fact", "col.fact"), Empty: t.T("no_memberships")}
 	for _, h := range hist {
-		d.History.add(cell{Text: t.Date(h.At.In(s.cfg.Location)), Plain: h.At.Format(time.RFC3339)}, c.link(h.Segment, "/segments/"+url.PathEscape(h.Segment)), c.text(t.T("change."+h.Change)), c.text(h.Reason))
+		d.History.add(cell{Text: t.Date(h.At.In(s.cfg.Location)), Plain: h.At.Format(time.RFC3339)}, c.link(h.Segment, "/segments/"+url.PathEscape(h.Segment)), c.text(t.T("change."+h.Change)), c.text(h.Reason), c.text(h.Fact))
 	}
 	items, err := s.db.Items(ctx, store.ItemFilter{CustomerID: a.customerID, Limit: 100})
 	if err != nil {
