@@ -161,6 +161,10 @@ type Option struct {
 	Propensity float64 `json:"propensity"`
 	Context    float64 `json:"context_weight"`
 	Value      float64 `json:"value"` // in major units
+	// ValueBasis says how Value was reckoned when not from the offer's
+	// margin alone: for a migration offer, the customer's gain by the
+	// migration model.
+	ValueBasis string  `json:"value_basis,omitempty"`
 	Lever      float64 `json:"lever"`
 	Chosen     bool    `json:"chosen"`
 	// Reason says, in words, why the option was chosen or refused.

@@ -27,13 +27,44 @@ func Propensity(mean, strength float64, made, redeemed, segMade, segRedeemed int
 // refused (with the reason) or scored, and the best are chosen — every
 // eligible care action, and up to the policy's offers per message of the
 // rest, if the contact policy allows a sales contact now.
-func (e *Engine) arbitrate(cfg *config, stats map[string]map[string]store.OfferCount, codes []string, weight float64,
+// migrationValue is the value of migration offer o to the firm for the
+// customer of st, by the migration model (valuation.BrandMigration): the
+// customer's discounted expected spend (DERT × expected spend per
+// transaction, from the latest score) × the share of their spend that goes
+// to the brand o moves them from × the difference of the two brands'
+// margin rates, less o's cost. A customer who does not buy the brand has
+// nothing to move (the value is minus the cost). Without a score or the
+// brands' rates, the offer's margin less its cost stands in, and basis
+// says so.
+func (e *Engine) migrationValue(o *clientele.Offer, st *custState, rates map[string]float64) (value float64, basis string) {
+	fallback := float64(o.Margin-o.Cost) / e.minor
+	sc := st.standing.Score
+	rFrom, okFrom := rates[o.From]
+	rTo, okTo := rates[o.To]
+	switch {
+	case sc == nil:
+		return fallback, "the offer's margin: the customer has no score"
+	case !okFrom || !okTo:
+		return fallback, fmt.Sprintf("the offer's margin: no sales of %s or %s to reckon margin rates from", o.From, o.To)
+	}
+	total, from := st.all["purchase"].Sum, st.all["brand:"+o.From].Sum
+	if total <= 0 || from <= 0 {
+		return -float64(o.Cost) / e.minor, fmt.Sprintf("migration model: the customer buys no %s", o.From)
+	}
+	share := min(float64(from)/float64(total), 1)
+	future := sc.DERT * float64(sc.ExpectedSpend)
+	gain := future * share * (rTo - rFrom)
+	return (gain - float64(o.Cost)) / e.minor, fmt.Sprintf("migration model: discounted expected spend %.2f × %.1f %% on %s × margin rate %.1f %% (%s) − %.1f %% (%s), less the cost %.2f",
+		future/e.minor, 100*share, o.From, 100*rTo, o.To, 100*rFrom, o.From, float64(o.Cost)/e.minor)
+}
+
+func (e *Engine) arbitrate(cfg *config, mk *market, codes []string, weight float64,
 	st *custState, ev *evaluation, segment string, at time.Time) []clientele.Option {
-	return e.arbitrateWeighted(cfg, stats, codes, func(string) float64 { return weight }, st, ev, segment, at)
+	return e.arbitrateWeighted(cfg, mk, codes, func(string) float64 { return weight }, st, ev, segment, at)
 }
 
 // arbitrateWeighted is arbitrate with a context weight per offer.
-func (e *Engine) arbitrateWeighted(cfg *config, stats map[string]map[string]store.OfferCount, codes []string, weight func(string) float64,
+func (e *Engine) arbitrateWeighted(cfg *config, mk *market, codes []string, weight func(string) float64,
 	st *custState, ev *evaluation, segment string, at time.Time) []clientele.Option {
 	opts := make([]clientele.Option, 0, len(codes))
 	sales7, sales30 := 0, 0
@@ -65,7 +96,7 @@ func (e *Engine) arbitrateWeighted(cfg *config, stats map[string]map[string]stor
 		}
 		o := &x.def
 		opt.Class, opt.Channel, opt.Lever = o.Class, o.Channel, o.Lever
-		s := stats[code]
+		s := mk.stats[code]
 		var made, redeemed int64
 		for _, c := range s {
 			made += c.Made
@@ -73,6 +104,9 @@ func (e *Engine) arbitrateWeighted(cfg *config, stats map[string]map[string]stor
 		}
 		opt.Propensity = Propensity(o.PriorMean, o.PriorStrength, made, redeemed, s[segment].Made, s[segment].Redeemed)
 		opt.Value = float64(o.Margin-o.Cost) / e.minor
+		if o.Class == clientele.OfferMigration {
+			opt.Value, opt.ValueBasis = e.migrationValue(o, st, mk.rates)
+		}
 		if o.Class == clientele.OfferCare {
 			// Care is not sold: its value is what it is worth to the
 			// customer, and it is chosen whatever its score.
@@ -199,7 +233,7 @@ func (e *Engine) NextBestActions(ctx context.Context, customer string) ([]client
 	if len(standing.Segments) > 0 {
 		segment = standing.Segments[0]
 	}
-	stats := e.offerStats(ctx)
+	mk := e.market(ctx, cfg)
 	named := map[string]bool{}
 	weight := map[string]float64{}
 	for _, t := range cfg.triggers {
@@ -232,5 +266,5 @@ func (e *Engine) NextBestActions(ctx context.Context, customer string) ([]client
 		}
 	}
 	slices.Sort(codes)
-	return e.arbitrateWeighted(cfg, stats, codes, func(code string) float64 { return ctxWeight[code] }, st, ev, segment, now), nil
+	return e.arbitrateWeighted(cfg, mk, codes, func(code string) float64 { return ctxWeight[code] }, st, ev, segment, now), nil
 }

@@ -65,7 +65,7 @@ func (e *Engine) DryRun(ctx context.Context, t clientele.Trigger, since, until t
 		return nil, err
 	}
 	tr := &trigger{def: t, prg: prg}
-	stats := e.offerStats(ctx)
+	mk := e.market(ctx, cfg)
 	out := &DryRun{Trigger: t.Name, Since: since, Until: until, Offers: map[string]int64{}, Refusals: map[string]int64{}, Examples: []DryRunFire{}}
 	ev := newEvaluation()
 	after := ""
@@ -150,7 +150,7 @@ func (e *Engine) DryRun(ctx context.Context, t clientele.Trigger, since, until t
 				if len(st.standing.Segments) > 0 {
 					seg = st.standing.Segments[0]
 				}
-				opts := e.arbitrate(cfg, stats, t.Then, t.Weight, st, ev, seg, at)
+				opts := e.arbitrate(cfg, mk, t.Then, t.Weight, st, ev, seg, at)
 				contact := store.Contact{At: at}
 				for _, o := range opts {
 					if o.Chosen {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"clientele"
@@ -105,6 +106,44 @@ func (db *DB) CustomerValues(ctx context.Context, runID int64, cur clientele.Cur
 		return nil
 	}); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// BrandMarginRates returns the margin rate (margin ÷ spend, at the
+// products' unit costs, as CategoryBrandSpend reckons them) of each of
+// brands over every line sold in cur; a brand without sales is left out.
+func (db *DB) BrandMarginRates(ctx context.Context, cur clientele.Currency, brands []string) (map[string]float64, error) {
+	out := map[string]float64{}
+	if len(brands) == 0 {
+		return out, nil
+	}
+	in, args := "", []any{string(cur)}
+	for i, b := range brands {
+		if i > 0 {
+			in += ","
+		}
+		args = append(args, b)
+		in += "$" + strconv.Itoa(len(args))
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT p.brand, `+db.sumMinor("l.quantity * l.unit_price", "")+`, `+db.sumMinor("l.quantity * (l.unit_price - p.unit_cost)", "")+`
+		FROM products p
+		JOIN transaction_lines l ON l.sku = p.sku
+		JOIN transactions t ON t.customer_id = l.customer_id AND t.id = l.transaction_id
+		WHERE p.brand IN (`+in+`) AND t.currency = $1
+		GROUP BY p.brand`, args...)
+	if err := each(rows, err, func(sc *sql.Rows) error {
+		var brand string
+		var spend, margin int64
+		if err := sc.Scan(&brand, minorCol{&spend}, minorCol{&margin}); err != nil {
+			return err
+		}
+		if spend > 0 {
+			out[brand] = float64(margin) / float64(spend)
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("brand margin rates: %w", err)
 	}
 	return out, nil
 }

@@ -453,9 +453,9 @@ func standings(ctx context.Context, db *DB, query queryFunc, chunks func([]strin
 		}); err != nil {
 			return err
 		}
-		return q(`SELECT customer_id, p_alive, expected_purchases, expected_spend, clv FROM scores WHERE run_id = (SELECT max(run_id) FROM scores) AND customer_id IN (`+in+`)`, func(r rowIter) error {
+		return q(`SELECT customer_id, p_alive, expected_purchases, expected_spend, dert, clv FROM scores WHERE run_id = (SELECT max(run_id) FROM scores) AND customer_id IN (`+in+`)`, func(r rowIter) error {
 			var s clientele.Score
-			if err := r.Scan(&s.CustomerID, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.CLV); err != nil {
+			if err := r.Scan(&s.CustomerID, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.DERT, &s.CLV); err != nil {
 				return err
 			}
 			out[s.CustomerID].Score = &s
