@@ -14,8 +14,8 @@ import (
 )
 
 // Segments kept up to date fact by fact. Live is a store.Engine: every
-// transaction a writer stores makes it evaluate every segment for that
-// transaction's customer, in the same database transaction, and record who
+// transaction a writer stores makes it evaluate every segment computed in
+// full at least once (Refresh) for that transaction's customer, in the same database transaction, and record who
 // joins and who leaves with the definition and the fact in the history.
 // The full computation (Refresh) stays, as the repair, and Check compares
 // the two.
@@ -124,9 +124,15 @@ func (l *Live) Apply(ctx context.Context, w *store.Writer, facts []store.Fact) e
 	if len(latest) == 0 {
 		return nil
 	}
-	segs, err := w.Segments(ctx)
-	if err != nil || len(segs) == 0 {
+	all, err := w.Segments(ctx)
+	if err != nil {
 		return err
+	}
+	// A segment is kept up to date from its first full computation on:
+	// before it, there is no membership to keep, nor RFM cut points.
+	segs := slices.DeleteFunc(all, func(s clientele.Segment) bool { return s.ComputedAt.IsZero() })
+	if len(segs) == 0 {
+		return nil
 	}
 	basis, err := readBasis(w.SegmentBasis(ctx))
 	if err != nil {

@@ -165,9 +165,9 @@ func (w *Writer) Features(ctx context.Context, cur clientele.Currency, windowSta
 }
 
 // Segments lists the segments, by id, in w's transaction (without their
-// member counts).
+// member counts or owners).
 func (w *Writer) Segments(ctx context.Context) ([]clientele.Segment, error) {
-	rows, err := w.q.query(ctx, `SELECT id, name, definition, updated_at FROM segments ORDER BY id`)
+	rows, err := w.q.query(ctx, `SELECT id, name, definition, updated_at, computed_at FROM segments ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
@@ -175,7 +175,7 @@ func (w *Writer) Segments(ctx context.Context) ([]clientele.Segment, error) {
 	var out []clientele.Segment
 	for rows.Next() {
 		var s clientele.Segment
-		if err := rows.Scan(&s.ID, &s.Name, &s.Definition, timeCol{&s.UpdatedAt}); err != nil {
+		if err := rows.Scan(&s.ID, &s.Name, &s.Definition, timeCol{&s.UpdatedAt}, timeCol{&s.ComputedAt}); err != nil {
 			return nil, fmt.Errorf("segments: %w", err)
 		}
 		out = append(out, s)
