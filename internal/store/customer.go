@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"clientele"
@@ -130,6 +131,9 @@ type CustomerFilter struct {
 	// After is the cursor: the id of the last customer of the previous page.
 	After string
 	Limit int // 1…1000, default 50
+	// Owner, when not 0, keeps the customers in a segment that user owns
+	// (a customer manager's customers).
+	Owner int64
 }
 
 // ListCustomers lists customers in id order, a page at a time, and returns the
@@ -145,7 +149,12 @@ func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) ([]clientele.
 		lo := strings.ToLower(q)
 		args = append(args, q, lo, lo+"\U0010FFFF")
 	}
-	rows, err := db.r.QueryContext(ctx, db.customerListSQL(q != ""), args...)
+	owner := ""
+	if f.Owner != 0 {
+		args = append(args, f.Owner)
+		owner = "$" + strconv.Itoa(len(args))
+	}
+	rows, err := db.r.QueryContext(ctx, db.customerListSQL(q != "", owner), args...)
 	out, err := collect(rows, err, func(r *sql.Rows) (clientele.Customer, error) { return scanCustomer(r) })
 	if err != nil {
 		return nil, "", fmt.Errorf("list customers: %w", err)
@@ -160,12 +169,13 @@ func (db *DB) ListCustomers(ctx context.Context, f CustomerFilter) ([]clientele.
 
 // customerListSQL is the query of ListCustomers: $1 the cursor, $2 the page
 // size plus one and, when search is set, $3 the search text, $4 and $5 the
-// bounds of its lower-case prefix range. A search matches an exact id, or a
+// bounds of its lower-case prefix range; owner, when not "", is the
+// placeholder of the user whose segments' customers it keeps. A search matches an exact id, or a
 // prefix of the e-mail address or of the lower-cased name, each through its
 // index; the terms that leave out empty e-mail addresses and names are
 // what lets SQLite and PostgreSQL use those partial indexes (migration
 // 00006).
-func (db *DB) customerListSQL(search bool) string {
+func (db *DB) customerListSQL(search bool, owner string) string {
 	where := ""
 	if search {
 		ge, lt := ">=", "<"
@@ -175,6 +185,10 @@ func (db *DB) customerListSQL(search bool) string {
 		where = ` AND id IN (SELECT id FROM customers WHERE id = $3
 			UNION SELECT id FROM customers WHERE email <> '' AND email ` + ge + ` $4 AND email ` + lt + ` $5
 			UNION SELECT id FROM customers WHERE name <> '' AND lower(name) ` + ge + ` $4 AND lower(name) ` + lt + ` $5)`
+	}
+	if owner != "" {
+		where += ` AND EXISTS (SELECT 1 FROM segment_members m JOIN segments s ON s.id = m.segment_id
+			WHERE m.customer_id = customers.id AND s.owner_id = ` + owner + `)`
 	}
 	return customerSelect + ` WHERE id > $1` + where + ` ORDER BY id LIMIT $2`
 }

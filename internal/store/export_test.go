@@ -14,7 +14,7 @@ import (
 // query can use rather than what is cheapest.
 func (db *DB) ExplainCustomerSearch(ctx context.Context) (string, error) {
 	args := []any{"", 51, "ann", "ann", "ann\U0010FFFF"}
-	q := db.customerListSQL(true)
+	q := db.customerListSQL(true, "")
 	var b strings.Builder
 	if db.dialect == Postgres {
 		tx, err := db.r.BeginTx(ctx, nil)

@@ -51,7 +51,11 @@ func (s *Server) customersPage(w http.ResponseWriter, r *http.Request) (*view, e
 		return nil, invalidField("reason", "an agent looks a customer up for a reason: give the call id, say")
 	}
 	d.Searched = true
-	ids, err := s.search(r, q, d.Prefix)
+	owner := int64(0)
+	if who.Role == "customer_manager" {
+		owner = who.UserID // the prefix search looks among its customers only
+	}
+	ids, err := s.search(r, q, d.Prefix, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +91,10 @@ func (s *Server) customersPage(w http.ResponseWriter, r *http.Request) (*view, e
 
 // search finds the customers q names: an id, an e-mail address, a phone
 // number or a card (an account) exactly, and, for a role that may list
-// customers, every customer whose name or e-mail begins with q.
-func (s *Server) search(r *http.Request, q string, prefix bool) ([]string, error) {
+// customers, every customer whose name or e-mail begins with q — among
+// the customers of user owner's segments when owner is not 0, so that the
+// first searchLimit matches are all its own.
+func (s *Server) search(r *http.Request, q string, prefix bool, owner int64) ([]string, error) {
 	ctx := r.Context()
 	seen := map[string]bool{}
 	var out []string
@@ -114,7 +120,7 @@ func (s *Server) search(r *http.Request, q string, prefix bool) ([]string, error
 		}
 	}
 	if prefix {
-		cs, _, err := s.db.ListCustomers(ctx, store.CustomerFilter{Query: q, Limit: searchLimit})
+		cs, _, err := s.db.ListCustomers(ctx, store.CustomerFilter{Query: q, Limit: searchLimit, Owner: owner})
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"clientele"
+	"clientele/internal/store"
 	"clientele/internal/store/storetest"
 )
 
@@ -172,6 +175,34 @@ func TestDashboardHostileInput(t *testing.T) {
 			}
 			if code, body := send(t, c.url, "GET", "/api/v1/competitors", "", cco); code != 200 || body != "{\"competitors\":{}}\n" {
 				t.Errorf("after the refused writes: %d %q", code, body)
+			}
+		})
+	}
+}
+
+// A customer manager's search looks among its own customers: with more
+// than a page of customers matching, ahead of its own in id order, it
+// still finds its own, and none of the others.
+func TestManagerSearchFindsItsCustomers(t *testing.T) {
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			c, _ := start(t, b.DB)
+			tokens, _, _ := policyFixture(t, b.DB)
+			var others []clientele.Customer
+			for i := range 60 {
+				others = append(others, clientele.Customer{ID: fmt.Sprintf("aaa-%02d", i), Name: fmt.Sprintf("Seo Other %02d", i)})
+			}
+			if err := b.DB.Write(t.Context(), func(w *store.Writer) error { _, err := w.Customers(t.Context(), others); return err }); err != nil {
+				t.Fatal(err)
+			}
+			code, body := send(t, c.url, "GET", "/customers?q=seo", "", tokens["customer_manager"])
+			if code != 200 || !strings.Contains(body, "cust-0417") || strings.Contains(body, "aaa-0") {
+				t.Errorf("customer manager's search: %d, own customer shown %v, others shown %v", code, strings.Contains(body, "cust-0417"), strings.Contains(body, "aaa-0"))
+			}
+			// The CCO sees the first page of every match.
+			code, body = send(t, c.url, "GET", "/customers?q=seo", "", tokens["cco"])
+			if code != 200 || !strings.Contains(body, "aaa-00") {
+				t.Errorf("cco's search: %d, %v", code, strings.Contains(body, "aaa-00"))
 			}
 		})
 	}
