@@ -98,6 +98,14 @@ starts from a new database at DIR/clientele.db.`,
 				for _, s := range sums {
 					a.printSummary(s)
 				}
+				// The grocery market's brand-switching survey, for the
+				// Brands page's share of customer equity and what-if.
+				sv := truth.Survey
+				st, err := saveSwitchingSurvey(ctx, db, filepath.Join(simDir, sv.Files["survey"]), filepath.Join(simDir, sv.Files["market"]), "grocery-survey")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Stored the grocery market's brand-switching survey: %d respondents, %d brands\n", len(st.Respondents), len(st.Brands))
 				// Fit BG/NBD with Gamma-Gamma spend on everything up to the last
 				// simulated day, then score every customer over a year.
 				// First a check of the model, for the dashboard's Models page:

@@ -136,6 +136,12 @@ func TestDemo(t *testing.T) {
 			t.Errorf("segment %s: owner %q with members and value, want %q (segments: %v)", name, got[name], owner, got)
 		}
 	}
+	// The grocery market's switching survey is stored: the Brands page's
+	// share of customer equity has the firm's brands and its rivals'.
+	code, body = get(t, "http://"+addr+"/api/v1/reports/switching?survey=grocery-survey", m[1])
+	if code != 200 || !strings.Contains(body, `"Rival Mart"`) || !strings.Contains(body, `"Harbor"`) || !strings.Contains(body, `"share"`) {
+		t.Errorf("switching report of the demo's survey: %d %.400s", code, body)
+	}
 	// The demo's colleagues have shared information: every department the
 	// article names stored or retrieved some, and departments read each
 	// other's.

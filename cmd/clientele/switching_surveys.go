@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -32,38 +33,13 @@ discount_rate, horizon_years, market_size, optional coefficients) is checked
 against the survey and stored with it. A bad file is rejected whole.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			survey, err := readSwitchingSurveyFile(args[0])
-			if err != nil {
-				return err
-			}
-			if name == "" {
-				name = strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
-			}
-			st := &clientele.SwitchingSurvey{Name: name, Brands: survey.Brands, Drivers: survey.Drivers, IDs: survey.IDs, Respondents: survey.Respondents}
-			if marketPath != "" {
-				b, err := os.ReadFile(marketPath)
-				if err != nil {
-					return clientele.Errorf(clientele.EINVALID, "--market: %w", err)
-				}
-				market, _, err := ingest.ReadMarket(bytes.NewReader(b), survey)
-				if err != nil {
-					return fmt.Errorf("%s: %w", marketPath, err)
-				}
-				if err := equity.Validate(survey.Respondents, market, len(survey.Drivers)); err != nil {
-					return clientele.Errorf(clientele.EINVALID, "%s: %w", args[0], err)
-				}
-				var compact bytes.Buffer
-				if err := json.Compact(&compact, b); err != nil {
-					return clientele.Errorf(clientele.EINVALID, "%s: %w", marketPath, err)
-				}
-				st.Market = compact.Bytes()
-			}
 			ctx := cmd.Context()
 			return a.withDB(ctx, func(db *store.DB) error {
-				if err := db.SaveSwitchingSurvey(ctx, st); err != nil {
+				st, err := saveSwitchingSurvey(ctx, db, args[0], marketPath, name)
+				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "switching survey %s: %d respondents, %d brands, drivers %s\n", name, len(st.Respondents), len(st.Brands), strings.Join(st.Drivers, ", "))
+				fmt.Fprintf(a.stdout, "switching survey %s: %d respondents, %d brands, drivers %s\n", st.Name, len(st.Respondents), len(st.Brands), strings.Join(st.Drivers, ", "))
 				return nil
 			})
 		},
@@ -71,6 +47,43 @@ against the survey and stored with it. A bad file is rejected whole.`,
 	cmd.Flags().StringVar(&name, "name", "", "name to store the survey under (default: the file name)")
 	cmd.Flags().StringVar(&marketPath, "market", "", "market description (JSON) to store with the survey")
 	return cmd
+}
+
+// saveSwitchingSurvey reads the survey at path and, when marketPath is
+// not "", its market, checks them together and stores them under name
+// (default: the file name without its extension). A bad file stores
+// nothing.
+func saveSwitchingSurvey(ctx context.Context, db *store.DB, path, marketPath, name string) (*clientele.SwitchingSurvey, error) {
+	survey, err := readSwitchingSurveyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	st := &clientele.SwitchingSurvey{Name: name, Brands: survey.Brands, Drivers: survey.Drivers, IDs: survey.IDs, Respondents: survey.Respondents}
+	if marketPath != "" {
+		b, err := os.ReadFile(marketPath)
+		if err != nil {
+			return nil, clientele.Errorf(clientele.EINVALID, "--market: %w", err)
+		}
+		market, _, err := ingest.ReadMarket(bytes.NewReader(b), survey)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", marketPath, err)
+		}
+		if err := equity.Validate(survey.Respondents, market, len(survey.Drivers)); err != nil {
+			return nil, clientele.Errorf(clientele.EINVALID, "%s: %w", path, err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			return nil, clientele.Errorf(clientele.EINVALID, "%s: %w", marketPath, err)
+		}
+		st.Market = compact.Bytes()
+	}
+	if err := db.SaveSwitchingSurvey(ctx, st); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 func newSwitchingSurveysCmd(a *app) *cobra.Command {

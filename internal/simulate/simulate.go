@@ -112,6 +112,8 @@ type Truth struct {
 	LossLeaders      []string           `json:"loss_leaders"`
 	LifeEventNote    string             `json:"life_event_note"`
 	CustomerTruthCSV string             `json:"customer_truth"`
+	// Survey is the brand-switching survey of the grocery market.
+	Survey *SurveyTruth `json:"survey"`
 }
 
 const chunkSize = 2000
@@ -220,6 +222,9 @@ func Run(ctx context.Context, cfg Config, dir string, progress func(done int)) (
 		}
 	}
 	if err := out.close(); err != nil {
+		return nil, err
+	}
+	if truth.Survey, err = writeSurvey(dir, cfg.Seed, cfg.Customers); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(truth, "", "  ")
