@@ -8,8 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"net/url"
+
 	"clientele"
 	"clientele/internal/report"
+	"clientele/internal/rules"
 )
 
 // The real-time engine's page (issue 16): the triggers with their state,
@@ -20,6 +23,27 @@ import (
 
 type engineView struct {
 	Triggers, Uplift, Offers, Decisions *table
+	// Manage lists the triggers and Levers the offers this user may
+	// change (a customer manager: those of its segments).
+	Manage []manageTrigger
+	Levers []manageOffer
+	// DryRun is the answer of a dry run asked from the page.
+	DryRun   *table
+	DryRunOf string
+}
+
+// manageTrigger is a trigger's form.
+type manageTrigger struct {
+	Name, When string
+	Version    int
+	Enabled    bool
+	Holdout    float64
+}
+
+// manageOffer is an offer's lever form.
+type manageOffer struct {
+	Code, Name string
+	Lever      float64
 }
 
 func (s *Server) enginePage(w http.ResponseWriter, r *http.Request) (*view, error) {
@@ -30,6 +54,10 @@ func (s *Server) enginePage(w http.ResponseWriter, r *http.Request) (*view, erro
 	p := clientele.PrincipalFromContext(ctx)
 
 	triggers, err := s.db.Triggers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	manages, err := s.manages(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +80,9 @@ func (s *Server) enginePage(w http.ResponseWriter, r *http.Request) (*view, erro
 		}
 		d.Triggers.add(c.text(tr.Name), c.int(int64(tr.Version)), c.text(state), c.text(fires), c.text(strings.Join(tr.Then, ", ")),
 			c.pct(tr.Holdout, 0), c.int(tr.Errors), c.text(tr.When))
+		if manages(tr.Segment) {
+			d.Manage = append(d.Manage, manageTrigger{Name: tr.Name, When: tr.When, Version: tr.Version, Enabled: tr.Enabled, Holdout: tr.Holdout})
+		}
 		// Built in the background and kept, as the reports are: it reads
 		// the purchases of every customer the trigger decided about.
 		name := tr.Name
@@ -99,6 +130,9 @@ func (s *Server) enginePage(w http.ResponseWriter, r *http.Request) (*view, erro
 		}
 		d.Offers.add(c.text(o.Code), c.text(t.T("class."+o.Class)), c.text(t.T("channel."+o.Channel)), c.text(o.Brand),
 			c.money(float64(o.Margin-o.Cost)/minor, string(s.cfg.Currency)), c.int(made[o.Code]), c.int(redeemed[o.Code]), c.text(o.Name))
+		if manages(o.Segment) {
+			d.Levers = append(d.Levers, manageOffer{Code: o.Code, Name: o.Name, Lever: o.Lever})
+		}
 	}
 
 	// The latest decisions name customers: for the roles that see every
@@ -128,6 +162,156 @@ func (s *Server) enginePage(w http.ResponseWriter, r *http.Request) (*view, erro
 		v.offer(d.Decisions)
 	}
 	v.offer(d.Triggers, d.Uplift, d.Offers)
+	return v, nil
+}
+
+// manages returns whether the user may change the triggers and offers of
+// a segment ("" for none): every campaigner, but a customer manager only
+// those of its own segments.
+func (s *Server) manages(ctx context.Context) (func(segment string) bool, error) {
+	p := clientele.PrincipalFromContext(ctx)
+	if !slices.Contains(campaigners, p.Role) {
+		return func(string) bool { return false }, nil
+	}
+	if p.Role != "customer_manager" {
+		return func(string) bool { return true }, nil
+	}
+	segs, err := s.db.Segments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	own := map[string]bool{}
+	for _, g := range segs {
+		if g.Owner == p.UserName {
+			own[g.Name] = true
+		}
+	}
+	return func(segment string) bool { return own[segment] }, nil
+}
+
+// triggerSubmit saves a trigger's form as its next version: its
+// condition (checked, a bad one refused with its position), whether it is
+// on, and its hold-out share.
+func (s *Server) triggerSubmit(w http.ResponseWriter, r *http.Request) (*view, error) {
+	if err := parseForm(w, r); err != nil {
+		return nil, err
+	}
+	e, err := s.engine()
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	name := r.PathValue("name")
+	tr, err := s.db.Trigger(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ownsSegment(ctx, tr.Segment, "trigger "+name); err != nil {
+		return nil, err
+	}
+	when := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("when"), "\r\n", "\n"))
+	if when == "" {
+		return nil, invalidField("when", "the condition is required (true fires on every fact it listens to)")
+	}
+	holdout, err := strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("holdout")), 64)
+	if err != nil || !(holdout >= 0 && holdout < 1) {
+		return nil, invalidField("holdout", "a share from 0 to less than 1, as 0.1")
+	}
+	tr.When, tr.Holdout, tr.Enabled = when, holdout, r.PostFormValue("enabled") == "on"
+	if err := e.CheckTrigger(ctx, &tr); err != nil {
+		return nil, err
+	}
+	if _, err := s.db.PutTrigger(ctx, tr, clientele.PrincipalFromContext(ctx).Name()); err != nil {
+		return nil, err
+	}
+	s.reloadEngine(ctx)
+	http.Redirect(w, r, "/engine#manage-"+url.PathEscape(name), http.StatusSeeOther)
+	return nil, nil
+}
+
+// offerSubmit sets an offer's business lever (0 retires it).
+func (s *Server) offerSubmit(w http.ResponseWriter, r *http.Request) (*view, error) {
+	if err := parseForm(w, r); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	code := r.PathValue("code")
+	o, err := s.offer(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ownsSegment(ctx, o.Segment, "offer "+code); err != nil {
+		return nil, err
+	}
+	lever, err := strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("lever")), 64)
+	if err != nil || !(lever >= 0 && lever <= 100) {
+		return nil, invalidField("lever", "a weight from 0 (retired) to 100, 1 by default")
+	}
+	o.Lever = lever
+	if err := rules.CheckOffer(o); err != nil {
+		return nil, err
+	}
+	if err := s.db.PutOffer(ctx, *o); err != nil {
+		return nil, err
+	}
+	s.reloadEngine(ctx)
+	http.Redirect(w, r, "/engine#levers", http.StatusSeeOther)
+	return nil, nil
+}
+
+// dryRunSubmit replays the stored trigger over the last days and shows
+// the engine page with what it would have done, in counts (the examples,
+// which name customers, are the API's and the command line's).
+func (s *Server) dryRunSubmit(w http.ResponseWriter, r *http.Request) (*view, error) {
+	if err := parseForm(w, r); err != nil {
+		return nil, err
+	}
+	e, err := s.engine()
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	name := r.PathValue("name")
+	tr, err := s.db.Trigger(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ownsSegment(ctx, tr.Segment, "trigger "+name); err != nil {
+		return nil, err
+	}
+	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
+	if err != nil || days < 1 || days > int(clientele.MaxWindow/clientele.Day) {
+		return nil, invalidField("days", "a whole number of days from 1 to "+strconv.Itoa(int(clientele.MaxWindow/clientele.Day)))
+	}
+	until := e.Now().UTC()
+	res, err := e.DryRun(ctx, tr, until.AddDate(0, 0, -days), until, nil)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.enginePage(w, r)
+	if err != nil {
+		return nil, err
+	}
+	t, c := words(w, r)
+	d := v.Data.(*engineView)
+	d.DryRunOf = t.T("dry_run_of", name, strconv.Itoa(days))
+	d.DryRun = &table{ID: "dry-run", Columns: cols(t, "measure", "col.measure", "value#", "col.count")}
+	for _, row := range []struct {
+		key string
+		n   int64
+	}{{"dry.customers", res.Customers}, {"dry.facts", res.Facts}, {"dry.fired", res.Fired}, {"dry.fired_customers", res.FiredCustomers},
+		{"dry.held_out", res.HeldOut}, {"dry.sent", res.Sent}, {"dry.suppressed", res.Suppressed}, {"dry.errors", res.Errors}} {
+		d.DryRun.add(c.text(t.T(row.key)), c.int(row.n))
+	}
+	codes := make([]string, 0, len(res.Offers))
+	for code := range res.Offers {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		d.DryRun.add(c.text(t.T("dry.offer", code)), c.int(res.Offers[code]))
+	}
+	v.offer(d.DryRun)
 	return v, nil
 }
 

@@ -290,6 +290,9 @@ func (s *Server) table() []route {
 		{"GET", "/models", s.adaptPage(s.modelsPage), modellers, aggregate},
 		{"GET", "/sharing", s.adaptPage(s.sharingPage), aggregates, aggregate},
 		{"GET", "/engine", s.adaptPage(s.enginePage), aggregates, customerList}, // its latest decisions name customers: a bulk read, audited
+		{"POST", "/engine/triggers/{name}", s.adaptPage(s.triggerSubmit), campaigners, aggregate},
+		{"POST", "/engine/triggers/{name}/dry-run", s.adaptPage(s.dryRunSubmit), campaigners, customerList},
+		{"POST", "/engine/offers/{code}", s.adaptPage(s.offerSubmit), campaigners, aggregate},
 		{"GET", "/admin", s.adaptPage(s.adminPage), admins, aggregate},
 		{"POST", "/admin/tokens", s.adaptPage(s.createTokenSubmit), admins, aggregate},
 		{"POST", "/admin/tokens/revoke", s.adaptPage(s.revokeTokenSubmit), admins, aggregate},
