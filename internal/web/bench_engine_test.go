@@ -30,7 +30,8 @@ import (
 // their transaction; the next best action of one customer; from a stored
 // purchase to its webhook delivered. On a simulated retailer of
 // CLIENTELE_BENCH_CUSTOMERS customers (default 20,000), on SQLite and, with
-// CLIENTELE_TEST_POSTGRES, PostgreSQL.
+// CLIENTELE_TEST_POSTGRES, PostgreSQL; or, for SQLite, on the imported
+// simulation CLIENTELE_BENCH_DB names (a copy: the benchmarks write).
 
 type engineBench struct {
 	db        *store.DB
@@ -53,6 +54,9 @@ var simOnce sync.Map // customers → directory of a simulation
 func newEngineBench(b *testing.B, dsn string) *engineBench {
 	b.Helper()
 	ctx := context.Background()
+	if path := os.Getenv("CLIENTELE_BENCH_DB"); path != "" && !strings.HasPrefix(dsn, "postgres") {
+		return engineBenchOn(b, path)
+	}
 	n := benchCustomers()
 	dir, ok := simOnce.Load(n)
 	if !ok {
@@ -74,6 +78,30 @@ func newEngineBench(b *testing.B, dsn string) *engineBench {
 	if _, err := ingest.Dir(ctx, db, dir.(string), ingest.Options{}); err != nil {
 		b.Fatal(err)
 	}
+	return withPlaybook(b, db, n)
+}
+
+// engineBenchOn runs the benchmark on the SQLite database at path, a
+// simulation's import (clientele simulate, then import; give a copy: the
+// benchmark writes into it), instead of importing a simulation of
+// CLIENTELE_BENCH_CUSTOMERS: for a million customers.
+func engineBenchOn(b *testing.B, path string) *engineBench {
+	ctx := context.Background()
+	db, err := store.Open(ctx, path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	st, err := db.Stats(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return withPlaybook(b, db, int(st.Customers))
+}
+
+// withPlaybook loads the article's playbook into db and serves it.
+func withPlaybook(b *testing.B, db *store.DB, n int) *engineBench {
+	ctx := context.Background()
 	e, err := rules.New(ctx, db, "USD")
 	if err != nil {
 		b.Fatal(err)
