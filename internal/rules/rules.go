@@ -496,6 +496,13 @@ func (e *Engine) Apply(ctx context.Context, w *store.Writer, facts []store.Fact)
 	return nil
 }
 
+// Profiles is the store's hook for customers whose profile or accounts
+// were just stored: their segments are updated (no trigger looks at a
+// profile).
+func (e *Engine) Profiles(ctx context.Context, w *store.Writer, changes []store.Change) error {
+	return e.segments.Profiles(ctx, w, changes)
+}
+
 type ruleError struct {
 	n   int64
 	msg string

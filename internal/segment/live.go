@@ -14,8 +14,9 @@ import (
 )
 
 // Segments kept up to date fact by fact. Live is a store.Engine: every
-// transaction a writer stores makes it evaluate every segment computed in
-// full at least once (Refresh) for that transaction's customer, in the same database transaction, and record who
+// transaction a writer stores, and every customer profile and account it
+// stores, makes it evaluate every segment computed in full at least once
+// (Refresh) for that customer, in the same database transaction, and record who
 // joins and who leaves with the definition and the fact in the history.
 // The full computation (Refresh) stays, as the repair, and Check compares
 // the two.
@@ -107,7 +108,7 @@ func (l *Live) program(def string) (*Program, error) {
 // Only transactions change a segment's variables; events leave them as
 // they are.
 func (l *Live) Apply(ctx context.Context, w *store.Writer, facts []store.Fact) error {
-	latest := map[string]*store.Fact{} // each customer's latest transaction
+	causes := map[string]store.Change{} // each customer's latest transaction
 	var end time.Time
 	for i := range facts {
 		f := &facts[i]
@@ -115,13 +116,33 @@ func (l *Live) Apply(ctx context.Context, w *store.Writer, facts []store.Fact) e
 			continue
 		}
 		c := f.CustomerID()
-		if g := latest[c]; g == nil || !f.Time().Before(g.Time()) {
-			latest[c] = f
+		if g, ok := causes[c]; !ok || !f.Time().Before(g.At) {
+			causes[c] = store.Change{CustomerID: c, Fact: f.Name(), At: f.Time()}
 		}
 		// Just after the latest fact, at the times' stored resolution.
 		end = maxTime(end, f.Time().Truncate(time.Microsecond).Add(time.Microsecond))
 	}
-	if len(latest) == 0 {
+	return l.update(ctx, w, causes, end, end)
+}
+
+// Profiles is the store's hook for customers whose profile or accounts w
+// has just stored: their segments are evaluated as of the last full
+// computation (or of the change, before one).
+func (l *Live) Profiles(ctx context.Context, w *store.Writer, changes []store.Change) error {
+	causes := make(map[string]store.Change, len(changes))
+	var at time.Time
+	for _, c := range changes {
+		causes[c.CustomerID] = c
+		at = maxTime(at, c.At)
+	}
+	return l.update(ctx, w, causes, time.Time{}, at)
+}
+
+// update evaluates every segment for the customers of causes, as of end or
+// of the last full computation when that is later (as of orElse without
+// either), and records who joins and leaves with the cause.
+func (l *Live) update(ctx context.Context, w *store.Writer, causes map[string]store.Change, end, orElse time.Time) error {
+	if len(causes) == 0 {
 		return nil
 	}
 	all, err := w.Segments(ctx)
@@ -142,8 +163,11 @@ func (l *Live) Apply(ctx context.Context, w *store.Writer, facts []store.Fact) e
 		basis = &Basis{Currency: l.cur, Window: defaultWindow}
 	}
 	end = maxTime(end, basis.AsOf)
-	customers := make([]string, 0, len(latest))
-	for c := range latest {
+	if end.IsZero() {
+		end = orElse
+	}
+	customers := make([]string, 0, len(causes))
+	for c := range causes {
 		customers = append(customers, c)
 	}
 	slices.Sort(customers)
@@ -165,21 +189,26 @@ func (l *Live) Apply(ctx context.Context, w *store.Writer, facts []store.Fact) e
 	if err != nil {
 		return err
 	}
+	for _, in := range ins {
+		basis.Cuts.place(in)
+	}
 	var changes []store.LiveChange
 	for _, s := range segs {
 		prg, err := l.program(s.Definition)
 		if err != nil {
-			return fmt.Errorf("segment %s: %w", s.Name, err)
+			// Checked when it was created; one that no longer compiles
+			// (a variable renamed since) never blocks a fact: the full
+			// computation reports it.
+			continue
 		}
 		for _, in := range ins {
-			basis.Cuts.place(in)
 			ok, _ := prg.Match(in) // a failed evaluation is not a match, as in Refresh
 			if ok == members[in.ID][s.ID] {
 				continue
 			}
-			f := latest[in.ID]
+			c := causes[in.ID]
 			changes = append(changes, store.LiveChange{SegmentID: s.ID, CustomerID: in.ID, Joined: ok,
-				Reason: s.Definition, Fact: f.Name(), At: f.Time()})
+				Reason: s.Definition, Fact: c.Fact, At: c.At})
 		}
 	}
 	return w.ApplyLive(ctx, changes)

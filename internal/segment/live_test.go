@@ -199,6 +199,10 @@ func TestLiveTriggerSeesSegment(t *testing.T) {
 			if _, err := db.CreateSegment(ctx, clientele.Segment{Name: "vip", Definition: "activity.revenue >= 1000.0"}); err != nil {
 				t.Fatal(err)
 			}
+			// Computed in full once (nobody yet): from then on kept up to date.
+			if _, err := segment.Refresh(ctx, db, nil, nil, time.Now()); err != nil {
+				t.Fatal(err)
+			}
 			e, err := rules.New(ctx, db, "USD")
 			if err != nil {
 				t.Fatal(err)
@@ -267,3 +271,72 @@ func TestLiveTriggerSeesSegment(t *testing.T) {
 		})
 	}
 }
+
+// A customer's profile and accounts, stored, keep its segments up to date
+// too: a platinum card makes it a platinum member, a birth date a retiree,
+// each with the change named in the history; storing the same again
+// changes nothing.
+func TestLiveProfiles(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range storetest.Open(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.DB
+			write := func(fn func(w *store.Writer) error) {
+				t.Helper()
+				if err := db.Write(ctx, fn); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write(func(w *store.Writer) error {
+				_, err := w.Customers(ctx, []clientele.Customer{{ID: "c1", Name: "Kim", BirthDate: "1990-04-01"}, {ID: "c2", Name: "Lee"}})
+				return err
+			})
+			for _, s := range []clientele.Segment{
+				{Name: "platinum", Definition: `account.tier == "platinum"`},
+				{Name: "retirees", Definition: "customer.age >= 65"},
+			} {
+				if _, err := db.CreateSegment(ctx, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			asOf := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			ins, err := segment.Inputs(ctx, db, "USD", 365*24*time.Hour, asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := segment.Refresh(ctx, db, ins, nil, asOf); err != nil {
+				t.Fatal(err)
+			}
+			e, err := rules.New(ctx, db, "USD")
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.SetEngine(e)
+			card := clientele.Account{ID: "4000123412341234", CustomerID: "c1", Kind: clientele.AccountCard, Product: "rewards card", Tier: "platinum", OpenedOn: "2025-12-01", Currency: "USD"}
+			write(func(w *store.Writer) error { _, err := w.Accounts(ctx, []clientele.Account{card}); return err })
+			write(func(w *store.Writer) error {
+				_, err := w.PatchCustomer(ctx, "c2", clientele.CustomerPatch{BirthDate: ptr("1950-06-01")})
+				return err
+			})
+			// Again, unchanged: nothing joins or leaves.
+			write(func(w *store.Writer) error { _, err := w.Accounts(ctx, []clientele.Account{card}); return err })
+			for id, want := range map[string][]clientele.MembershipEntry{
+				"c1": {{Segment: "platinum", Change: "joined", Reason: `account.tier == "platinum"`, Fact: "account:4000123412341234"}},
+				"c2": {{Segment: "retirees", Change: "joined", Reason: "customer.age >= 65", Fact: "customer:c2"}},
+			} {
+				hist, err := db.MembershipHistory(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range hist {
+					hist[i].At = time.Time{}
+				}
+				if diff := cmp.Diff(want, hist); diff != "" {
+					t.Errorf("history of %s (-want +got)\n%s", id, diff)
+				}
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

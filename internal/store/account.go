@@ -58,6 +58,13 @@ func (w *Writer) Accounts(ctx context.Context, as []clientele.Account) (Result, 
 	if _, err := w.Identities(ctx, idents); err != nil {
 		return Result{}, err
 	}
+	changes := make([]Change, len(as))
+	for i := range as {
+		changes[i] = Change{CustomerID: as[i].CustomerID, Fact: "account:" + as[i].ID, At: w.now}
+	}
+	if err := w.profilesStored(ctx, changes); err != nil {
+		return Result{}, err
+	}
 	return Result{Written: n, Duplicates: given - n}, nil
 }
 

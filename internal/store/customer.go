@@ -73,6 +73,13 @@ func (w *Writer) Customers(ctx context.Context, cs []clientele.Customer) (Result
 	if _, err := w.Identities(ctx, ids); err != nil {
 		return Result{}, err
 	}
+	changes := make([]Change, len(cs))
+	for i := range cs {
+		changes[i] = Change{CustomerID: cs[i].ID, Fact: "customer:" + cs[i].ID, At: w.now}
+	}
+	if err := w.profilesStored(ctx, changes); err != nil {
+		return Result{}, err
+	}
 	return Result{Written: n, Duplicates: given - n}, nil
 }
 

@@ -38,6 +38,65 @@ type Features struct {
 
 var tierRank = map[string]int{"platinum": 4, "gold": 3, "silver": 2, "classic": 1}
 
+// addAccount counts an open account of the customer: a supplementary
+// card, or a primary one whose tier may be the highest.
+func (f *Features) addAccount(tier string, primary bool) {
+	if !primary {
+		f.Supplementary++
+		return
+	}
+	f.Cards++
+	if f.Tier == "" || tierRank[tier] > tierRank[f.Tier] {
+		f.Tier = tier
+	}
+}
+
+// The scans of the features' queries, shared by CustomerFeatures and
+// Writer.Features: each sets its fields of the customer the row names in
+// byID (a customer not there is passed by).
+
+// scanAccount reads customer_id, tier and whether the account is primary.
+func scanAccount(r scanner, byID map[string]*Features) error {
+	var id, tier string
+	var primary bool
+	if err := r.Scan(&id, &tier, &primary); err != nil {
+		return err
+	}
+	if f := byID[id]; f != nil {
+		f.addAccount(tier, primary)
+	}
+	return nil
+}
+
+// scanScore reads customer_id, p_alive, expected_purchases, expected_spend
+// and clv of the latest run.
+func scanScore(r scanner, byID map[string]*Features) error {
+	var id string
+	var s Features
+	if err := r.Scan(&id, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.CLV); err != nil {
+		return err
+	}
+	if f := byID[id]; f != nil {
+		f.Scored, f.ProbAlive, f.ExpectedPurchases, f.ExpectedSpend, f.CLV = true, s.ProbAlive, s.ExpectedPurchases, s.ExpectedSpend, s.CLV
+	}
+	return nil
+}
+
+// scanActivity reads customer_id, the count of transactions, the revenue
+// and the last time.
+func scanActivity(r scanner, byID map[string]*Features) error {
+	var id string
+	var n, rev int64
+	var last time.Time
+	if err := r.Scan(&id, &n, minorCol{&rev}, timeCol{&last}); err != nil {
+		return err
+	}
+	if f := byID[id]; f != nil {
+		f.Transactions, f.Revenue, f.Last = n, rev, last
+	}
+	return nil
+}
+
 // CustomerFeatures returns the features of every customer, in id order, as
 // of end: transactions, revenue in cur and the last purchase before end;
 // spend by category and brand in [windowStart, end). The queries after the
@@ -98,55 +157,15 @@ func (db *DB) CustomerFeatures(ctx context.Context, cur clientele.Currency, wind
 	// only read.
 	queries := []func() error{
 		func() error {
-			return query(`SELECT customer_id, tier, parent_id IS NULL FROM accounts WHERE closed_on IS NULL`, nil, func(r *sql.Rows) error {
-				var id, tier string
-				var primary bool
-				if err := r.Scan(&id, &tier, &primary); err != nil {
-					return err
-				}
-				f := byID[id]
-				if f == nil {
-					return nil
-				}
-				if !primary {
-					f.Supplementary++
-					return nil
-				}
-				f.Cards++
-				if f.Tier == "" || tierRank[tier] > tierRank[f.Tier] {
-					f.Tier = tier
-				}
-				return nil
-			})
+			return query(`SELECT customer_id, tier, parent_id IS NULL FROM accounts WHERE closed_on IS NULL`, nil, func(r *sql.Rows) error { return scanAccount(r, byID) })
 		},
 		func() error {
 			return query(`SELECT customer_id, p_alive, expected_purchases, expected_spend, clv FROM scores
-				WHERE run_id = (SELECT max(run_id) FROM scores)`, nil, func(r *sql.Rows) error {
-				var id string
-				var s Features
-				if err := r.Scan(&id, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.CLV); err != nil {
-					return err
-				}
-				if f := byID[id]; f != nil {
-					f.Scored, f.ProbAlive, f.ExpectedPurchases, f.ExpectedSpend, f.CLV = true, s.ProbAlive, s.ExpectedPurchases, s.ExpectedSpend, s.CLV
-				}
-				return nil
-			})
+				WHERE run_id = (SELECT max(run_id) FROM scores)`, nil, func(r *sql.Rows) error { return scanScore(r, byID) })
 		},
 		func() error {
 			return query(`SELECT customer_id, count(*), `+db.sumMinor("CASE WHEN currency = $1 THEN amount ELSE 0 END", "")+`, max(time)
-				FROM transactions WHERE time < $2 GROUP BY customer_id`, []any{string(cur), db.ts(end)}, func(r *sql.Rows) error {
-				var id string
-				var n, rev int64
-				var last time.Time
-				if err := r.Scan(&id, &n, minorCol{&rev}, timeCol{&last}); err != nil {
-					return err
-				}
-				if f := byID[id]; f != nil {
-					f.Transactions, f.Revenue, f.Last = n, rev, last
-				}
-				return nil
-			})
+				FROM transactions WHERE time < $2 GROUP BY customer_id`, []any{string(cur), db.ts(end)}, func(r *sql.Rows) error { return scanActivity(r, byID) })
 		},
 	}
 	errs := make([]error, len(queries))

@@ -76,55 +76,16 @@ func (w *Writer) Features(ctx context.Context, cur clientele.Currency, windowSta
 	queries := []query{
 		{func(in, _ string) string {
 			return `SELECT customer_id, tier, parent_id IS NULL FROM accounts WHERE closed_on IS NULL AND customer_id IN (` + in + `)`
-		}, nil, func(r rowIter) error {
-			var id, tier string
-			var primary bool
-			if err := r.Scan(&id, &tier, &primary); err != nil {
-				return err
-			}
-			f := out[id]
-			switch {
-			case f == nil:
-			case !primary:
-				f.Supplementary++
-			default:
-				f.Cards++
-				if f.Tier == "" || tierRank[tier] > tierRank[f.Tier] {
-					f.Tier = tier
-				}
-			}
-			return nil
-		}},
+		}, nil, func(r rowIter) error { return scanAccount(r, out) }},
 		{func(in, _ string) string {
 			return `SELECT customer_id, p_alive, expected_purchases, expected_spend, clv FROM scores
 				WHERE run_id = (SELECT max(run_id) FROM scores) AND customer_id IN (` + in + `)`
-		}, nil, func(r rowIter) error {
-			var id string
-			var s Features
-			if err := r.Scan(&id, &s.ProbAlive, &s.ExpectedPurchases, &s.ExpectedSpend, &s.CLV); err != nil {
-				return err
-			}
-			if f := out[id]; f != nil {
-				f.Scored, f.ProbAlive, f.ExpectedPurchases, f.ExpectedSpend, f.CLV = true, s.ProbAlive, s.ExpectedPurchases, s.ExpectedSpend, s.CLV
-			}
-			return nil
-		}},
+		}, nil, func(r rowIter) error { return scanScore(r, out) }},
 		{func(in, next string) string {
 			n, _ := strconv.Atoi(next)
 			return `SELECT customer_id, count(*), ` + w.db.sumMinor("CASE WHEN currency = $"+next+" THEN amount ELSE 0 END", "") +
 				`, max(time) FROM transactions WHERE customer_id IN (` + in + `) AND time < $` + strconv.Itoa(n+1) + ` GROUP BY customer_id`
-		}, []any{string(cur), w.db.ts(end)}, func(r rowIter) error {
-			var id string
-			var n, rev int64
-			var last time.Time
-			if err := r.Scan(&id, &n, minorCol{&rev}, timeCol{&last}); err != nil {
-				return err
-			}
-			if f := out[id]; f != nil {
-				f.Transactions, f.Revenue, f.Last = n, rev, last
-			}
-			return nil
-		}},
+		}, []any{string(cur), w.db.ts(end)}, func(r rowIter) error { return scanActivity(r, out) }},
 		// Spend by SKU, as CustomerFeatures adds it up, with the SKU's
 		// category and brand as the catalogue has them now.
 		{func(in, next string) string {
@@ -205,6 +166,32 @@ func (w *Writer) Memberships(ctx context.Context, customers []string) (map[strin
 		return nil, fmt.Errorf("segment members: %w", err)
 	}
 	return out, nil
+}
+
+// Change names what made a customer's segments worth evaluating again: a
+// fact ("transaction:ID"), or a profile ("customer:ID") or an account
+// ("account:ID") just stored, and when.
+type Change struct {
+	CustomerID string
+	Fact       string
+	At         time.Time
+}
+
+// ProfileWatcher is an Engine that also sees the customers whose profile
+// or accounts a writer has just stored, in the same transaction.
+type ProfileWatcher interface {
+	Profiles(ctx context.Context, w *Writer, changes []Change) error
+}
+
+// profilesStored hands changes to the engine, when it watches profiles.
+func (w *Writer) profilesStored(ctx context.Context, changes []Change) error {
+	if len(changes) == 0 || w.quiet {
+		return nil
+	}
+	if pw, ok := w.db.Engine().(ProfileWatcher); ok {
+		return pw.Profiles(ctx, w, changes)
+	}
+	return nil
 }
 
 // LiveChange is a customer joining or leaving a segment because of a fact.

@@ -189,26 +189,36 @@ func (s *Server) manages(ctx context.Context) (func(segment string) bool, error)
 	return func(segment string) bool { return own[segment] }, nil
 }
 
+// triggerForm reads the form of the trigger the path names, which the
+// user must manage.
+func (s *Server) triggerForm(w http.ResponseWriter, r *http.Request) (*rules.Engine, clientele.Trigger, error) {
+	if err := parseForm(w, r); err != nil {
+		return nil, clientele.Trigger{}, err
+	}
+	e, err := s.engine()
+	if err != nil {
+		return nil, clientele.Trigger{}, err
+	}
+	name := r.PathValue("name")
+	tr, err := s.db.Trigger(r.Context(), name)
+	if err != nil {
+		return nil, clientele.Trigger{}, err
+	}
+	if err := s.ownsSegment(r.Context(), tr.Segment, "trigger "+name); err != nil {
+		return nil, clientele.Trigger{}, err
+	}
+	return e, tr, nil
+}
+
 // triggerSubmit saves a trigger's form as its next version: its
 // condition (checked, a bad one refused with its position), whether it is
 // on, and its hold-out share.
 func (s *Server) triggerSubmit(w http.ResponseWriter, r *http.Request) (*view, error) {
-	if err := parseForm(w, r); err != nil {
-		return nil, err
-	}
-	e, err := s.engine()
+	e, tr, err := s.triggerForm(w, r)
 	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	name := r.PathValue("name")
-	tr, err := s.db.Trigger(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.ownsSegment(ctx, tr.Segment, "trigger "+name); err != nil {
-		return nil, err
-	}
+	ctx, name := r.Context(), tr.Name
 	when := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("when"), "\r\n", "\n"))
 	if when == "" {
 		return nil, invalidField("when", "the condition is required (true fires on every fact it listens to)")
@@ -263,22 +273,11 @@ func (s *Server) offerSubmit(w http.ResponseWriter, r *http.Request) (*view, err
 // the engine page with what it would have done, in counts (the examples,
 // which name customers, are the API's and the command line's).
 func (s *Server) dryRunSubmit(w http.ResponseWriter, r *http.Request) (*view, error) {
-	if err := parseForm(w, r); err != nil {
-		return nil, err
-	}
-	e, err := s.engine()
+	e, tr, err := s.triggerForm(w, r)
 	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	name := r.PathValue("name")
-	tr, err := s.db.Trigger(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.ownsSegment(ctx, tr.Segment, "trigger "+name); err != nil {
-		return nil, err
-	}
+	ctx, name := r.Context(), tr.Name
 	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
 	if err != nil || days < 1 || days > int(clientele.MaxWindow/clientele.Day) {
 		return nil, invalidField("days", "a whole number of days from 1 to "+strconv.Itoa(int(clientele.MaxWindow/clientele.Day)))
