@@ -70,7 +70,7 @@ func (a *app) serve(ctx context.Context, db *store.DB, addr string, ready func(a
 	cfg := web.Config{Currency: clientele.Currency(a.currency), Location: a.loc}
 	if e, ok := db.Engine().(*rules.Engine); ok {
 		out := &delivery.Worker{DB: db, Logger: a.logger}
-		e.Notify = out.Wake
+		e.Notify, e.Log = out.Wake, a.logger
 		cfg.Engine, cfg.Wake = e, out.Wake
 		workers = append(workers, worker{name: "outbox", run: out.Run})
 	}

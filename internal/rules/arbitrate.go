@@ -44,6 +44,8 @@ func (e *Engine) migrationValue(o *clientele.Offer, st *custState, rates map[str
 	switch {
 	case sc == nil:
 		return fallback, "the offer's margin: the customer has no score"
+	case rates == nil:
+		return fallback, "the offer's margin: the brands' margin rates are being read"
 	case !okFrom || !okTo:
 		return fallback, fmt.Sprintf("the offer's margin: no sales of %s or %s to reckon margin rates from", o.From, o.To)
 	}

@@ -75,6 +75,14 @@ func TestMigrationOfferValue(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.Now = func() time.Time { return now }
+			// The brands' margin rates are read in the background; until
+			// then a migration offer is worth its margin.
+			if opts, err := e.NextBestActions(ctx, "loyal-basics"); err != nil || len(opts) != 1 || opts[0].Value != 13 || !strings.Contains(opts[0].ValueBasis, "being read") {
+				t.Fatalf("before the rates are read: %+v, %v", opts, err)
+			}
+			if err := e.RefreshRates(ctx); err != nil {
+				t.Fatal(err)
+			}
 			tests := []struct {
 				customer string
 				value    float64 // major units

@@ -20,6 +20,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -43,6 +44,9 @@ type Engine struct {
 	// Notify, when set, is called after a transaction that queued
 	// messages commits: it wakes the delivery worker.
 	Notify func()
+	// Log, when set, takes the errors of the engine's work in the
+	// background.
+	Log *slog.Logger
 
 	segments *segment.Live // kept up to date before the triggers look at them
 
@@ -51,9 +55,10 @@ type Engine struct {
 	checked time.Time // when cfg's version was last compared to the database's
 	stats   map[string]map[string]store.OfferCount
 	statsAt time.Time
-	rates   map[string]float64 // margin rates of the migration offers' brands
-	ratesAt time.Time
-	ratesOf int64 // the config version rates are of
+	rates     map[string]float64 // margin rates of the migration offers' brands
+	ratesAt   time.Time
+	ratesOf   int64 // the config version rates are of
+	ratesBusy bool  // a read of the rates is under way
 }
 
 // New returns the engine of db, for a firm whose currency is cur.
@@ -695,7 +700,7 @@ type market struct {
 }
 
 func (e *Engine) market(ctx context.Context, cfg *config) *market {
-	return &market{stats: e.offerStats(ctx), rates: e.brandRates(ctx, cfg)}
+	return &market{stats: e.offerStats(ctx), rates: e.brandRates(cfg)}
 }
 
 // ratesTTL is how long the brands' margin rates are kept: they move with
@@ -703,26 +708,56 @@ func (e *Engine) market(ctx context.Context, cfg *config) *market {
 const ratesTTL = time.Hour
 
 // brandRates returns the margin rates of the brands of cfg's migration
-// offers, read again after ratesTTL or when the offers change; on an error
-// the last known (the migration offers then fall back on their margin).
-func (e *Engine) brandRates(ctx context.Context, cfg *config) map[string]float64 {
+// offers as last read. Reading them scans every line sold of those brands
+// (seconds on a million customers), so it is never done on a request or in
+// a fact's transaction: when they are missing, older than ratesTTL or of
+// other offers, a read starts in the background, and until it ends the
+// rates known (or none: the migration offers then fall back on their
+// margin, and their value_basis says so) stand.
+func (e *Engine) brandRates(cfg *config) map[string]float64 {
 	if len(cfg.migration) == 0 {
 		return nil
 	}
 	e.mu.Lock()
-	rates, fresh := e.rates, time.Since(e.ratesAt) < ratesTTL && e.ratesOf == cfg.version
-	e.mu.Unlock()
-	if fresh && rates != nil {
-		return rates
+	defer e.mu.Unlock()
+	stale := e.rates == nil || time.Since(e.ratesAt) >= ratesTTL || e.ratesOf != cfg.version
+	if stale && !e.ratesBusy {
+		e.ratesBusy = true
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			if err := e.RefreshRates(ctx); err != nil && e.Log != nil {
+				e.Log.Warn("engine: the brands' margin rates", "err", err)
+			}
+		}()
+	}
+	return e.rates
+}
+
+// RefreshRates reads the margin rates of the migration offers' brands now
+// (brandRates reads them in the background; a test or a command that must
+// decide with them calls this first).
+func (e *Engine) RefreshRates(ctx context.Context) error {
+	defer func() {
+		e.mu.Lock()
+		e.ratesBusy = false
+		e.mu.Unlock()
+	}()
+	cfg, err := e.config(ctx)
+	if err != nil {
+		return err
+	}
+	if len(cfg.migration) == 0 {
+		return nil
 	}
 	got, err := e.db.BrandMarginRates(ctx, e.cur, cfg.migration)
 	if err != nil {
-		return rates
+		return err
 	}
 	e.mu.Lock()
 	e.rates, e.ratesAt, e.ratesOf = got, time.Now(), cfg.version
 	e.mu.Unlock()
-	return got
+	return nil
 }
 
 // RefreshStats makes the next decision read the offers' counts again.

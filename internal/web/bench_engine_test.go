@@ -126,6 +126,10 @@ func benchBackends(b *testing.B) map[string]func(testing.TB) string {
 	return out
 }
 
+// benchRun makes the ids of this run's facts new on a database an earlier
+// run wrote into (CLIENTELE_BENCH_DB).
+var benchRun = time.Now().UnixNano()
+
 // eventBatch is 1,000 events of random customers, stored now: web visits
 // with their page, and the life events the playbook listens to.
 func eventBatch(rng *rand.Rand, customers int, seq *int) string {
@@ -149,7 +153,7 @@ func eventBatch(rng *rand.Rand, customers int, seq *int) string {
 		case u < 0.04:
 			typ, props = "graduated", `{"degree":"bachelor"}`
 		}
-		fmt.Fprintf(&sb, `{"id":"bench-%d","customer_id":%q,"type":%q,"time":%q,"properties":%s}`, *seq, c, typ, now, props)
+		fmt.Fprintf(&sb, `{"id":"bench-%d-%d","customer_id":%q,"type":%q,"time":%q,"properties":%s}`, benchRun, *seq, c, typ, now, props)
 	}
 	sb.WriteByte(']')
 	return sb.String()
@@ -159,6 +163,7 @@ func eventBatch(rng *rand.Rand, customers int, seq *int) string {
 // (engine) and without (bare) the playbook's triggers; the counters are
 // kept either way.
 func BenchmarkIngestEvents(b *testing.B) {
+	seq := 0
 	for name, dsn := range benchBackends(b) {
 		for _, mode := range []string{"engine", "bare"} {
 			b.Run(name+"/"+mode, func(b *testing.B) {
@@ -169,11 +174,10 @@ func BenchmarkIngestEvents(b *testing.B) {
 				ts := httptest.NewServer(eb.srv)
 				defer ts.Close()
 				rng := rand.New(rand.NewPCG(1, 2))
-				seq := 0
 				n := 0
 				for b.Loop() {
 					b.StopTimer() // fresh ids each time: duplicates would cost nothing
-					body := eventBatch(rng, eb.customers, &seq)
+					body := eventBatch(rng, eb.customers, &seq) // seq goes on across the modes: one database may serve both
 					b.StartTimer()
 					postEvents(b, ts.URL, eb.token, body)
 					n++
@@ -282,7 +286,7 @@ func BenchmarkStoredToDelivered(b *testing.B) {
 				var id string
 				for {
 					k++
-					id = fmt.Sprintf("new-parent-%d", k)
+					id = fmt.Sprintf("new-parent-%d-%d", benchRun, k)
 					if !rules.HeldOut(id, trig.ID, trig.Holdout) {
 						break
 					}
