@@ -50,11 +50,11 @@ type Engine struct {
 
 	segments *segment.Live // kept up to date before the triggers look at them
 
-	mu      sync.Mutex
-	cfg     *config
-	checked time.Time // when cfg's version was last compared to the database's
-	stats   map[string]map[string]store.OfferCount
-	statsAt time.Time
+	mu        sync.Mutex
+	cfg       *config
+	checked   time.Time // when cfg's version was last compared to the database's
+	stats     map[string]map[string]store.OfferCount
+	statsAt   time.Time
 	rates     map[string]float64 // margin rates of the migration offers' brands
 	ratesAt   time.Time
 	ratesOf   int64 // the config version rates are of

@@ -176,7 +176,7 @@ func BenchmarkIngestEvents(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 2))
 				n := 0
 				for b.Loop() {
-					b.StopTimer() // fresh ids each time: duplicates would cost nothing
+					b.StopTimer()                               // fresh ids each time: duplicates would cost nothing
 					body := eventBatch(rng, eb.customers, &seq) // seq goes on across the modes: one database may serve both
 					b.StartTimer()
 					postEvents(b, ts.URL, eb.token, body)
