@@ -176,8 +176,11 @@ func BenchmarkIngestEvents(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 2))
 				n := 0
 				for b.Loop() {
-					b.StopTimer()                               // fresh ids each time: duplicates would cost nothing
-					body := eventBatch(rng, eb.customers, &seq) // seq goes on across the modes: one database may serve both
+					// Fresh ids each time (duplicates would cost nothing),
+					// seq going on across the modes: one database may serve
+					// both.
+					b.StopTimer()
+					body := eventBatch(rng, eb.customers, &seq)
 					b.StartTimer()
 					postEvents(b, ts.URL, eb.token, body)
 					n++
