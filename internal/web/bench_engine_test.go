@@ -31,8 +31,9 @@ import (
 // their transaction; the next best action of one customer; from a stored
 // purchase to its webhook delivered. On a simulated retailer of
 // CLIENTELE_BENCH_CUSTOMERS customers (default 20,000), on SQLite and, with
-// CLIENTELE_TEST_POSTGRES, PostgreSQL; or, for SQLite, on the imported
-// simulation CLIENTELE_BENCH_DB names (a copy: the benchmarks write).
+// CLIENTELE_TEST_POSTGRES, PostgreSQL; or, for the backend of its kind, on
+// the imported simulation CLIENTELE_BENCH_DB names (a copy: the
+// benchmarks write).
 
 type engineBench struct {
 	db        *store.DB
@@ -55,7 +56,7 @@ var simOnce sync.Map // customers → directory of a simulation
 func newEngineBench(b *testing.B, dsn string) *engineBench {
 	b.Helper()
 	ctx := context.Background()
-	if path := os.Getenv("CLIENTELE_BENCH_DB"); path != "" && !strings.HasPrefix(dsn, "postgres") {
+	if path := os.Getenv("CLIENTELE_BENCH_DB"); path != "" && strings.HasPrefix(path, "postgres") == strings.HasPrefix(dsn, "postgres") {
 		return engineBenchOn(b, path)
 	}
 	n := benchCustomers()
@@ -82,9 +83,10 @@ func newEngineBench(b *testing.B, dsn string) *engineBench {
 	return withPlaybook(b, db, n)
 }
 
-// engineBenchOn runs the benchmark on the SQLite database at path, a
-// simulation's import (clientele simulate, then import; give a copy: the
-// benchmark writes into it), instead of importing a simulation of
+// engineBenchOn runs the benchmark on the database at path (an SQLite file
+// or a postgres:// URL, for the backend of its kind), a simulation's
+// import (clientele simulate, then import; give a copy: the benchmark
+// writes into it), instead of importing a simulation of
 // CLIENTELE_BENCH_CUSTOMERS: for a million customers.
 func engineBenchOn(b *testing.B, path string) *engineBench {
 	ctx := context.Background()
