@@ -274,8 +274,8 @@ func TestLiveTriggerSeesSegment(t *testing.T) {
 
 // A customer's profile and accounts, stored, keep its segments up to date
 // too: a platinum card makes it a platinum member, a birth date a retiree,
-// each with the change named in the history; storing the same again
-// changes nothing.
+// a merge of two profiles a big spender, each with the change named in the
+// history; storing the same again changes nothing.
 func TestLiveProfiles(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range storetest.Open(t) {
@@ -288,12 +288,19 @@ func TestLiveProfiles(t *testing.T) {
 				}
 			}
 			write(func(w *store.Writer) error {
-				_, err := w.Customers(ctx, []clientele.Customer{{ID: "c1", Name: "Kim", BirthDate: "1990-04-01"}, {ID: "c2", Name: "Lee"}})
+				if _, err := w.Customers(ctx, []clientele.Customer{{ID: "c1", Name: "Kim", BirthDate: "1990-04-01"}, {ID: "c2", Name: "Lee"}}); err != nil {
+					return err
+				}
+				// Two profiles of one person, $600 and $500.
+				at := time.Date(2025, 11, 1, 12, 0, 0, 0, time.UTC)
+				_, err := w.Transactions(ctx, []clientele.Transaction{{ID: "t3", CustomerID: "c3", Time: at, Amount: 60000, Currency: "USD"},
+					{ID: "t4", CustomerID: "c4", Time: at, Amount: 50000, Currency: "USD"}}, nil)
 				return err
 			})
 			for _, s := range []clientele.Segment{
 				{Name: "platinum", Definition: `account.tier == "platinum"`},
 				{Name: "retirees", Definition: "customer.age >= 65"},
+				{Name: "big", Definition: "activity.revenue >= 1000.0"},
 			} {
 				if _, err := db.CreateSegment(ctx, s); err != nil {
 					t.Fatal(err)
@@ -320,9 +327,12 @@ func TestLiveProfiles(t *testing.T) {
 			})
 			// Again, unchanged: nothing joins or leaves.
 			write(func(w *store.Writer) error { _, err := w.Accounts(ctx, []clientele.Account{card}); return err })
+			// Merged, the two profiles hold $1,100: the survivor is big.
+			write(func(w *store.Writer) error { return w.MergeCustomers(ctx, "c4", "c3", "same person") })
 			for id, want := range map[string][]clientele.MembershipEntry{
 				"c1": {{Segment: "platinum", Change: "joined", Reason: `account.tier == "platinum"`, Fact: "account:4000123412341234"}},
 				"c2": {{Segment: "retirees", Change: "joined", Reason: "customer.age >= 65", Fact: "customer:c2"}},
+				"c3": {{Segment: "big", Change: "joined", Reason: "activity.revenue >= 1000.0", Fact: "customer:c3"}},
 			} {
 				hist, err := db.MembershipHistory(ctx, id)
 				if err != nil {
