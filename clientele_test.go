@@ -60,6 +60,11 @@ func TestValidate(t *testing.T) {
 		{"limit too large", &clientele.Account{ID: "a", CustomerID: "c", Kind: "card", OpenedOn: "2024-02-01", Currency: "USD", SpendingLimit: ptr(int64(clientele.MaxAmount + 1))}, []string{"spending_limit"}},
 		{"price too large", &clientele.Product{SKU: "p", Price: clientele.MaxAmount + 1, UnitCost: clientele.MaxAmount + 1, Currency: "USD"}, []string{"price", "unit_cost"}},
 		{"NUL in identity", &clientele.Identity{Kind: "external", Value: "k\x00", CustomerID: "c"}, []string{"value"}},
+		// Text written in lines: breaks and tabs allowed, and bad UTF-8
+		// refused as it is (not first mapped to U+FFFD, which is valid).
+		{"prose", &clientele.InfoItem{CustomerID: "c", Kind: "call_note", Text: "Called.\r\n\tAsked about 라면."}, nil},
+		{"bad UTF-8 in prose", &clientele.InfoItem{CustomerID: "c", Kind: "call_note", Text: "caf\xe9"}, []string{"text"}},
+		{"NUL in prose", &clientele.InfoItem{CustomerID: "c", Kind: "call_note", Text: "a\x00"}, []string{"text"}},
 	}
 	for _, tt := range tests {
 		err := tt.v.Validate()

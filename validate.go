@@ -133,6 +133,12 @@ func checkText(v *invalid, field, s string, max int) {
 // item's text): line breaks and tabs are allowed, other control characters
 // (NUL among them) are not.
 func checkProse(v *invalid, field, s string, max int) {
+	if !utf8.ValidString(s) {
+		// Before the mapping below, which would make it valid (each bad
+		// byte becomes U+FFFD).
+		v.add(field, "is not valid UTF-8")
+		return
+	}
 	checkText(v, field, strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '
