@@ -65,4 +65,17 @@ func TestSegmentsCLI(t *testing.T) {
 	if n := members("--as-of", "2026-12-01"); n != "0" {
 		t.Errorf("as of two years after the data: %s members", n)
 	}
+	// The check computes as of the data's last day: the membership stored
+	// as of two years on differs, and the command fails, changing nothing.
+	out, errOut, err = run(t, db, "segments", "check", "recent")
+	if err == nil || !strings.Contains(errOut, "differs from a full computation") || !strings.Contains(out, "WOULD JOIN") {
+		t.Errorf("check of a membership computed as of another day: %v\n%s\n%s", err, out, errOut)
+	}
+	if n := members(); n != end {
+		t.Errorf("after the check: %s members, want %s", n, end)
+	}
+	out, errOut, err = run(t, db, "segments", "check")
+	if err != nil || !strings.Contains(out, "rfm-champions") {
+		t.Errorf("check after a refresh: %v\n%s\n%s", err, out, errOut)
+	}
 }
