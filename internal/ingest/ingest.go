@@ -155,10 +155,11 @@ func File(ctx context.Context, db *store.DB, kind Kind, path string, opt Options
 		sum, err = FileTx(ctx, w, kind, path, opt)
 		return err
 	})
-	if err == nil {
-		sum.Elapsed = time.Since(start) // the commit is part of the import
+	if err != nil {
+		return sum, err
 	}
-	return sum, err
+	sum.Elapsed = time.Since(start) // the commit is part of the import
+	return sum, db.Analyzed(ctx, sum.Imported)
 }
 
 // FileTx imports one file within a transaction the caller holds; a
@@ -697,7 +698,14 @@ func Dir(ctx context.Context, db *store.DB, dir string, opt Options) ([]*Summary
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	var rows int64
+	for _, s := range out {
+		rows += s.Imported
+	}
+	return out, db.Analyzed(ctx, rows)
 }
 
 // DirFile is one file of a directory import.

@@ -97,3 +97,22 @@ func (db *DB) Imports(ctx context.Context) ([][4]int64, error) {
 		return r, err
 	})
 }
+
+// Analysed returns the tables of db's schema the PostgreSQL planner has
+// statistics of (every table for SQLite, which needs none).
+func (db *DB) Analysed(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
+	if db.dialect != Postgres {
+		return nil, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND last_analyze IS NOT NULL`)
+	err = each(rows, err, func(sc *sql.Rows) error {
+		var name string
+		if err := sc.Scan(&name); err != nil {
+			return err
+		}
+		out[name] = true
+		return nil
+	})
+	return out, err
+}

@@ -45,3 +45,39 @@ func TestStatsAndImports(t *testing.T) {
 		}
 	})
 }
+
+// A large load leaves the planner statistics of what it wrote on
+// PostgreSQL (a small one leaves it to autovacuum); SQLite needs none.
+func TestAnalyzedAfterALoad(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		if err := db.Analyzed(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect() != store.Postgres {
+			if err := db.Analyzed(ctx, 1_000_000); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		got, err := db.Analysed(ctx)
+		if err != nil || got["counters"] {
+			t.Fatalf("after a small load: analysed %v, %v", got, err)
+		}
+		if err := db.Analyzed(ctx, 1_000_000); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Analyzed(ctx, 1_000_000, "scores"); err != nil {
+			t.Fatal(err)
+		}
+		got, err = db.Analysed(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range []string{"customers", "transactions", "transaction_lines", "events", "counters", "counter_days", "consents", "scores"} {
+			if !got[table] {
+				t.Errorf("%s not analysed after a large load (analysed: %v)", table, got)
+			}
+		}
+	})
+}

@@ -203,6 +203,9 @@ func Score(ctx context.Context, db *store.DB, opt ScoreOptions) (*ScoreSummary, 
 	if err != nil {
 		return nil, err
 	}
+	if err := db.Analyzed(ctx, int64(sum.Customers), "scores"); err != nil {
+		return nil, err
+	}
 	sum.Seconds = time.Since(start).Seconds()
 	return sum, nil
 }
