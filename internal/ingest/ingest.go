@@ -224,13 +224,10 @@ func Reader(ctx context.Context, w *store.Writer, kind Kind, r io.Reader, source
 		})
 	case Consents:
 		return run(ctx, w, kind, r, source, opt, consentParser, func(w *store.Writer, ctx context.Context, v []clientele.Consent) (store.Result, error) {
-			for _, c := range v {
-				c.RecordedBy = "import " + source
-				if err := w.SetConsent(ctx, c); err != nil {
-					return store.Result{}, err
-				}
+			for i := range v {
+				v[i].RecordedBy = "import " + source
 			}
-			return store.Result{Written: int64(len(v))}, nil
+			return w.Consents(ctx, v)
 		})
 	}
 	return nil, clientele.Errorf(clientele.EINVALID, "import: unknown kind %q (want transactions, customers, products, brands, accounts, events or consents)", kind)

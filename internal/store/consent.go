@@ -14,28 +14,78 @@ import (
 // recorded goes into the history only (an import of old forms does not
 // undo a later withdrawal). The customer must exist.
 func (w *Writer) SetConsent(ctx context.Context, c clientele.Consent) error {
-	if err := c.Validate(); err != nil {
-		return err
+	_, err := w.Consents(ctx, []clientele.Consent{c})
+	return err
+}
+
+// Consents records cs as SetConsent records each in turn, a few
+// statements for the whole batch: every statement goes into the history,
+// and of several for one customer and purpose the latest (the last of
+// those at one time) is the state, unless the one recorded is later. Every
+// customer must exist; otherwise nothing is written and the error names
+// the first missing.
+func (w *Writer) Consents(ctx context.Context, cs []clientele.Consent) (Result, error) {
+	if len(cs) == 0 {
+		return Result{}, nil
 	}
-	var n int
-	if err := query1(ctx, w.q, `SELECT count(*) FROM customers WHERE id = $1`, []any{c.CustomerID}, &n); err != nil {
-		return err
+	ids := make([]string, 0, len(cs))
+	seen := map[string]bool{}
+	for i := range cs {
+		if err := cs[i].Validate(); err != nil {
+			return Result{}, err
+		}
+		if id := cs[i].CustomerID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
 	}
-	if n == 0 {
-		return clientele.Errorf(clientele.ENOTFOUND, "customer %q not found", clientele.Excerpt(c.CustomerID))
-	}
-	at := w.db.ts(c.At)
-	if _, err := w.q.exec(ctx, `INSERT INTO consent_history (customer_id, purpose, status, source, at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-		c.CustomerID, c.Purpose, c.Status, c.Source, at, c.RecordedBy); err != nil {
-		return fmt.Errorf("consent: %w", err)
-	}
-	_, err := w.q.exec(ctx, `INSERT INTO consents (customer_id, purpose, status, source, at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (customer_id, purpose) DO UPDATE SET status = excluded.status, source = excluded.source, at = excluded.at, recorded_by = excluded.recorded_by
-		WHERE excluded.at >= consents.at`, c.CustomerID, c.Purpose, c.Status, c.Source, at, c.RecordedBy)
+	found := make(map[string]bool, len(ids))
+	err := w.inQuery(ctx, ids, func(in, _ string) string { return `SELECT id FROM customers WHERE id IN (` + in + `)` }, nil, func(r rowIter) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		found[id] = true
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("consent: %w", err)
+		return Result{}, fmt.Errorf("consent: %w", err)
 	}
-	return nil
+	for _, id := range ids {
+		if !found[id] {
+			return Result{}, clientele.Errorf(clientele.ENOTFOUND, "customer %q not found", clientele.Excerpt(id))
+		}
+	}
+	type key struct{ customer, purpose string }
+	latest := map[key]int{}
+	var order []key
+	history := make([][]any, len(cs))
+	for i := range cs {
+		c := &cs[i]
+		history[i] = []any{c.CustomerID, c.Purpose, c.Status, c.Source, w.db.ts(c.At), c.RecordedBy}
+		k := key{c.CustomerID, c.Purpose}
+		j, ok := latest[k]
+		if !ok {
+			order = append(order, k)
+		}
+		if !ok || !c.At.Before(cs[j].At) {
+			latest[k] = i
+		}
+	}
+	if _, _, err := w.q.insert(ctx, "consent_history", []string{"customer_id", "purpose", "status", "source", "at", "recorded_by"}, history, "", ""); err != nil {
+		return Result{}, fmt.Errorf("consent: %w", err)
+	}
+	// One row a key: an upsert may not change a row twice.
+	state := make([][]any, len(order))
+	for i, k := range order {
+		state[i] = history[latest[k]]
+	}
+	if _, _, err := w.q.insert(ctx, "consents", []string{"customer_id", "purpose", "status", "source", "at", "recorded_by"}, state,
+		`ON CONFLICT (customer_id, purpose) DO UPDATE SET status = excluded.status, source = excluded.source, at = excluded.at, recorded_by = excluded.recorded_by
+		WHERE excluded.at >= consents.at`, ""); err != nil {
+		return Result{}, fmt.Errorf("consent: %w", err)
+	}
+	return Result{Written: int64(len(cs))}, nil
 }
 
 const consentCols = `customer_id, purpose, status, source, at, recorded_by`
