@@ -131,6 +131,9 @@ func newCountersCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if err := db.Analyzed(cmd.Context(), n, "counters", "counter_days"); err != nil {
+					return err
+				}
 				fmt.Fprintf(a.stdout, "rebuilt the counters of %d customers in %.1fs\n", n, time.Since(start).Seconds())
 				return nil
 			})

@@ -71,8 +71,8 @@ var loadedTables = []string{"customers", "identities", "accounts", "products", "
 	"events", "consents", "counters", "counter_days"}
 
 // Analyzed refreshes the PostgreSQL planner's statistics of tables (those
-// an import writes when none are named) after a load of rows rows, when
-// it is large. Without them, a table just loaded looks empty or unknown
+// an import writes when none are named) after a load of rows rows (or of
+// the rows of that many customers), when it is large. Without them, a table just loaded looks empty or unknown
 // to the planner: on a million customers, a look-up of one customer's
 // counters then went through a parallel bitmap scan and JIT compilation,
 // 50–65 ms instead of a fraction of one, until autovacuum — off on some
