@@ -221,6 +221,25 @@ func (w *Writer) inChunks(vals []string, fn func(in string, args []any) error) e
 	return nil
 }
 
+// inQuery runs query, built from an IN list of customers' placeholders
+// ($1…) and the number of the first extra argument, for every chunk of
+// customers, and calls scan with every row.
+func (w *Writer) inQuery(ctx context.Context, customers []string, query func(in, next string) string, extra []any, scan func(rowIter) error) error {
+	return w.inChunks(customers, func(in string, args []any) error {
+		rows, err := w.q.query(ctx, query(in, strconv.Itoa(len(args)+1)), append(args, extra...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
 type counterKey struct{ customer, key string }
 
 type counterDayKey struct {
