@@ -2,16 +2,11 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"clientele"
-	"clientele/internal/rules"
 	"clientele/internal/store/storetest"
-	"clientele/internal/web"
 )
 
 // The engine's inputs — triggers, offers, responses, the contact policy,
@@ -23,20 +18,7 @@ func TestHostileEngineInput(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db, ctx := b.DB, context.Background()
-			e, err := rules.New(ctx, db, "USD")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := e.LoadPlaybook(ctx, rules.ArticlePlaybook, "test"); err != nil {
-				t.Fatal(err)
-			}
-			srv := web.New(db, web.Config{Engine: e}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			ts := httptest.NewServer(srv)
-			t.Cleanup(ts.Close)
-			tok, err := db.CreateToken(ctx, "admin")
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, base, tok := playbookServer(t, db)
 			integ, err := db.CreateServiceToken(ctx, "shop", "integrator")
 			if err != nil {
 				t.Fatal(err)
@@ -101,7 +83,7 @@ func TestHostileEngineInput(t *testing.T) {
 				{tok, "GET", "/api/v1/customers/x/decisions?limit=100000", "", "limit"},
 			}
 			for _, c := range cases {
-				cl := client{t: t, url: ts.URL, token: c.token}
+				cl := client{t: t, url: base, token: c.token}
 				code, _, body := cl.raw(c.method, c.path, c.body)
 				got := string(body)
 				if c.method == "POST" && strings.HasSuffix(c.path, "/responses") && code == 200 {

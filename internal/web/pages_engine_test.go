@@ -26,20 +26,7 @@ func TestEngineForms(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db, ctx := b.DB, context.Background()
-			e, err := rules.New(ctx, db, "USD")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := e.LoadPlaybook(ctx, rules.ArticlePlaybook, "test"); err != nil {
-				t.Fatal(err)
-			}
-			db.SetEngine(e)
-			ts := httptest.NewServer(web.New(db, web.Config{Engine: e}, slog.New(slog.NewTextHandler(io.Discard, nil))))
-			t.Cleanup(ts.Close)
-			admin, err := db.CreateToken(ctx, "admin")
-			if err != nil {
-				t.Fatal(err)
-			}
+			e, base, admin := playbookServer(t, db)
 			if _, err := db.CreateUser(ctx, clientele.User{Name: "yuna", Role: "customer_manager"}, ""); err != nil {
 				t.Fatal(err)
 			}
@@ -75,13 +62,13 @@ func TestEngineForms(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			_, page := send(t, ts.URL, "GET", "/engine", "", admin)
+			_, page := send(t, base, "GET", "/engine", "", admin)
 			for _, want := range []string{`action="/engine/triggers/first-diapers"`, `action="/engine/triggers/yuna-wipes"`, `action="/engine/offers/toys-coupon"`} {
 				if !strings.Contains(page, want) {
 					t.Errorf("the engine page as admin has no %s", want)
 				}
 			}
-			_, page = send(t, ts.URL, "GET", "/engine", "", yuna)
+			_, page = send(t, base, "GET", "/engine", "", yuna)
 			if strings.Contains(page, `action="/engine/triggers/first-diapers"`) || !strings.Contains(page, `action="/engine/triggers/yuna-wipes"`) {
 				t.Errorf("the engine page as a customer manager: forms of other segments' triggers shown, or its own not")
 			}
@@ -110,7 +97,7 @@ func TestEngineForms(t *testing.T) {
 				{yuna, "/engine/offers/beer-coupon", url.Values{"lever": {"2"}}, 403, ""},
 				{admin, "/engine/triggers/first-diapers/dry-run", url.Values{"days": {"0"}}, 400, "days"},
 			} {
-				code, loc, body := form(t, ts.URL, tc.token, tc.path, tc.values)
+				code, loc, body := form(t, base, tc.token, tc.path, tc.values)
 				if code != tc.code || (code == 303 && loc != tc.where) || (code != 303 && !strings.Contains(body, tc.where)) {
 					t.Errorf("POST %s %v: %d %s, want %d %s\n%.300s", tc.path, tc.values, code, loc, tc.code, tc.where, body)
 				}
@@ -137,7 +124,7 @@ func TestEngineForms(t *testing.T) {
 			}
 			// The dry run replays the stored version: the diaper purchase
 			// fires it, shown in counts, without the customer's id.
-			code, _, body := form(t, ts.URL, admin, "/engine/triggers/yuna-wipes/dry-run", url.Values{"days": {"30"}})
+			code, _, body := form(t, base, admin, "/engine/triggers/yuna-wipes/dry-run", url.Values{"days": {"30"}})
 			if code != 200 || !strings.Contains(body, "Dry run of yuna-wipes over the last 30 days") || !strings.Contains(body, "Customers it fired for") || strings.Contains(body, ">mum<") {
 				t.Errorf("dry run: %d %.600s", code, body)
 			}
@@ -146,4 +133,27 @@ func TestEngineForms(t *testing.T) {
 			}
 		})
 	}
+}
+
+// playbookServer installs the real-time engine with the article's
+// playbook on db and serves it; it returns the engine, the server's URL
+// and an admin token.
+func playbookServer(t *testing.T, db *store.DB) (*rules.Engine, string, string) {
+	t.Helper()
+	ctx := context.Background()
+	e, err := rules.New(ctx, db, "USD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.LoadPlaybook(ctx, rules.ArticlePlaybook, "test"); err != nil {
+		t.Fatal(err)
+	}
+	db.SetEngine(e)
+	ts := httptest.NewServer(web.New(db, web.Config{Engine: e}, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(ts.Close)
+	admin, err := db.CreateToken(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, ts.URL, admin
 }
