@@ -3,9 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +10,6 @@ import (
 	"clientele"
 	"clientele/internal/rules"
 	"clientele/internal/store/storetest"
-	"clientele/internal/web"
 )
 
 // The engine through the API, on both backends: the playbook's first
@@ -26,21 +22,7 @@ func TestEngineAPI(t *testing.T) {
 	for _, b := range storetest.Open(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db, ctx := b.DB, context.Background()
-			e, err := rules.New(ctx, db, "USD")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := e.LoadPlaybook(ctx, rules.ArticlePlaybook, "test"); err != nil {
-				t.Fatal(err)
-			}
-			db.SetEngine(e)
-			srv := web.New(db, web.Config{Engine: e}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			ts := httptest.NewServer(srv)
-			t.Cleanup(ts.Close)
-			admin, err := db.CreateToken(ctx, "admin")
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, base, admin := playbookServer(t, db)
 			integ, err := db.CreateServiceToken(ctx, "shop", "integrator")
 			if err != nil {
 				t.Fatal(err)
@@ -60,9 +42,9 @@ func TestEngineAPI(t *testing.T) {
 			if _, err := db.CreateSegment(ctx, clientele.Segment{Name: "affluent", Definition: "true", Owner: "minho"}); err != nil {
 				t.Fatal(err)
 			}
-			c := client{t: t, url: ts.URL, token: admin}
-			in := client{t: t, url: ts.URL, token: integ}
-			cm := client{t: t, url: ts.URL, token: cmTok}
+			c := client{t: t, url: base, token: admin}
+			in := client{t: t, url: base, token: integ}
+			cm := client{t: t, url: base, token: cmTok}
 
 			trig, err := db.Trigger(ctx, "first-diapers")
 			if err != nil {
