@@ -135,10 +135,13 @@ func bgnbdTimedLL(rows []timedRow, times []float64, workers int) func(p, grad []
 	}, rows, workers)
 }
 
+// bgnbdRows sums the log-likelihood of rows (ordered by X) and, when
+// withGrad, adds its gradient into g.
 func bgnbdRows(m BGNBD, rows []timedRow, logs, invs []float64, withGrad bool, g *[4]float64) float64 {
 	var c bgnbdX
 	c.x = -1
-	total := 0.0
+	var total, g0, g1, g2, g3 float64
+	prod, inProd := 1.0, 0
 	ra := m.R / m.Alpha
 	for i := range rows {
 		d := &rows[i]
@@ -150,35 +153,60 @@ func bgnbdRows(m BGNBD, rows []timedRow, logs, invs []float64, withGrad bool, g 
 		b1 := c.b1c - c.rx*lT
 		if c.x == 0 {
 			total += w * (c.a0 + b1)
-			if withGrad {
-				g[0] += w * (c.dr0 - lT)
-				g[1] += w * (ra - c.rx*iT)
-				g[2] += w * c.da1
-				g[3] += w * c.db1
-			}
+			g0 += w * (c.dr0 - lT)
+			g1 += w * (ra - c.rx*iT)
+			g2 += w * c.da1
+			g3 += w * c.db1
 			continue
 		}
 		lTx, iTx := logs[d.tx], invs[d.tx]
 		b2 := c.b2c - c.rx*lTx
-		// log(e^b1 + e^b2), and the weight of the first term.
-		var lse, w1 float64
-		if b1 >= b2 {
-			e := math.Exp(b2 - b1)
-			lse, w1 = b1+math.Log1p(e), 1/(1+e)
+		// log(e^b1 + e^b2) = max + log(1 + e^−|b1−b2|), and the weight of
+		// the first term. The logarithm was most of the pass, so the
+		// factors 1 + e of rows of weight 1 (most distinct rows) are
+		// multiplied together and their logarithm taken once a block
+		// (each factor is in [1, 2], so a block cannot overflow; the
+		// rounding of a block's product is far below that of the sum).
+		gap := b1 - b2
+		e := math.Exp(-math.Abs(gap))
+		inv := 1 / (1 + e)
+		// inv if b1 is the larger term, else 1 − inv, without a branch
+		// (which term is larger changes from row to row); both are exact
+		// for inv in [½, 1].
+		w1 := 0.5 + math.Copysign(inv-0.5, gap)
+		w2 := 1 - w1
+		total += w * (c.a0 + max(b1, b2))
+		if w == 1 {
+			prod *= 1 + e
+			if inProd++; inProd == prodBlock {
+				total += logOf(prod)
+				prod, inProd = 1, 0
+			}
 		} else {
-			e := math.Exp(b1 - b2)
-			lse, w1 = b2+math.Log1p(e), e/(1+e)
+			total += w * math.Log(1+e)
 		}
-		total += w * (c.a0 + lse)
-		if withGrad {
-			w2 := 1 - w1
-			g[0] += w * (c.dr0 - w1*lT - w2*lTx)
-			g[1] += w * (ra - c.rx*(w1*iT+w2*iTx))
-			g[2] += w * (w1*c.da1 + w2*c.da2)
-			g[3] += w * (w1*c.db1 + w2*c.db2)
-		}
+		g0 += w * (c.dr0 - w1*lT - w2*lTx)
+		g1 += w * (ra - c.rx*(w1*iT+w2*iTx))
+		g2 += w * (w1*c.da1 + w2*c.da2)
+		g3 += w * (w1*c.db1 + w2*c.db2)
 	}
-	return total
+	if withGrad {
+		g[0] += g0
+		g[1] += g1
+		g[2] += g2
+		g[3] += g3
+	}
+	return total + logOf(prod)
+}
+
+// prodBlock is how many factors in [1, 2] are multiplied before taking the
+// logarithm: 2^512 is far from overflowing.
+const prodBlock = 512
+
+// logOf is log(v) for v ≥ 1, from its binary exponent and mantissa.
+func logOf(v float64) float64 {
+	frac, exp := math.Frexp(v)
+	return math.Log(frac) + float64(exp)*math.Ln2
 }
 
 // FitBGNBD fits the BG/NBD model by maximum likelihood. data may hold one

@@ -199,3 +199,55 @@ func TestStdErrorsBGNBD(t *testing.T) {
 		}
 	}
 }
+
+// TestBGNBDPassMatchesRows checks the fit's likelihood pass, with its
+// blocks of products and its branch-free weights, against the sum of each
+// row's LogLikelihood and against central differences of that sum: rows of
+// weight 1 (several blocks of them) and of other weights, both terms of the
+// likelihood the larger one.
+func TestBGNBDPassMatchesRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	m := clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+	var data []clv.RFM
+	for i := range 5000 {
+		T := float64(1+rng.IntN(546)) / 7
+		_, times := m.Simulate(rng, T)
+		d := clv.RFM{X: float64(len(times)), T: T}
+		if len(times) > 0 {
+			d.TX = times[len(times)-1]
+		}
+		if i%3 == 0 {
+			d.W = []float64{1, 2, 0.25, 17}[i%4]
+		}
+		data = append(data, d)
+	}
+	sum := func(p []float64) float64 {
+		mm := clv.BGNBD{R: p[0], Alpha: p[1], A: p[2], B: p[3]}
+		s := 0.0
+		for _, d := range data {
+			w := d.W
+			if w == 0 {
+				w = 1
+			}
+			s += w * mm.LogLikelihood(d.X, d.TX, d.T)
+		}
+		return s
+	}
+	for _, p := range [][]float64{{0.243, 4.414, 0.793, 2.426}, {2, 0.5, 3, 0.2}, {0.05, 40, 0.1, 9}} {
+		grad := make([]float64, 4)
+		got, want := clv.BGNBDPass(data, p, grad), sum(p)
+		if math.Abs(got-want) > 1e-10*math.Abs(want) {
+			t.Errorf("%v: pass %.12f, rows %.12f", p, got, want)
+		}
+		for i := range p {
+			h := 1e-6 * p[i]
+			up, down := slices.Clone(p), slices.Clone(p)
+			up[i] += h
+			down[i] -= h
+			num := (sum(up) - sum(down)) / (2 * h)
+			if math.Abs(grad[i]-num) > 1e-5*math.Max(1, math.Abs(num)) {
+				t.Errorf("%v: dLL/d%s = %.8f, numerically %.8f", p, []string{"r", "alpha", "a", "b"}[i], grad[i], num)
+			}
+		}
+	}
+}

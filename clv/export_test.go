@@ -23,3 +23,10 @@ func ParetoGradient(m ParetoNBD, x, tx, T float64) [4]float64 {
 // DiscountedPurchases integrates a conditional expectation numerically, as
 // DERT did over an unbounded horizon before aliveDiscounted.
 var DiscountedPurchases = discountedPurchases
+
+// BGNBDPass is one likelihood pass of the BG/NBD fit over data, on two
+// workers: the value, and the gradient added into grad when it is not nil.
+func BGNBDPass(data []RFM, p, grad []float64) float64 {
+	rows, times := withTimes(data)
+	return bgnbdTimedLL(rows, times, 2)(p, grad)
+}
