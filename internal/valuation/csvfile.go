@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -17,19 +18,29 @@ import (
 // read as numbers; any other column (a customer id) is ignored.
 var numericColumns = []string{"frequency", "recency", "T", "monetary_value", "weights", "periods", "period", "active"}
 
+// numTable is a CSV file's numeric columns, row-major: vals[i*width+c] is
+// the value of column c on data row i (NaN for a column not read).
+type numTable struct {
+	cols  map[string]int
+	width int
+	vals  []float64
+}
+
+func (t *numTable) len() int            { return len(t.vals) / t.width }
+func (t *numTable) row(i int) []float64 { return t.vals[i*t.width : (i+1)*t.width : (i+1)*t.width] }
+
 // readNumericCSV reads a CSV file of the numeric columns above (any other
-// column is kept as NaN). rows[i][cols[name]] is the value of column name
-// on data row i; a value of a numeric column that is not a number is an
-// error naming its line.
+// column is kept as NaN). A value of a numeric column that is not a number
+// is an error naming its line and column.
 //
-// A file without quotes, as the CLV libraries write them, is split at its
-// newlines and parsed on all cores into one flat array, with no allocation
-// a row: reading a 1M-row summary took longer than fitting it. A file with
-// quotes goes through encoding/csv.
-func readNumericCSV(path string) (map[string]int, [][]float64, error) {
+// A file without quotes, as the CLV libraries write them, is cut into
+// chunks of whole lines that are parsed on all cores into one array: reading
+// a 1M-row summary took longer than fitting it. A file with quotes goes
+// through encoding/csv.
+func readNumericCSV(path string) (*numTable, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, clientele.Errorf(clientele.EINVALID, "%w", err)
+		return nil, clientele.Errorf(clientele.EINVALID, "%w", err)
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	nl := bytes.IndexByte(data, '\n')
@@ -38,23 +49,23 @@ func readNumericCSV(path string) (map[string]int, [][]float64, error) {
 	}
 	head, cols, err := parseHeader(data[:nl])
 	if err != nil || len(data) == 0 {
-		return nil, nil, clientele.Errorf(clientele.EINVALID, "%s: no header line", path)
+		return nil, clientele.Errorf(clientele.EINVALID, "%s: no header line", path)
 	}
 	wanted := wantedOf(cols, head)
 	body := data[min(nl+1, len(data)):]
-	var rows [][]float64
+	var vals []float64
 	if bytes.IndexByte(body, '"') >= 0 {
-		rows, err = readQuotedCSV(path, body, len(head), wanted, head)
+		vals, err = readQuotedCSV(path, body, len(head), wanted, head)
 	} else {
-		rows, err = readPlainCSV(path, body, len(head), wanted, head)
+		vals, err = readPlainCSV(path, body, len(head), wanted, head, 1<<20)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if len(rows) == 0 {
-		return nil, nil, clientele.Errorf(clientele.EINVALID, "%s: no rows", path)
+	if len(vals) == 0 {
+		return nil, clientele.Errorf(clientele.EINVALID, "%s: no rows", path)
 	}
-	return cols, rows, nil
+	return &numTable{cols: cols, width: len(head), vals: vals}, nil
 }
 
 // parseHeader reads a header line: its names, and the column of each.
@@ -70,12 +81,13 @@ func parseHeader(line []byte) ([]string, map[string]int, error) {
 	return head, cols, nil
 }
 
-// wantedOf returns the indexes of the numeric columns present.
-func wantedOf(cols map[string]int, head []string) []int {
-	var wanted []int
+// wantedOf returns, for each column of head, whether it is read as a
+// number.
+func wantedOf(cols map[string]int, head []string) []bool {
+	wanted := make([]bool, len(head))
 	for _, name := range numericColumns {
 		if i, ok := cols[name]; ok && i < len(head) {
-			wanted = append(wanted, i)
+			wanted[i] = true
 		}
 	}
 	return wanted
@@ -86,89 +98,116 @@ func lineError(path string, line int, column, value string) error {
 	return clientele.Errorf(clientele.EINVALID, "%s line %d: %s %q is not a number", path, line, column, clientele.Excerpt(value))
 }
 
-// readPlainCSV parses body, CSV without quotes, in parallel chunks of whole
-// lines. Empty lines are skipped, as encoding/csv does.
-func readPlainCSV(path string, body []byte, width int, wanted []int, head []string) ([][]float64, error) {
-	// Line starts: one pass, so that chunks know their rows and lines.
-	starts := make([]int, 0, bytes.Count(body, []byte{'\n'})+1)
-	for i := 0; i < len(body); {
-		starts = append(starts, i)
-		j := bytes.IndexByte(body[i:], '\n')
-		if j < 0 {
-			break
+// plainChunk is one worker's share of a file without quotes: whole lines,
+// how many lines of the body come before it, and what parsing it found.
+type plainChunk struct {
+	body      []byte
+	firstLine int
+	lines     int // newline-terminated lines, and a last one without
+	rows      int // the non-empty ones, parsed
+	err       error
+}
+
+// readPlainCSV parses body, CSV without quotes, in chunks of whole lines on
+// all cores (one chunk when body is shorter than chunkBytes), each chunk's
+// rows written in place into one array. Empty lines are skipped, as
+// encoding/csv does; the first bad line of the file is the one reported.
+func readPlainCSV(path string, body []byte, width int, wanted []bool, head []string, chunkBytes int) ([]float64, error) {
+	procs := runtime.GOMAXPROCS(0)
+	n := 1
+	if len(body) >= chunkBytes {
+		n = max(procs, min(len(body)/chunkBytes, 4*procs))
+	}
+	chunks := make([]plainChunk, 0, n)
+	for lo := 0; lo < len(body); {
+		hi := min(len(body), lo+(len(body)+n-1)/n)
+		if j := bytes.IndexByte(body[hi-1:], '\n'); j >= 0 {
+			hi += j
+		} else {
+			hi = len(body)
 		}
-		i += j + 1
+		chunks = append(chunks, plainChunk{body: body[lo:hi]})
+		lo = hi
 	}
-	// Rows are the non-empty lines; row[k] is the line index of row k.
-	var rowLine []int32
-	for k, s := range starts {
-		if e := lineEnd(body, starts, k); e > s {
-			rowLine = append(rowLine, int32(k))
-		}
-	}
-	flat := make([]float64, len(rowLine)*width)
-	for i := range flat {
-		flat[i] = math.NaN()
-	}
-	const perWorker = 1 << 14
-	errs := make([]error, parallel.Workers(len(rowLine), 0, perWorker))
-	parallel.Chunks(len(rowLine), 0, perWorker, func(w, lo, hi int) {
-		for r := lo; r < hi && errs[w] == nil; r++ {
-			k := int(rowLine[r])
-			line := body[starts[k]:lineEnd(body, starts, k)]
-			row := flat[r*width : (r+1)*width]
-			if n := bytes.Count(line, []byte{','}) + 1; n != width {
-				errs[w] = clientele.Errorf(clientele.EINVALID, "%s line %d: %d fields, the header has %d", path, k+2, bytes.Count(line, []byte{','})+1, width)
-				return
-			}
-			i := 0
-			for f := range bytes.SplitSeq(line, []byte{','}) {
-				if isWanted(wanted, i) {
-					v, ok := parseNumber(bytes.TrimSpace(f))
-					if !ok {
-						errs[w] = lineError(path, k+2, head[i], string(f))
-						return
-					}
-					row[i] = v
-				}
-				i++
+	// The lines of each chunk, so that each knows where its rows go.
+	parallel.Chunks(len(chunks), 0, 0, func(_, lo, hi int) {
+		for c := lo; c < hi; c++ {
+			b := chunks[c].body
+			chunks[c].lines = bytes.Count(b, []byte{'\n'})
+			if b[len(b)-1] != '\n' {
+				chunks[c].lines++
 			}
 		}
 	})
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	total := 0
+	for c := range chunks {
+		chunks[c].firstLine = total
+		total += chunks[c].lines
 	}
-	rows := make([][]float64, len(rowLine))
-	for r := range rows {
-		rows[r] = flat[r*width : (r+1)*width : (r+1)*width]
+	vals := make([]float64, total*width)
+	parallel.Chunks(len(chunks), 0, 0, func(_, lo, hi int) {
+		for c := lo; c < hi; c++ {
+			ch := &chunks[c]
+			ch.rows, ch.err = parsePlain(path, ch.body, ch.firstLine, width, wanted, head, vals[ch.firstLine*width:])
+		}
+	})
+	// Empty lines leave gaps at the ends of their chunks' shares.
+	at := 0
+	for _, ch := range chunks {
+		if ch.err != nil {
+			return nil, ch.err
+		}
+		if from := ch.firstLine * width; at != from {
+			copy(vals[at:], vals[from:from+ch.rows*width])
+		}
+		at += ch.rows * width
+	}
+	return vals[:at], nil
+}
+
+// parsePlain parses the lines of b, the first of them line firstLine of the
+// body, into out, width values a row, and returns how many rows it wrote.
+func parsePlain(path string, b []byte, firstLine, width int, wanted []bool, head []string, out []float64) (int, error) {
+	rows := 0
+	line := firstLine + 2 // in the file, whose header is line 1
+	for pos := 0; pos < len(b); line++ {
+		l := b[pos:]
+		if e := bytes.IndexByte(l, '\n'); e >= 0 {
+			l = l[:e]
+		}
+		pos += len(l) + 1
+		l = bytes.TrimSuffix(l, []byte{'\r'})
+		if len(l) == 0 {
+			continue
+		}
+		row := out[rows*width : (rows+1)*width]
+		f := 0
+		for ; ; f++ {
+			field := l
+			c := bytes.IndexByte(l, ',')
+			if c >= 0 {
+				field, l = l[:c], l[c+1:]
+			}
+			if f < width {
+				row[f] = math.NaN()
+				if wanted[f] {
+					v, ok := parseNumber(bytes.TrimSpace(field))
+					if !ok {
+						return rows, lineError(path, line, head[f], string(field))
+					}
+					row[f] = v
+				}
+			}
+			if c < 0 {
+				break
+			}
+		}
+		if f+1 != width {
+			return rows, clientele.Errorf(clientele.EINVALID, "%s line %d: %d fields, the header has %d", path, line, f+1, width)
+		}
+		rows++
 	}
 	return rows, nil
-}
-
-// lineEnd is the end of line k of body, without its newline and a
-// carriage return before it.
-func lineEnd(body []byte, starts []int, k int) int {
-	e := len(body)
-	if k+1 < len(starts) {
-		e = starts[k+1] - 1
-	} else if e > starts[k] && body[e-1] == '\n' {
-		e--
-	}
-	if e > starts[k] && body[e-1] == '\r' {
-		e--
-	}
-	return e
-}
-
-func isWanted(wanted []int, i int) bool {
-	for _, w := range wanted {
-		if w == i {
-			return true
-		}
-	}
-	return false
 }
 
 // parseNumber parses a decimal number. Plain decimals of up to 15
@@ -222,31 +261,29 @@ func parseNumber(b []byte) (float64, bool) {
 var pow10f = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // readQuotedCSV reads body with encoding/csv, for files with quotes.
-func readQuotedCSV(path string, body []byte, width int, wanted []int, head []string) ([][]float64, error) {
+func readQuotedCSV(path string, body []byte, width int, wanted []bool, head []string) ([]float64, error) {
 	r := csv.NewReader(bytes.NewReader(body))
 	r.FieldsPerRecord = width
 	r.ReuseRecord = true
-	var rows [][]float64
+	var vals []float64
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
-			return rows, nil
+			return vals, nil
 		}
 		line, _ := r.FieldPos(0)
 		if err != nil {
 			return nil, clientele.Errorf(clientele.EINVALID, "%s line %d: %w", path, line+1, err)
 		}
-		row := make([]float64, width)
-		for i := range row {
-			row[i] = math.NaN()
-			if isWanted(wanted, i) {
-				v, ok := parseNumber([]byte(strings.TrimSpace(rec[i])))
-				if !ok {
+		for i := range width {
+			v := math.NaN()
+			if wanted[i] {
+				var ok bool
+				if v, ok = parseNumber([]byte(strings.TrimSpace(rec[i]))); !ok {
 					return nil, lineError(path, line+1, head[i], rec[i])
 				}
-				row[i] = v
 			}
+			vals = append(vals, v)
 		}
-		rows = append(rows, row)
 	}
 }

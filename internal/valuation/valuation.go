@@ -271,10 +271,11 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 		return nil, err
 	}
 	start := time.Now()
-	cols, rows, err := readNumericCSV(path)
+	tab, err := readNumericCSV(path)
 	if err != nil {
 		return nil, err
 	}
+	cols := tab.cols
 	need := func(name string) (int, error) {
 		i, ok := cols[name]
 		if !ok {
@@ -297,8 +298,9 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 		if err != nil {
 			return nil, err
 		}
-		data := make([]clv.Discrete, len(rows))
-		for i, r := range rows {
+		data := make([]clv.Discrete, tab.len())
+		for i := range data {
+			r := tab.row(i)
 			data[i] = clv.Discrete{X: r[fx], TX: r[fr], N: r[fn]}
 			if hasW {
 				data[i].W = r[fw]
@@ -322,9 +324,10 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 		if spendModel != "" && !hasM {
 			return nil, clientele.Errorf(clientele.EINVALID, "%s: --spend needs a monetary_value column", path)
 		}
-		data := make([]clv.RFM, len(rows))
+		data := make([]clv.RFM, tab.len())
 		var spend []clv.Spend
-		for i, r := range rows {
+		for i := range data {
+			r := tab.row(i)
 			data[i] = clv.RFM{X: r[fx], TX: r[fr], T: r[ft]}
 			if hasW {
 				data[i].W = r[fw]
@@ -354,14 +357,18 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 // period,active counts (period 0 the cohort's size).
 func FitSurvivalFile(ctx context.Context, db *store.DB, path string) (*Result, error) {
 	start := time.Now()
-	cols, rows, err := readNumericCSV(path)
+	tab, err := readNumericCSV(path)
 	if err != nil {
 		return nil, err
 	}
-	fp, ok1 := cols["period"]
-	fa, ok2 := cols["active"]
+	fp, ok1 := tab.cols["period"]
+	fa, ok2 := tab.cols["active"]
 	if !ok1 || !ok2 {
 		return nil, clientele.Errorf(clientele.EINVALID, "%s: need columns period and active", path)
+	}
+	rows := make([][]float64, tab.len())
+	for i := range rows {
+		rows[i] = tab.row(i)
 	}
 	slices.SortFunc(rows, func(a, b []float64) int { return int(a[fp] - b[fp]) })
 	active := make([]float64, len(rows))
