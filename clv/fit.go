@@ -43,18 +43,27 @@ func CheckRFM(data []RFM) error {
 		return errors.New("no customers")
 	}
 	for i, d := range data {
-		switch {
-		case !(d.X >= 0) || math.IsInf(d.X, 0) || d.X != math.Floor(d.X):
-			return &ErrData{i, fmt.Sprintf("frequency %v is not a whole number ≥ 0", d.X)}
-		case !(d.T > 0) || math.IsInf(d.T, 0):
-			return &ErrData{i, fmt.Sprintf("T %v is not positive", d.T)}
-		case !(d.TX >= 0) || d.TX > d.T*(1+1e-9):
-			return &ErrData{i, fmt.Sprintf("recency %v is not within [0, T=%v]", d.TX, d.T)}
-		case d.X == 0 && d.TX != 0:
-			return &ErrData{i, fmt.Sprintf("recency %v with no repeat purchases (it must be 0)", d.TX)}
-		case d.W < 0 || math.IsNaN(d.W) || math.IsInf(d.W, 0):
-			return &ErrData{i, fmt.Sprintf("weight %v is negative or not finite", d.W)}
+		if err := d.Check(); err != nil {
+			return &ErrData{i, err.Error()}
 		}
+	}
+	return nil
+}
+
+// Check reports what makes one row invalid for the continuous-time models,
+// or nil.
+func (d RFM) Check() error {
+	switch {
+	case !(d.X >= 0) || math.IsInf(d.X, 0) || d.X != math.Floor(d.X):
+		return fmt.Errorf("frequency %v is not a whole number ≥ 0", d.X)
+	case !(d.T > 0) || math.IsInf(d.T, 0):
+		return fmt.Errorf("T %v is not positive", d.T)
+	case !(d.TX >= 0) || d.TX > d.T*(1+1e-9):
+		return fmt.Errorf("recency %v is not within [0, T=%v]", d.TX, d.T)
+	case d.X == 0 && d.TX != 0:
+		return fmt.Errorf("recency %v with no repeat purchases (it must be 0)", d.TX)
+	case d.W < 0 || math.IsNaN(d.W) || math.IsInf(d.W, 0):
+		return fmt.Errorf("weight %v is negative or not finite", d.W)
 	}
 	return nil
 }
@@ -71,11 +80,54 @@ func Collapse(data []RFM) []RFM {
 	if len(data) < 200_000 {
 		workers = 1
 	}
-	parts := make([]collapsed, parallel.Workers(len(data), workers, 0))
-	parallel.Chunks(len(data), workers, 0, func(w, lo, hi int) { parts[w] = collapseRows(data[lo:hi], nil) })
-	all := parts[0]
+	parts := make([]Collapser, parallel.Workers(len(data), workers, 0))
+	parallel.Chunks(len(data), workers, 0, func(w, lo, hi int) {
+		parts[w].c = newCollapsed(hi - lo)
+		parts[w].c.add(data[lo:hi])
+	})
+	return MergeCollapsed(parts)
+}
+
+// A Collapser collapses rows as they arrive, for a reader that need not
+// hold them all: several Collapsers fed consecutive parts of the rows, and
+// merged in order by MergeCollapsed, give what Collapse gives for the
+// whole. The zero value is ready to use.
+type Collapser struct{ c collapsed }
+
+// NewCollapser returns a Collapser with room for n rows, a third of them
+// distinct, before it grows.
+func NewCollapser(n int) Collapser { return Collapser{newCollapsed(n)} }
+
+// Add adds rows, in order; a reader adds a batch at a time.
+func (c *Collapser) Add(rows ...RFM) {
+	if c.c.slots == nil {
+		c.c = newCollapsed(max(len(rows), 1024))
+	}
+	c.c.add(rows)
+}
+
+// Len is the number of distinct rows added.
+func (c *Collapser) Len() int { return len(c.c.rows) }
+
+// MergeCollapsed merges parts in order, as Collapse merges its workers'
+// shares, and returns the distinct rows ordered by X.
+func MergeCollapsed(parts []Collapser) []RFM {
+	if len(parts) == 0 {
+		return nil
+	}
+	all := parts[0].c
+	n := 0
+	for _, p := range parts {
+		n += len(p.c.rows)
+	}
+	if all.slots == nil || len(all.slots) < 2*n {
+		// Room for every part's distinct rows at once.
+		first := all.rows
+		all = newCollapsed(3 * n)
+		all.add(first)
+	}
 	for _, p := range parts[1:] {
-		all = collapseRows(p.rows, &all)
+		all.add(p.c.rows)
 	}
 	return sortByX(all.rows)
 }
@@ -116,17 +168,19 @@ func (c *collapsed) grow(n int) {
 	}
 }
 
-// collapseRows merges data into into (a new set when nil), in order.
-func collapseRows(data []RFM, into *collapsed) collapsed {
-	c := collapsed{}
-	if into != nil {
-		c = *into
-		c.rows = slices.Grow(c.rows, len(data))
-	} else {
-		// Room for a third of the rows to be distinct before growing.
-		c.rows = make([]RFM, 0, len(data)/3+16)
-		c.grow(len(data) / 3)
-	}
+// newCollapsed makes a set with room for a third of n rows to be distinct
+// before it grows.
+func newCollapsed(n int) collapsed {
+	c := collapsed{rows: make([]RFM, 0, n/3+16)}
+	c.grow(n / 3)
+	return c
+}
+
+// add merges rows into the set, in order. It works on a copy of the set
+// (through the pointer, the compiler reloaded the slices at every row: a
+// quarter more time).
+func (set *collapsed) add(data []RFM) {
+	c := *set
 	mask := uint64(len(c.slots) - 1)
 	for i := range data {
 		d := &data[i]
@@ -151,7 +205,7 @@ func collapseRows(data []RFM, into *collapsed) collapsed {
 		}
 	next:
 	}
-	return c
+	*set = c
 }
 
 // sortByX orders rows by X with a stable counting sort (X is a small whole
@@ -193,7 +247,10 @@ func prepareRFM(data []RFM, s *Settings, dropout func([]RFM) (first, second []fl
 	if err := CheckRFM(data); err != nil {
 		return nil, nil, nil, err
 	}
-	c := Collapse(data)
+	c := data
+	if !s.Collapsed {
+		c = Collapse(data)
+	}
 	if s.Init != nil {
 		return s, c, [][]float64{s.Init}, nil
 	}
@@ -226,6 +283,11 @@ type Settings struct {
 	// Workers evaluates the likelihood on this many goroutines
 	// (default GOMAXPROCS).
 	Workers int
+	// Collapsed says the data is already collapsed (Collapse,
+	// MergeCollapsed), and the fit need not collapse it again. The fit is
+	// the same either way; rows that are not distinct, or not ordered by
+	// X, only make it slower.
+	Collapsed bool
 }
 
 // Fit is the result of a maximum-likelihood fit.

@@ -81,4 +81,17 @@ func TestCollapseParallelDeterministic(t *testing.T) {
 			t.Fatalf("row %d out of x order", i)
 		}
 	}
+	// Collapsers fed consecutive parts, in batches of any size, merge to
+	// what Collapse gives for the whole.
+	for _, cuts := range [][]int{{0, len(data)}, {0, 0, 1, 2, 77_777, len(data)}, {0, 150_000, 150_000, 299_999, len(data)}} {
+		parts := make([]clv.Collapser, len(cuts)-1)
+		for p := range parts {
+			for lo := cuts[p]; lo < cuts[p+1]; lo += 1000 {
+				parts[p].Add(data[lo:min(lo+1000, cuts[p+1])]...)
+			}
+		}
+		if diff := cmp.Diff(a, clv.MergeCollapsed(parts)); diff != "" {
+			t.Errorf("collapsers cut at %v (-Collapse +merged):\n%s", cuts, diff)
+		}
+	}
 }

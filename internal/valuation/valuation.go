@@ -154,7 +154,7 @@ func Fit(ctx context.Context, db *store.DB, opt FitOptions) (*Result, error) {
 	if len(data) == 0 {
 		return nil, clientele.Errorf(clientele.EINVALID, "no customer made a first purchase on or before %s", opt.CalibrationEnd.Format(time.DateOnly))
 	}
-	res, err := fitData(opt.Model, opt.Spend, data, spend)
+	res, err := fitData(opt.Model, opt.Spend, data, nil, spend)
 	if err != nil {
 		return nil, err
 	}
@@ -219,18 +219,18 @@ func paramMap(f *clv.Fit, v []float64) map[string]float64 {
 	return m
 }
 
-// fitData fits the purchase model to data and, when asked, the spend model
-// to spend.
-func fitData(model, spendModel string, data []clv.RFM, spend []clv.Spend) (*Result, error) {
+// fitData fits the purchase model to data (collapsed already, as s says)
+// and, when asked, the spend model to spend.
+func fitData(model, spendModel string, data []clv.RFM, s *clv.Settings, spend []clv.Spend) (*Result, error) {
 	var fit *clv.Fit
 	var err error
 	switch model {
 	case "bgnbd":
-		_, fit, err = clv.FitBGNBD(data, nil)
+		_, fit, err = clv.FitBGNBD(data, s)
 	case "mbgnbd":
-		_, fit, err = clv.FitMBGNBD(data, nil)
+		_, fit, err = clv.FitMBGNBD(data, s)
 	case "paretonbd":
-		_, fit, err = clv.FitParetoNBD(data, nil)
+		_, fit, err = clv.FitParetoNBD(data, s)
 	default:
 		return nil, clientele.Errorf(clientele.EINVALID, "model %q cannot be fitted to frequency/recency/T data", model)
 	}
@@ -271,11 +271,11 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 		return nil, err
 	}
 	start := time.Now()
-	tab, err := readNumericCSV(path)
+	f, err := openNumericCSV(path)
 	if err != nil {
 		return nil, err
 	}
-	cols := tab.cols
+	cols := f.cols
 	need := func(name string) (int, error) {
 		i, ok := cols[name]
 		if !ok {
@@ -297,6 +297,14 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 		fn, err := need("periods")
 		if err != nil {
 			return nil, err
+		}
+		vals, err := f.table()
+		if err != nil {
+			return nil, err
+		}
+		tab := &numTable{cols: cols, width: len(f.head), vals: vals}
+		if tab.len() == 0 {
+			return nil, clientele.Errorf(clientele.EINVALID, "%s: no rows", path)
 		}
 		data := make([]clv.Discrete, tab.len())
 		for i := range data {
@@ -324,19 +332,17 @@ func FitFile(ctx context.Context, db *store.DB, path, model, spendModel string) 
 		if spendModel != "" && !hasM {
 			return nil, clientele.Errorf(clientele.EINVALID, "%s: --spend needs a monetary_value column", path)
 		}
-		data := make([]clv.RFM, tab.len())
-		var spend []clv.Spend
-		for i := range data {
-			r := tab.row(i)
-			data[i] = clv.RFM{X: r[fx], TX: r[fr], T: r[ft]}
-			if hasW {
-				data[i].W = r[fw]
-			}
-			if hasM && r[fx] > 0 && r[fm] > 0 {
-				spend = append(spend, clv.Spend{X: r[fx], M: r[fm], W: data[i].W})
-			}
+		if !hasW {
+			fw = -1
 		}
-		if res, err = fitData(model, spendModel, data, spend); err != nil {
+		if spendModel == "" {
+			fm = -1
+		}
+		data, spend, err := f.summary(fx, fr, ft, fw, fm)
+		if err != nil {
+			return nil, err
+		}
+		if res, err = fitData(model, spendModel, data, &clv.Settings{Collapsed: true}, spend); err != nil {
 			return nil, clientele.Errorf(clientele.EINVALID, "%s: %w", path, err)
 		}
 	}
