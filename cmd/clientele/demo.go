@@ -74,7 +74,7 @@ starts from a new database at DIR/clientele.db.`,
 				return err
 			}
 			dbPath := filepath.Join(dir, "clientele.db")
-			for _, suffix := range []string{"", "-wal", "-shm", ".audit", ".audit-wal", ".audit-shm"} {
+			for _, suffix := range []string{"", "-wal", "-shm", ".audit", ".audit-wal", ".audit-shm", ".audit-index", ".audit-index-wal", ".audit-index-shm"} {
 				if err := os.Remove(dbPath + suffix); err != nil && !os.IsNotExist(err) {
 					return fmt.Errorf("demo: remove the old database: %w", err)
 				}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -101,7 +102,10 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 			var files []*sql.DB
 			switch b.Name {
 			case "sqlite":
-				for _, path := range []string{b.DSN, store.AuditPath(b.DSN)} {
+				if _, err := b.DB.IndexAuditReads(ctx); err != nil {
+					t.Fatal(err)
+				}
+				for _, path := range []string{b.DSN, store.AuditPath(b.DSN), store.AuditPath(b.DSN) + "-index"} {
 					f, err := sql.Open("sqlite", path)
 					if err != nil {
 						t.Fatal(err)
@@ -118,11 +122,18 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 				files = append(files, f)
 			}
 			for i, f := range files {
+				table, col := "audit_log", "user_name"
+				if i == 2 {
+					table = "audit_by_user" // the reads' index
+				}
 				var n int
-				if err := f.QueryRowContext(ctx, "SELECT count(*) FROM audit_log").Scan(&n); err != nil || n == 0 {
+				if err := f.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil || n == 0 {
 					t.Fatalf("file %d: %d entries, %v", i, n, err)
 				}
-				stmts := []string{"UPDATE audit_log SET user_name = 'someone else'", "DELETE FROM audit_log"}
+				stmts := []string{"UPDATE " + table + " SET " + col + " = 'someone else'", "DELETE FROM " + table}
+				if i == 2 {
+					stmts = append(stmts, "DELETE FROM audit_by_customer", "UPDATE audit_indexed SET upto = 0", "DELETE FROM audit_indexed")
+				}
 				if b.Name == "postgres" {
 					stmts = append(stmts, "TRUNCATE audit_log")
 				}
@@ -173,7 +184,116 @@ func TestAuditFileSchemaMatchesMigration(t *testing.T) {
 		rows.Close()
 		return strings.Join(out, "\n")
 	}
-	if db, file := describe(b.DSN), describe(store.AuditPath(b.DSN)); db != file {
-		t.Errorf("audit_log in the database:\n%s\nin the reads' file:\n%s", db, file)
+	// The same columns and triggers; the reads' indexes are in a file of
+	// their own.
+	db, file := describe(b.DSN), describe(store.AuditPath(b.DSN))
+	var dbNoIndex []string
+	for _, l := range strings.Split(db, "\n") {
+		if !strings.HasPrefix(l, "index ") {
+			dbNoIndex = append(dbNoIndex, l)
+		}
 	}
+	if strings.Join(dbNoIndex, "\n") != file {
+		t.Errorf("audit_log in the database, indexes aside:\n%s\nin the reads' file:\n%s", strings.Join(dbNoIndex, "\n"), file)
+	}
+	f, err := sql.Open("sqlite", store.AuditPath(b.DSN)+"-index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, table := range []string{"audit_by_customer", "audit_by_user", "audit_indexed"} {
+		var n int
+		if err := f.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?`, table).Scan(&n); err != nil || n != 2 {
+			t.Errorf("%s in the reads' index: %d triggers, %v", table, n, err)
+		}
+	}
+}
+
+// An index file that has got further than the reads' file beside it (the
+// reads' file restored from an older copy) is made again, so that the new
+// entries, numbered from where that file ends, are found by customer.
+func TestAuditIndexOfAnotherFile(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/c.db"
+	read := func(db *store.DB, customer string, n int) {
+		for range n {
+			if err := db.RecordReads(ctx, clientele.AuditEntry{UserName: "u", Role: "cco", Action: clientele.AuditRead, CustomerID: customer, Route: "r"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.IndexAuditReads(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := store.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read(db, "old", 10)
+	db.Close()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(store.AuditPath(path) + suffix)
+	}
+	if db, err = store.Open(ctx, path, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	read(db, "new", 3)
+	for customer, want := range map[string]int{"new": 3, "old": 0} {
+		if es, _, err := db.Audit(ctx, clientele.AuditFilter{CustomerID: customer}, ""); err != nil || len(es) != want {
+			t.Errorf("entries of %s: %d, %v; want %d", customer, len(es), err, want)
+		}
+	}
+}
+
+// The reads' index file (SQLite) is brought up to date a batch at a time:
+// entries are found by customer and by user before it has them, once it
+// has them, and with some indexed and some not, each once.
+func TestAuditIndexStages(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, t.TempDir()+"/c.db", &store.Options{AuditIndexEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	write := func() {
+		for i := range 300 {
+			if err := db.RecordReads(ctx, clientele.AuditEntry{UserName: fmt.Sprintf("u%d", i%3), Role: "agent", Action: clientele.AuditRead,
+				CustomerID: fmt.Sprintf("c%d", i%10), Route: "GET /api/v1/customers/{id}"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	count := func(stage string, want int) {
+		t.Helper()
+		es, _, err := db.Audit(ctx, clientele.AuditFilter{CustomerID: "c3", Limit: 1000}, "")
+		if err != nil || len(es) != want/10 {
+			t.Fatalf("%s: entries of c3: %d, %v; want %d", stage, len(es), err, want/10)
+		}
+		ids := map[int64]bool{}
+		for _, e := range es {
+			if ids[e.ID] || e.CustomerID != "c3" {
+				t.Fatalf("%s: entry %d twice, or of %q", stage, e.ID, e.CustomerID)
+			}
+			ids[e.ID] = true
+		}
+		es, _, err = db.Audit(ctx, clientele.AuditFilter{UserName: "u1", Limit: 1000}, "")
+		if err != nil || len(es) != want/3 {
+			t.Fatalf("%s: entries of u1: %d, %v; want %d", stage, len(es), err, want/3)
+		}
+	}
+	index := func() {
+		t.Helper()
+		if n, err := db.IndexAuditReads(ctx); err != nil || n != 300 {
+			t.Fatalf("indexed %d, %v; want the 300 new entries", n, err)
+		}
+	}
+	write()
+	count("none indexed", 300)
+	index()
+	count("indexed", 300)
+	write()
+	count("half indexed", 600)
+	index()
+	count("indexed again", 600)
 }

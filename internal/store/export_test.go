@@ -116,3 +116,19 @@ func (db *DB) Analysed(ctx context.Context) (map[string]bool, error) {
 	})
 	return out, err
 }
+
+// IndexAuditReads brings the index of the reads' audit file up to date at
+// once, as its goroutine does every auditIndexEvery (nothing on
+// PostgreSQL), and returns how many entries it indexed.
+func (db *DB) IndexAuditReads(ctx context.Context) (int, error) {
+	if db.audit.index == nil {
+		return 0, nil
+	}
+	total := 0
+	for {
+		n, err := db.audit.indexOnce(ctx)
+		if total += n; err != nil || n == 0 {
+			return total, err
+		}
+	}
+}

@@ -17,6 +17,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -69,6 +70,10 @@ type Options struct {
 	// long import by another process) before it fails with EUNAVAILABLE
 	// (default 10 s).
 	BusyTimeout time.Duration
+	// AuditIndexEvery is how often, on SQLite, the index of the reads'
+	// audit file takes in the new entries (default 250 ms; negative: only
+	// when asked, for tests).
+	AuditIndexEvery time.Duration
 }
 
 // Open opens the database named by dsn and brings its schema up to date.
@@ -93,7 +98,7 @@ func Open(ctx context.Context, dsn string, opt *Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := db.openAudit(ctx); err != nil {
+	if err := db.openAudit(ctx, cmp.Or(opt.AuditIndexEvery, auditIndexEvery)); err != nil {
 		db.Close()
 		return nil, err
 	}
