@@ -192,7 +192,7 @@ func (db *DB) openAudit(ctx context.Context, indexEvery time.Duration) error {
 // older copy, say): it is made again from f.
 func openAuditIndex(ctx context.Context, f *sql.DB, path string) (*sql.DB, error) {
 	for attempt := 0; ; attempt++ {
-		if err := createSQLite(ctx, path, 0); err != nil {
+		if err := createSQLite(ctx, path, auditPageSize); err != nil {
 			return nil, err
 		}
 		ix, err := sql.Open("sqlite", sqliteURI(path)+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
