@@ -106,11 +106,9 @@ func (c *Collapser) Add(rows ...RFM) {
 	c.c.add(rows)
 }
 
-// Len is the number of distinct rows added.
-func (c *Collapser) Len() int { return len(c.c.rows) }
-
 // MergeCollapsed merges parts in order, as Collapse merges its workers'
-// shares, and returns the distinct rows ordered by X.
+// shares, and returns the distinct rows ordered by X. The parts are used
+// up: nothing is to be added to them after.
 func MergeCollapsed(parts []Collapser) []RFM {
 	if len(parts) == 0 {
 		return nil
