@@ -231,22 +231,34 @@ func openAuditIndex(ctx context.Context, f *sql.DB, path string) (*sql.DB, error
 // indexer takes the new entries of reads into the index file every
 // period, until the log closes.
 func (a *auditLog) indexer(every time.Duration) {
+	a.each(every, func() {
+		for {
+			n, err := a.indexOnce(context.Background())
+			if err != nil || n < auditIndexBatch {
+				// An error is tried again at the next tick: until then,
+				// queries read the entries not indexed directly.
+				return
+			}
+			select {
+			case <-a.stop: // a long way behind: the rest after a restart
+				return
+			default:
+			}
+		}
+	})
+}
+
+// each calls fn every period until the log closes.
+func (a *auditLog) each(period time.Duration, fn func()) {
 	defer a.wg.Done()
-	t := time.NewTicker(every)
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-a.stop:
 			return
 		case <-t.C:
-			for {
-				n, err := a.indexOnce(context.Background())
-				if err != nil || n < auditIndexBatch {
-					// An error is tried again at the next tick: until then,
-					// queries read the entries not indexed directly.
-					break
-				}
-			}
+			fn()
 		}
 	}
 }
@@ -402,19 +414,11 @@ func (a *auditLog) run() {
 // entries keep coming, and the log grew without end (1.4 GB in 20 minutes
 // at 1,000 reads/s, and every commit slower).
 func (a *auditLog) checkpoints() {
-	defer a.wg.Done()
-	t := time.NewTicker(auditCheckpointEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-a.stop:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			a.db.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
-			cancel()
-		}
-	}
+	a.each(auditCheckpointEvery, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		a.db.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`)
+	})
 }
 
 // insert writes entries in one transaction.
