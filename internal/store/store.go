@@ -71,7 +71,7 @@ type Options struct {
 	// (default 10 s).
 	BusyTimeout time.Duration
 	// AuditIndexEvery is how often, on SQLite, the index of the reads'
-	// audit file takes in the new entries (default 250 ms; negative: only
+	// audit file takes in the new entries (default 50 ms; negative: only
 	// when asked, for tests).
 	AuditIndexEvery time.Duration
 }
