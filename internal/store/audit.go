@@ -36,7 +36,8 @@ import (
 // back while it runs, lasted long enough each second to set the 360
 // view's p99 (at 1,000 views/s on a 2-core VM: 6.2–8.1 ms with the
 // indexes in the file, 3.2–3.8 ms with no index anywhere, 4.8–4.9 ms as
-// here, the indexes written beside every 50 ms; 4.9–6.1 ms every 250 ms). The indexes by customer and by user
+// here, the indexes written beside every 50 ms, in a quiet hour; 4.9–6.1
+// ms every 250 ms). The indexes by customer and by user
 // are kept in a third file (PATH.audit-index) by a goroutine that indexes
 // the new entries a batch at a time, sorted; a query by customer or user
 // reads the index up to where it has got and the few entries after that
