@@ -34,16 +34,16 @@ import (
 // index: an index by customer put a page chosen at random into every
 // commit and every checkpoint, and the checkpoint, which holds commits
 // back while it runs, lasted long enough each second to set the 360
-// view's p99 (at 1,000 views/s on a 2-core VM: 6.2–8.1 ms with the
-// indexes in the file, 3.2–3.8 ms with no index anywhere, 4.8–4.9 ms as
-// here, the indexes written beside every 50 ms, in a quiet hour; 4.9–6.1
-// ms every 250 ms). The indexes by customer and by user
-// are kept in a third file (PATH.audit-index) by a goroutine that indexes
-// the new entries a batch at a time, sorted; a query by customer or user
-// reads the index up to where it has got and the few entries after that
-// directly. On PostgreSQL
-// both kinds of entry go to audit_log. The tables refuse UPDATE and
-// DELETE (triggers in the migrations, and in auditSchema and
+// view's p99 (at 1,000 views/s on a 2-core VM: 6.2–8.1 ms with the indexes
+// in the file, 3.2–3.8 ms with no index anywhere, 4.8–4.9 ms in a quiet
+// hour with the indexes written beside every 50 ms, 4.9–6.1 ms every 250
+// ms). The indexes by customer and by user are kept in a third file
+// (PATH.audit-index) by a goroutine that indexes the new entries a batch
+// at a time, sorted; a query by customer or user reads the index up to
+// where it has got and the few entries after that directly.
+//
+// On PostgreSQL both kinds of entry go to audit_log. The tables refuse
+// UPDATE and DELETE (triggers in the migrations, and in auditSchema and
 // auditIndexSchema for the files).
 
 // auditLog writes the entries of reads in groups.
