@@ -283,26 +283,25 @@ func (a *auditLog) indexOnce(ctx context.Context) (int, error) {
 	}
 	var byCustomer, byUser []key
 	rows, err := a.read.QueryContext(ctx, `SELECT id, customer_id, user_name FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2`, upto, auditIndexBatch)
-	if err != nil {
-		return 0, fmt.Errorf("audit log index: %w", err)
-	}
 	n := 0
-	for rows.Next() {
+	err = each(rows, err, func(sc *sql.Rows) error {
 		var id int64
 		var customer, user string
-		if err := rows.Scan(&id, &customer, &user); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("audit log index: %w", err)
+		if err := sc.Scan(&id, &customer, &user); err != nil {
+			return err
 		}
 		if customer != "" {
 			byCustomer = append(byCustomer, key{customer, id})
 		}
 		byUser = append(byUser, key{user, id})
 		upto, n = id, n+1
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("audit log index: %w", err)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || n == 0 {
-		return 0, err
+	if n == 0 {
+		return 0, nil
 	}
 	tx, err := a.index.BeginTx(ctx, nil)
 	if err != nil {

@@ -179,19 +179,15 @@ func (w *Writer) productKeys(ctx context.Context, txs []*clientele.Transaction) 
 	}
 	err := w.inChunks(skus, func(in string, args []any) error {
 		rows, err := w.q.query(ctx, `SELECT sku, category, brand FROM products WHERE sku IN (`+in+`)`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return eachRow(rows, err, func(r rowIter) error {
 			var sku string
 			var p ProductKeys
-			if err := rows.Scan(&sku, &p.Category, &p.Brand); err != nil {
+			if err := r.Scan(&sku, &p.Category, &p.Brand); err != nil {
 				return err
 			}
 			out[sku] = p
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("products of the lines: %w", err)
@@ -227,16 +223,7 @@ func (w *Writer) inChunks(vals []string, fn func(in string, args []any) error) e
 func (w *Writer) inQuery(ctx context.Context, customers []string, query func(in, next string) string, extra []any, scan func(rowIter) error) error {
 	return w.inChunks(customers, func(in string, args []any) error {
 		rows, err := w.q.query(ctx, query(in, strconv.Itoa(len(args)+1)), append(args, extra...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return eachRow(rows, err, scan)
 	})
 }
 
@@ -405,43 +392,33 @@ func readCounters(ctx context.Context, query queryFunc, chunks func([]string, fu
 	want := func(k string) bool { return set == nil || set[k] }
 	err := chunks(customers, func(in string, args []any) error {
 		rows, err := query(ctx, `SELECT customer_id, key, count, sum, first_at, last_at FROM counters WHERE customer_id IN (`+in+`)`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		err = eachRow(rows, err, func(r rowIter) error {
 			var c string
 			var k clientele.Counter
-			if err := rows.Scan(&c, &k.Key, &k.Count, &k.Sum, timeCol{&k.First}, timeCol{&k.Last}); err != nil {
+			if err := r.Scan(&c, &k.Key, &k.Count, &k.Sum, timeCol{&k.First}, timeCol{&k.Last}); err != nil {
 				return err
 			}
 			if want(k.Key) {
 				state(c).All[k.Key] = k
 			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if sinceDay == math.MaxInt64 {
 			return nil
+		})
+		if err != nil || sinceDay == math.MaxInt64 {
+			return err
 		}
 		rows, err = query(ctx, `SELECT customer_id, key, day, count, sum FROM counter_days WHERE customer_id IN (`+in+`) AND day >= `+strconv.FormatInt(sinceDay, 10)+` ORDER BY customer_id, key, day`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return eachRow(rows, err, func(r rowIter) error {
 			var c, k string
 			var d DayCount
-			if err := rows.Scan(&c, &k, &d.Day, &d.Count, &d.Sum); err != nil {
+			if err := r.Scan(&c, &k, &d.Day, &d.Count, &d.Sum); err != nil {
 				return err
 			}
 			if want(k) {
 				s := state(c)
 				s.Days[k] = append(s.Days[k], d)
 			}
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("counters: %w", err)
@@ -484,20 +461,14 @@ func (w *Writer) RebuildCounters(ctx context.Context, customers []string) (int64
 	last := ""
 	for {
 		rows, err := w.q.query(ctx, `SELECT id FROM customers WHERE id > $1 ORDER BY id LIMIT 2000`, last)
-		if err != nil {
-			return 0, fmt.Errorf("rebuild counters: %w", err)
-		}
 		var ids []string
-		for rows.Next() {
+		err = eachRow(rows, err, func(r rowIter) error {
 			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return 0, fmt.Errorf("rebuild counters: %w", err)
-			}
+			err := r.Scan(&id)
 			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return err
+		})
+		if err != nil {
 			return 0, fmt.Errorf("rebuild counters: %w", err)
 		}
 		if len(ids) == 0 {
@@ -540,61 +511,49 @@ func history(ctx context.Context, query queryFunc, in string, args []any, produc
 	txs := map[counterKey]*clientele.Transaction{}
 	var facts []Fact
 	rows, err := query(ctx, `SELECT customer_id, id, time, amount FROM transactions WHERE customer_id IN (`+in+`) ORDER BY customer_id, id`, args...)
-	if err != nil {
-		return nil, err
-	}
 	var list []*clientele.Transaction
-	for rows.Next() {
+	err = eachRow(rows, err, func(r rowIter) error {
 		t := &clientele.Transaction{}
-		if err := rows.Scan(&t.CustomerID, &t.ID, timeCol{&t.Time}, &t.Amount); err != nil {
-			rows.Close()
-			return nil, err
+		if err := r.Scan(&t.CustomerID, &t.ID, timeCol{&t.Time}, &t.Amount); err != nil {
+			return err
 		}
 		txs[counterKey{t.CustomerID, t.ID}] = t
 		list = append(list, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = query(ctx, `SELECT customer_id, transaction_id, sku, quantity, unit_price FROM transaction_lines WHERE customer_id IN (`+in+`) ORDER BY customer_id, transaction_id, line_no`, args...)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
+	rows, err = query(ctx, `SELECT customer_id, transaction_id, sku, quantity, unit_price FROM transaction_lines WHERE customer_id IN (`+in+`) ORDER BY customer_id, transaction_id, line_no`, args...)
+	err = eachRow(rows, err, func(r rowIter) error {
 		var c, id string
 		var l clientele.Line
-		if err := rows.Scan(&c, &id, &l.SKU, &l.Quantity, &l.UnitPrice); err != nil {
-			rows.Close()
-			return nil, err
+		if err := r.Scan(&c, &id, &l.SKU, &l.Quantity, &l.UnitPrice); err != nil {
+			return err
 		}
 		if t := txs[counterKey{c, id}]; t != nil {
 			t.Lines = append(t.Lines, l)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	for _, t := range list {
 		facts = append(facts, Fact{Kind: "transaction", Transaction: t, Touches: TransactionTouches(t, products)})
 	}
 	rows, err = query(ctx, `SELECT customer_id, id, type, time, properties FROM events WHERE customer_id IN (`+in+`) ORDER BY customer_id, id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
+	err = eachRow(rows, err, func(r rowIter) error {
 		e := &clientele.Event{}
 		var props []byte
-		if err := rows.Scan(&e.CustomerID, &e.ID, &e.Type, timeCol{&e.Time}, &props); err != nil {
-			rows.Close()
-			return nil, err
+		if err := r.Scan(&e.CustomerID, &e.ID, &e.Type, timeCol{&e.Time}, &props); err != nil {
+			return err
 		}
 		e.Properties = json.RawMessage(props)
 		facts = append(facts, Fact{Kind: "event", Event: e, Touches: EventTouches(e)})
-	}
-	rows.Close()
-	return facts, rows.Err()
+		return nil
+	})
+	return facts, err
 }
 
 // readQuery runs a query on the read pool.
@@ -625,17 +584,17 @@ func (db *DB) CustomerCounters(ctx context.Context, id string, sinceDay int64) (
 func productKeys(ctx context.Context, query queryFunc) (map[string]ProductKeys, error) {
 	products := map[string]ProductKeys{}
 	rows, err := query(ctx, `SELECT sku, category, brand FROM products`)
+	err = eachRow(rows, err, func(r rowIter) error {
+		var sku string
+		var p ProductKeys
+		if err := r.Scan(&sku, &p.Category, &p.Brand); err != nil {
+			return err
+		}
+		products[sku] = p
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("products: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var sku string
-		var p ProductKeys
-		if err := rows.Scan(&sku, &p.Category, &p.Brand); err != nil {
-			return nil, fmt.Errorf("products: %w", err)
-		}
-		products[sku] = p
-	}
-	return products, rows.Err()
+	return products, nil
 }

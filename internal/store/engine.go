@@ -361,16 +361,7 @@ func standings(ctx context.Context, db *DB, query queryFunc, chunks func([]strin
 	err := chunks(customers, func(in string, args []any) error {
 		q := func(sql string, scan func(rowIter) error, extra ...any) error {
 			rows, err := query(ctx, sql, append(append([]any(nil), args...), extra...)...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				if err := scan(rows); err != nil {
-					return err
-				}
-			}
-			return rows.Err()
+			return eachRow(rows, err, scan)
 		}
 		n := strconv.Itoa(len(args) + 1)
 		if err := q(`SELECT customer_id, trigger_id, fires, last_fired_at FROM trigger_state WHERE customer_id IN (`+in+`)`, func(r rowIter) error {

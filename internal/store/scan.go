@@ -21,7 +21,24 @@ func each(rows *sql.Rows, err error, fn func(sc *sql.Rows) error) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	return loop(rows, func() { rows.Close() }, fn)
+}
+
+// eachRow is each for the rows of a transaction's querier (rowIter, which
+// may be pgx's as well as database/sql's).
+func eachRow(rows rowIter, err error, fn func(r rowIter) error) error {
+	if err != nil {
+		return err
+	}
+	return loop(rows, rows.Close, fn)
+}
+
+// loop is the loop of each and eachRow.
+func loop[R interface {
+	Next() bool
+	Err() error
+}](rows R, close func(), fn func(R) error) error {
+	defer close()
 	for rows.Next() {
 		if err := fn(rows); err != nil {
 			return err
